@@ -1,0 +1,391 @@
+"""Stack configuration: the typed, validated model of every `karpenter:*` key.
+
+Every default lives here once, with a one-line description; the README's config reference is
+generated from these models.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+NAMESPACE = "karpenter"
+DEFAULT_KARPENTER_VERSION = "1.14.1"
+
+
+class ConfigError(Exception):
+    """Bad stack configuration: one message naming the key and what is allowed."""
+
+
+# --- value types -------------------------------------------------------------------------
+
+_EKS_NAME = r"^[0-9A-Za-z][A-Za-z0-9\-_]*$"
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+# The NodePool CRD's own pattern for consolidateAfter and expireAfter.
+_DURATION = re.compile(r"^(([0-9]+(s|m|h))+|Never)$")
+_QUANTITY = re.compile(
+    r"^(\+)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+_LABEL_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+ClusterName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=_EKS_NAME)
+]
+DnsLabel = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=_DNS_LABEL)]
+PoolName = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=_DNS_LABEL)]
+SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")]
+Zone = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$")]
+KarpenterVersion = Annotated[str, StringConstraints(pattern=r"^1\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")]
+
+
+def _quantity(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PydanticCustomError("quantity", "expected a Kubernetes quantity such as 100, 500m or 64Gi")
+    text = str(value)
+    if not _QUANTITY.match(text):
+        raise PydanticCustomError(
+            "quantity",
+            "'{value}' is not a Kubernetes quantity ≥ 0 such as 100, 500m or 64Gi",
+            {"value": value},
+        )
+    return text
+
+
+Quantity = Annotated[str, BeforeValidator(lambda v: _quantity(v))]
+
+
+def _duration(value: str) -> str:
+    if not _DURATION.match(value):
+        raise PydanticCustomError(
+            "duration", "'{value}' is not a duration such as 30s, 5m or 720h, or Never", {"value": value}
+        )
+    return value
+
+
+class Identity(str, Enum):
+    """How the Karpenter controller gets AWS credentials."""
+
+    IRSA = "irsa"
+    POD_IDENTITY = "pod-identity"
+
+
+class NodeAccess(str, Enum):
+    """How nodes Karpenter launches are let into the cluster."""
+
+    AUTO = "auto"
+    ACCESS_ENTRY = "access-entry"
+    AWS_AUTH = "aws-auth"
+
+
+class CapacityType(str, Enum):
+    SPOT = "spot"
+    ON_DEMAND = "on-demand"
+    RESERVED = "reserved"
+
+
+class Architecture(str, Enum):
+    AMD64 = "amd64"
+    ARM64 = "arm64"
+
+
+class TaintEffect(str, Enum):
+    NO_SCHEDULE = "NoSchedule"
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"
+    NO_EXECUTE = "NoExecute"
+
+
+class ConsolidationPolicy(str, Enum):
+    WHEN_EMPTY = "WhenEmpty"
+    WHEN_EMPTY_OR_UNDERUTILIZED = "WhenEmptyOrUnderutilized"
+
+
+class SpotServiceLinkedRole(str, Enum):
+    """What the stack does about the account-wide EC2 Spot service-linked role."""
+
+    ENSURE = "ensure"
+    SKIP = "skip"
+
+
+# --- models ------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    """Frozen, camelCase keys, and unknown keys refused with the allowed ones listed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=False,
+        use_enum_values=False,
+        validate_default=True,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            allowed = [f.alias or name for name, f in cls.model_fields.items()]
+            for key in data:
+                if key not in allowed:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key; allowed keys are {allowed}",
+                        {"key": str(key), "allowed": ", ".join(allowed)},
+                    )
+        return data
+
+
+class Taint(_Model):
+    key: str = Field(description="Taint key, a Kubernetes label key.")
+    value: str | None = Field(default=None, description="Taint value (optional).")
+    effect: TaintEffect = Field(description="NoSchedule, PreferNoSchedule or NoExecute.")
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not _LABEL_KEY.match(v):
+            raise PydanticCustomError("label_key", "'{v}' is not a Kubernetes label key", {"v": v})
+        return v
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: str | None) -> str | None:
+        if v is not None and (len(v) > 63 or not _LABEL_VALUE.match(v)):
+            raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": v})
+        return v
+
+
+class Disruption(_Model):
+    consolidation_policy: ConsolidationPolicy | None = Field(
+        default=None,
+        description="WhenEmpty or WhenEmptyOrUnderutilized; default WhenEmpty for GPU pools, else WhenEmptyOrUnderutilized.",
+    )
+    consolidate_after: str = Field(
+        default="1m", description="How long a node stays empty or underused before consolidation (s, m, h, or Never)."
+    )
+
+    _check_after = field_validator("consolidate_after")(classmethod(lambda cls, v: _duration(v)))
+
+
+class NodePool(_Model):
+    gpu: bool = Field(
+        default=False,
+        description="NVIDIA GPU pool: g/p instances, a tainted GPU node class, nvidia.com/gpu limits.",
+    )
+    capacity_types: list[CapacityType] = Field(
+        default=[CapacityType.ON_DEMAND],
+        min_length=1,
+        description="Capacity types the pool may launch: spot, on-demand, reserved.",
+    )
+    zones: list[Zone] | None = Field(
+        default=None, description="Availability zones; a subset of the subnets' zones. Default: all of them."
+    )
+    architectures: list[Architecture] = Field(
+        default=[Architecture.AMD64], min_length=1, description="CPU architectures: amd64, arm64."
+    )
+    instance_categories: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+$")]] | None = Field(
+        default=None, description="EC2 instance categories; default c, m, r (g, p for GPU pools)."
+    )
+    instance_families: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9\-]+$")]] | None = Field(
+        default=None, description="EC2 instance families to restrict to, e.g. g5, g6 (optional)."
+    )
+    min_instance_generation: int = Field(
+        default=2, ge=0, description="Only instance generations greater than this."
+    )
+    limits: dict[str, Quantity] = Field(
+        default_factory=lambda: {"cpu": "1000", "memory": "1000Gi"},
+        description="Most resources the pool may hold, as Kubernetes quantities (cpu, memory, nvidia.com/gpu, ...).",
+    )
+    labels: dict[str, str] = Field(default_factory=dict, description="Labels put on the pool's nodes.")
+    taints: list[Taint] = Field(
+        default_factory=list, description="Taints put on the pool's nodes (GPU pools also get nvidia.com/gpu)."
+    )
+    weight: int | None = Field(default=None, ge=1, le=100, description="Priority among pools, 1-100 (optional).")
+    expire_after: str = Field(default="720h", description="Node lifetime before replacement (s, m, h, or Never).")
+    disruption: Disruption = Field(default_factory=Disruption, description="Consolidation settings.")
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, value in v.items():
+            if not _LABEL_KEY.match(key):
+                raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": key})
+            if len(value) > 63 or not _LABEL_VALUE.match(value):
+                raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
+        return v
+
+    _check_expire = field_validator("expire_after")(classmethod(lambda cls, v: _duration(v)))
+
+    @field_validator("capacity_types", "zones", "architectures")
+    @classmethod
+    def _unique(cls, v: list[Any] | None) -> list[Any] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise PydanticCustomError("duplicate", "values must not repeat")
+        return v
+
+
+class Resources(_Model):
+    cpu: Quantity = Field(default="1", description="CPU quantity.")
+    memory: Quantity = Field(default="1Gi", description="Memory quantity.")
+
+
+class ControllerResources(_Model):
+    requests: Resources = Field(default_factory=Resources, description="Controller requests (upstream: 1 CPU, 1Gi).")
+    limits: Resources = Field(default_factory=Resources, description="Controller limits (upstream: 1 CPU, 1Gi).")
+
+
+class Controller(_Model):
+    replicas: int = Field(default=2, ge=1, description="Controller replicas (upstream default 2, one per zone).")
+    resources: ControllerResources = Field(
+        default_factory=ControllerResources, description="Controller container resources."
+    )
+
+
+def _default_pools() -> dict[str, NodePool]:
+    return {"cpu": NodePool()}
+
+
+class StackConfig(_Model):
+    """Everything under `karpenter:` in a stack file."""
+
+    cluster_name: ClusterName = Field(description="Name of the EKS cluster (required).")
+    version: KarpenterVersion = Field(
+        default=DEFAULT_KARPENTER_VERSION, description="Karpenter version, plain semver, 1.x."
+    )
+    namespace: DnsLabel = Field(default="kube-system", description="Namespace of the Karpenter controller.")
+    identity: Identity = Field(default=Identity.IRSA, description="Controller credentials: irsa or pod-identity.")
+    node_access: NodeAccess = Field(
+        default=NodeAccess.AUTO,
+        description="auto (access entry when the cluster's authentication mode allows it), access-entry or aws-auth.",
+    )
+    subnet_ids: list[SubnetId] | None = Field(
+        default=None, description="Subnets for nodes; default: the cluster's private subnets."
+    )
+    interruption: bool = Field(default=True, description="SQS queue and EventBridge rules for interruption handling.")
+    spot_service_linked_role: SpotServiceLinkedRole = Field(
+        default=SpotServiceLinkedRole.ENSURE,
+        description="ensure: create AWSServiceRoleForEC2Spot if missing, never delete it; skip: leave it alone.",
+    )
+    create_oidc_provider: bool = Field(
+        default=False, description="With irsa, create the cluster's IAM OIDC provider if it has none."
+    )
+    controller: Controller = Field(default_factory=Controller, description="Karpenter controller settings.")
+    node_pools: dict[PoolName, NodePool] = Field(
+        default_factory=_default_pools, min_length=1, description="Node pools by name (DNS-1123 label)."
+    )
+    synth_facts: str | None = Field(
+        default=None, description="Cluster-facts YAML file used only by offline synth (default: a built-in sample)."
+    )
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _unique_subnets(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and (not v or len(set(v)) != len(v)):
+            raise PydanticCustomError("subnets", "give at least one subnet, none twice")
+        return v
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + part
+    return text
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    loc = tuple(part for part in error["loc"] if part != "[key]")
+    if kind == "unknown_key":
+        loc = (*loc, ctx["key"])
+    path = f"{NAMESPACE}:{_path(loc)}"
+    value = error.get("input")
+    if kind in ("enum", "literal_error"):
+        expected = ctx.get("expected", "")
+        allowed = ", ".join(part.strip(" '") for part in re.split(r",| or ", expected) if part.strip())
+        return f"{path}: {value!r} is not one of {allowed}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{path}: {value!r} is not one of true, false"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = "≥ " + str(ctx["ge"]) if "ge" in ctx else "≤ " + str(ctx["le"])
+        return f"{path}: {value!r} must be a number {bound}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{path}: {value!r} is not a whole number"
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    if kind == "string_pattern_mismatch":
+        return f"{path}: {value!r} {_PATTERN_HINTS.get(ctx.get('pattern', ''), 'has the wrong form')}"
+    if kind == "string_too_long":
+        return f"{path}: {value!r} is longer than {ctx['max_length']} characters"
+    if "[key]" in error["loc"]:
+        return f"{path}: {value!r} is not a valid name: {error['msg']}"
+    return f"{path}: {error['msg']}"
+
+
+_PATTERN_HINTS = {
+    _EKS_NAME: "is not an EKS cluster name (letters, digits, - and _, starting with a letter or digit)",
+    _DNS_LABEL: "is not a DNS label (lower-case letters, digits and -, at most 63)",
+    r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$": "is not a subnet id like subnet-0123456789abcdef0",
+    r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$": "is not an availability zone like eu-west-1a",
+    r"^1\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$": "is not a Karpenter 1.x version like 1.14.1",
+}
+
+
+def _decode(raw: Any) -> Any:
+    """Pulumi hands structured config over as JSON text and scalars as plain text."""
+    if isinstance(raw, str) and raw[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def parse_stack_config(settings: Mapping[str, Any]) -> StackConfig:
+    """Validate `karpenter:*` settings (keys with or without the namespace) into a model.
+
+    Raises ConfigError with one message for the first bad key.
+    """
+    prefix = f"{NAMESPACE}:"
+    data = {
+        (key[len(prefix) :] if key.startswith(prefix) else key): _decode(value) for key, value in settings.items()
+    }
+    try:
+        return StackConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_message(exc.errors()[0])) from None
+
+
+def pulumi_settings() -> dict[str, Any]:
+    """Every `karpenter:*` setting the Pulumi runtime holds, explicitly set or from the environment."""
+    from pulumi.runtime import config as runtime_config
+
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return {key: value for key, value in merged.items() if key.startswith(f"{NAMESPACE}:")}
