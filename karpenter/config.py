@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any
 
+import pulumi
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -29,8 +30,11 @@ NAMESPACE = "karpenter"
 DEFAULT_KARPENTER_VERSION = "1.14.1"
 
 
-class ConfigError(Exception):
-    """Bad stack configuration: one message naming the key and what is allowed."""
+class ConfigError(pulumi.RunError):
+    """Bad stack configuration: one message naming the key and what is allowed.
+
+    A RunError, so `pulumi up` and `pulumi preview` print the message alone, without a traceback.
+    """
 
 
 # --- value types -------------------------------------------------------------------------
@@ -375,7 +379,7 @@ def parse_stack_config(settings: Mapping[str, Any]) -> StackConfig:
     """
     prefix = f"{NAMESPACE}:"
     data = {
-        (key[len(prefix) :] if key.startswith(prefix) else key): _decode(value) for key, value in settings.items()
+        (key.removeprefix(prefix)): _decode(value) for key, value in settings.items()
     }
     try:
         return StackConfig.model_validate(data)
@@ -389,3 +393,8 @@ def pulumi_settings() -> dict[str, Any]:
 
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     return {key: value for key, value in merged.items() if key.startswith(f"{NAMESPACE}:")}
+
+
+def load_stack_config() -> StackConfig:
+    """The validated config of the running Pulumi program."""
+    return parse_stack_config(pulumi_settings())

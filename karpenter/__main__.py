@@ -1,0 +1,39 @@
+"""Command line: `python -m karpenter synth --stack NAME --out DIR [--preview]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pulumi
+
+from karpenter import synth
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m karpenter")
+    commands = parser.add_subparsers(dest="command", required=True)
+    render = commands.add_parser("synth", help="render a stack offline, without AWS or the Pulumi CLI")
+    render.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
+    render.add_argument("--out", type=Path, help="output folder (default build/synth/<stack>)")
+    render.add_argument(
+        "--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack"
+    )
+    args = parser.parse_args(argv)
+    out = args.out or Path("build/synth") / args.stack
+    try:
+        settings = synth.stack_settings(args.stack)
+        result = synth.run_program(args.stack, settings, preview=args.preview)
+        synth.write(result, out, synth.rendered_files(result))
+    except (pulumi.RunError, synth.SynthError) as exc:
+        # Bad input is one line naming the key; nothing has been written.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(synth.summary(result))
+    print(f"\nwritten to {out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

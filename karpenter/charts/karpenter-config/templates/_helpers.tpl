@@ -1,0 +1,34 @@
+{{/*
+Chart name, cut to the 63 characters a label value may hold.
+*/}}
+{{- define "karpenter-config.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Chart name and version as used by the helm.sh/chart label; "+" is not allowed in labels.
+*/}}
+{{- define "karpenter-config.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Standard labels on every object, so `kubectl get -l app.kubernetes.io/instance=<release>`
+finds what one release owns.
+*/}}
+{{- define "karpenter-config.labels" -}}
+app.kubernetes.io/name: {{ include "karpenter-config.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+helm.sh/chart: {{ include "karpenter-config.chart" . }}
+{{- end }}
+
+{{/*
+Selector term shared by subnets and security groups: the discovery tag the program puts on
+the cluster's node subnets and security group.
+*/}}
+{{- define "karpenter-config.discoveryTerms" -}}
+- tags:
+    karpenter.sh/discovery: {{ required "clusterName is required when nodeClasses is not empty" .Values.clusterName | quote }}
+{{- end }}

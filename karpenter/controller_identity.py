@@ -1,0 +1,111 @@
+"""Controller identity: the IAM role the Karpenter controller assumes, and its scoped policies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from karpenter import naming, policies
+from karpenter.config import Identity
+from karpenter.facts import ClusterFacts
+
+SERVICE_ACCOUNT = "karpenter"
+
+
+@dataclass(frozen=True)
+class ControllerIdentityArgs:
+    facts: ClusterFacts
+    identity: Identity
+    namespace: str
+    node_role_arn: str
+    interruption_queue_arn: str | None
+    create_oidc_provider: bool = False
+
+
+def controller_documents(args: ControllerIdentityArgs) -> tuple[dict, dict[str, dict]]:
+    """The trust policy and the permission policies by kind, as plain data."""
+    facts = args.facts
+    if args.identity is Identity.IRSA:
+        trust = policies.irsa_trust_policy(
+            oidc_provider_arn=facts.oidc_provider_arn,
+            issuer_host=facts.issuer_host,
+            namespace=args.namespace,
+            service_account=SERVICE_ACCOUNT,
+        )
+    else:
+        trust = policies.pod_identity_trust_policy()
+    permissions = policies.controller_policy_documents(
+        partition=facts.partition,
+        region=facts.region,
+        account_id=facts.account_id,
+        cluster_name=facts.name,
+        node_role_arn=args.node_role_arn,
+        interruption_queue_arn=args.interruption_queue_arn,
+        # The stack creates the instance profile and the node classes name it, so the
+        # controller never needs to create, tag or delete instance profiles.
+        manage_instance_profiles=False,
+    )
+    return trust, permissions
+
+
+class ControllerIdentity(pulumi.ComponentResource):
+    role: aws.iam.Role
+
+    def __init__(self, name: str, args: ControllerIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("karpenter:controller_identity:ControllerIdentity", name, None, opts)
+        facts = args.facts
+        trust, permissions = controller_documents(args)
+        role_deps: list[pulumi.Resource] = []
+        if args.identity is Identity.IRSA and args.create_oidc_provider and not facts.oidc_provider_exists:
+            role_deps.append(
+                aws.iam.OpenIdConnectProvider(
+                    f"{name}-oidc-provider",
+                    url=facts.oidc_issuer,
+                    client_id_lists=["sts.amazonaws.com"],
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=naming.controller_role_name(facts.name),
+            description=f"Karpenter controller of EKS cluster {facts.name}",
+            assume_role_policy=json.dumps(trust),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=role_deps),
+        )
+        self.policies: dict[str, aws.iam.Policy] = {}
+        attachments: list[pulumi.Resource] = []
+        for kind, document in permissions.items():
+            policy = aws.iam.Policy(
+                f"{name}-{kind}",
+                name=naming.controller_policy_name(facts.name, kind),
+                description=f"Karpenter controller {kind} permissions for EKS cluster {facts.name}",
+                policy=json.dumps(document),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.policies[kind] = policy
+            attachments.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-{kind}",
+                    role=self.role.name,
+                    policy_arn=policy.arn,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+        if args.identity is Identity.POD_IDENTITY:
+            attachments.append(
+                aws.eks.PodIdentityAssociation(
+                    f"{name}-pod-identity",
+                    cluster_name=facts.name,
+                    namespace=args.namespace,
+                    service_account=SERVICE_ACCOUNT,
+                    role_arn=self.role.arn,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+        # What consumers wait on: the role with every permission attached.
+        self.ready: list[pulumi.Resource] = [self.role, *attachments]
+        self.role_arn = self.role.arn
+        self.register_outputs({"roleArn": self.role_arn})

@@ -1,0 +1,171 @@
+"""Cluster facts: what the stack reads about an existing EKS cluster and its account, once.
+
+Lookups are data-source invokes, which run in `pulumi preview` too, so everything downstream
+(subnet tags, policy documents, node-pool zones) is known before anything is created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from karpenter.config import ConfigError, StackConfig
+
+SPOT_SERVICE_LINKED_ROLE = "AWSServiceRoleForEC2Spot"
+SPOT_SERVICE_LINKED_ROLE_PATH = "/aws-service-role/spot.amazonaws.com/"
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    zone: str
+    public: bool
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    name: str
+    partition: str
+    region: str
+    account_id: str
+    endpoint: str
+    certificate_authority: str
+    oidc_issuer: str
+    vpc_id: str
+    subnets: tuple[Subnet, ...]
+    cluster_security_group_id: str
+    authentication_mode: str
+    kubernetes_version: str
+    oidc_provider_exists: bool
+    spot_role_arn: str | None
+
+    @property
+    def issuer_host(self) -> str:
+        return self.oidc_issuer.removeprefix("https://")
+
+    @property
+    def oidc_provider_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:oidc-provider/{self.issuer_host}"
+
+    @property
+    def cluster_arn(self) -> str:
+        return f"arn:{self.partition}:eks:{self.region}:{self.account_id}:cluster/{self.name}"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where nodes go: the subnets the stack tags for discovery and the zones they cover."""
+
+    subnet_ids: tuple[str, ...]
+    zones: tuple[str, ...]
+
+
+def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
+    """Read the cluster and account through AWS data sources."""
+    partition = aws.get_partition().partition
+    region = aws.get_region().region
+    account_id = aws.get_caller_identity().account_id
+    try:
+        cluster = aws.eks.get_cluster(name=config.cluster_name)
+    except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
+        raise pulumi.RunError(
+            f"karpenter:clusterName: EKS cluster {config.cluster_name!r} was not found in {region}: {exc}"
+        ) from None
+    subnets = tuple(_subnet(subnet_id) for subnet_id in sorted(cluster.vpc_config.subnet_ids))
+    issuer = cluster.identities[0].oidcs[0].issuer
+    oidc_arn = f"arn:{partition}:iam::{account_id}:oidc-provider/{issuer.removeprefix('https://')}"
+    spot_roles = aws.iam.get_roles(
+        name_regex=f"^{SPOT_SERVICE_LINKED_ROLE}$", path_prefix=SPOT_SERVICE_LINKED_ROLE_PATH
+    )
+    return ClusterFacts(
+        name=config.cluster_name,
+        partition=partition,
+        region=region,
+        account_id=account_id,
+        endpoint=cluster.endpoint,
+        certificate_authority=cluster.certificate_authorities[0].data,
+        oidc_issuer=issuer,
+        vpc_id=cluster.vpc_config.vpc_id,
+        subnets=subnets,
+        cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
+        authentication_mode=cluster.access_configs[0].authentication_mode if cluster.access_configs else "CONFIG_MAP",
+        kubernetes_version=cluster.version,
+        oidc_provider_exists=_oidc_provider_exists(oidc_arn),
+        spot_role_arn=sorted(spot_roles.arns)[0] if spot_roles.arns else None,
+    )
+
+
+def _subnet(subnet_id: str) -> Subnet:
+    found = aws.ec2.get_subnet(id=subnet_id)
+    return Subnet(id=subnet_id, zone=found.availability_zone, public=bool(found.map_public_ip_on_launch))
+
+
+def _oidc_provider_exists(arn: str) -> bool:
+    try:
+        aws.iam.get_open_id_connect_provider(arn=arn)
+    except Exception:  # noqa: BLE001 - a missing provider fails the lookup; there is no "exists" query
+        return False
+    return True
+
+
+def node_placement(config: StackConfig, facts: ClusterFacts) -> Placement:
+    """The node subnets (configured, else the cluster's private ones) and their zones.
+
+    Refuses, naming the key, subnets the cluster does not have and pool zones no subnet covers.
+    """
+    by_id = {subnet.id: subnet for subnet in facts.subnets}
+    if config.subnet_ids is not None:
+        for index, subnet_id in enumerate(config.subnet_ids):
+            if subnet_id not in by_id:
+                raise ConfigError(
+                    f"karpenter:subnetIds[{index}]: {subnet_id!r} is not a subnet of cluster "
+                    f"{facts.name!r}; its subnets are {', '.join(sorted(by_id))}"
+                )
+        chosen = [by_id[subnet_id] for subnet_id in config.subnet_ids]
+    else:
+        chosen = [subnet for subnet in facts.subnets if not subnet.public]
+        if not chosen:
+            raise ConfigError(
+                f"karpenter:subnetIds: cluster {facts.name!r} has no private subnets; name the node subnets here"
+            )
+    zones = tuple(sorted({subnet.zone for subnet in chosen}))
+    for pool_name, pool in config.node_pools.items():
+        for index, zone in enumerate(pool.zones or ()):
+            if zone not in zones:
+                raise ConfigError(
+                    f"karpenter:nodePools.{pool_name}.zones[{index}]: {zone!r} is not one of {', '.join(zones)} "
+                    "(the zones of the node subnets)"
+                )
+    return Placement(subnet_ids=tuple(subnet.id for subnet in chosen), zones=zones)
+
+
+def kubeconfig(facts: ClusterFacts) -> dict[str, Any]:
+    """A kubeconfig that authenticates with `aws eks get-token`, as the AWS CLI writes it."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": facts.name,
+                "cluster": {"server": facts.endpoint, "certificate-authority-data": facts.certificate_authority},
+            }
+        ],
+        "contexts": [{"name": facts.name, "context": {"cluster": facts.name, "user": facts.name}}],
+        "current-context": facts.name,
+        "users": [
+            {
+                "name": facts.name,
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", facts.name, "--region", facts.region],
+                        "interactiveMode": "Never",
+                    }
+                },
+            }
+        ],
+    }

@@ -1,0 +1,59 @@
+"""Node identity: the IAM role Karpenter's nodes run as, and the instance profile holding it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from karpenter import naming, policies
+
+
+@dataclass(frozen=True)
+class NodeIdentityArgs:
+    cluster_name: str
+    partition: str
+
+
+class NodeIdentity(pulumi.ComponentResource):
+    role: aws.iam.Role
+    instance_profile: aws.iam.InstanceProfile
+
+    def __init__(self, name: str, args: NodeIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("karpenter:node_identity:NodeIdentity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=naming.node_role_name(args.cluster_name),
+            description=f"Nodes that Karpenter launches for EKS cluster {args.cluster_name}",
+            assume_role_policy=json.dumps(policies.node_trust_policy()),
+            opts=child,
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{arn.rsplit('/', 1)[-1]}",
+                role=self.role.name,
+                policy_arn=arn,
+                opts=child,
+            )
+            for arn in policies.node_managed_policy_arns(args.partition)
+        ]
+        self.instance_profile = aws.iam.InstanceProfile(
+            f"{name}-instance-profile",
+            name=naming.instance_profile_name(args.cluster_name),
+            role=self.role.name,
+            # A node started from the profile needs the role's permissions from its first second.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+        )
+        self.role_name = self.role.name
+        self.role_arn = self.role.arn
+        self.instance_profile_name = self.instance_profile.name
+        self.register_outputs(
+            {
+                "roleName": self.role_name,
+                "roleArn": self.role_arn,
+                "instanceProfileName": self.instance_profile_name,
+            }
+        )

@@ -1,0 +1,91 @@
+"""Cluster facts for offline runs: a facts file's model and the built-in sample cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from karpenter.config import ConfigError
+
+SAMPLE_ACCOUNT_ID = "123456789012"
+_SAMPLE_ID = "0a1b2c3d4e5f6a7b8"
+
+
+class OfflineSubnet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    zone: str
+    public: bool = False
+
+
+class OfflineFacts(BaseModel):
+    """What AWS would answer about the cluster and the account, written down."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    partition: str = Field(description="AWS partition: aws, aws-cn, aws-us-gov.")
+    region: str
+    account_id: str
+    endpoint: str
+    certificate_authority: str
+    oidc_issuer: str
+    oidc_provider_exists: bool = True
+    vpc_id: str
+    cluster_security_group_id: str
+    authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
+    kubernetes_version: str
+    subnets: list[OfflineSubnet]
+    spot_service_linked_role_exists: bool = True
+
+
+def _partition(region: str) -> tuple[str, str]:
+    if region.startswith("cn-"):
+        return "aws-cn", "amazonaws.com.cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov", "amazonaws.com"
+    return "aws", "amazonaws.com"
+
+
+def sample_facts(region: str) -> OfflineFacts:
+    """A typical cluster: three private and three public subnets in zones a, b and c."""
+    partition, suffix = _partition(region)
+    subnets = [
+        OfflineSubnet(id=f"subnet-{_SAMPLE_ID[:-1]}{index}", zone=f"{region}{zone}", public=public)
+        for index, (zone, public) in enumerate(
+            [("a", False), ("b", False), ("c", False), ("a", True), ("b", True), ("c", True)], start=1
+        )
+    ]
+    return OfflineFacts(
+        partition=partition,
+        region=region,
+        account_id=SAMPLE_ACCOUNT_ID,
+        endpoint=f"https://EXAMPLE0123456789ABCDEF0123456789.gr7.{region}.eks.{suffix}",
+        certificate_authority="LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=",
+        oidc_issuer=f"https://oidc.eks.{region}.{suffix}/id/EXAMPLE0123456789ABCDEF0123456789",
+        oidc_provider_exists=True,
+        vpc_id=f"vpc-{_SAMPLE_ID}",
+        cluster_security_group_id=f"sg-{_SAMPLE_ID}",
+        authentication_mode="API_AND_CONFIG_MAP",
+        kubernetes_version="1.33",
+        subnets=subnets,
+        spot_service_linked_role_exists=True,
+    )
+
+
+def load_facts_file(path: Path) -> OfflineFacts:
+    """Read a facts file; a bad one is refused naming the file and the key."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"karpenter:synthFacts: cannot read {str(path)!r}: {exc.strerror}") from None
+    try:
+        return OfflineFacts.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise ConfigError(f"karpenter:synthFacts: {path}: {where}: {error['msg']}") from None

@@ -1,0 +1,120 @@
+"""The whole Karpenter setup for one cluster, as one component wiring the concern components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from karpenter import naming
+from karpenter.config import ConfigError, Identity, SpotServiceLinkedRole, StackConfig
+from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
+from karpenter.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
+from karpenter.facts import ClusterFacts, Placement, node_placement
+from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
+from karpenter.node_access import NodeAccessArgs, NodeAccessGrant, NodeAccessMethod, node_access_method
+from karpenter.node_identity import NodeIdentity, NodeIdentityArgs
+from karpenter.spot_role import SpotServiceLinkedRole as SpotRoleComponent
+from karpenter.spot_role import SpotServiceLinkedRoleArgs
+
+
+@dataclass(frozen=True)
+class KarpenterStackArgs:
+    config: StackConfig
+    facts: ClusterFacts
+    placement: Placement
+    node_access: NodeAccessMethod
+
+    @classmethod
+    def resolve(cls, config: StackConfig, facts: ClusterFacts) -> KarpenterStackArgs:
+        """Check the config against the cluster before anything is registered."""
+        if config.identity is Identity.IRSA and not facts.oidc_provider_exists and not config.create_oidc_provider:
+            raise ConfigError(
+                f"karpenter:identity: 'irsa' needs an IAM OIDC provider for {facts.oidc_issuer}, and cluster "
+                f"{facts.name!r} has none; set karpenter:createOidcProvider to true, or use 'pod-identity'"
+            )
+        return cls(
+            config=config,
+            facts=facts,
+            placement=node_placement(config, facts),
+            node_access=node_access_method(config.node_access, facts.authentication_mode),
+        )
+
+
+class KarpenterStack(pulumi.ComponentResource):
+    outputs: dict[str, Any]
+
+    def __init__(self, name: str, args: KarpenterStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("karpenter:stack:Karpenter", name, None, opts)
+        config, facts = args.config, args.facts
+        child = pulumi.ResourceOptions(parent=self)
+
+        node = NodeIdentity("node", NodeIdentityArgs(cluster_name=facts.name, partition=facts.partition), child)
+        queue = (
+            InterruptionQueue(
+                "interruption",
+                InterruptionQueueArgs(
+                    cluster_name=facts.name,
+                    partition=facts.partition,
+                    region=facts.region,
+                    account_id=facts.account_id,
+                ),
+                child,
+            )
+            if config.interruption
+            else None
+        )
+        if config.spot_service_linked_role is SpotServiceLinkedRole.ENSURE:
+            SpotRoleComponent("spot", SpotServiceLinkedRoleArgs(existing_role_arn=facts.spot_role_arn), child)
+        tags = DiscoveryTags(
+            "discovery",
+            DiscoveryTagsArgs(
+                cluster_name=facts.name,
+                subnet_ids=args.placement.subnet_ids,
+                security_group_id=facts.cluster_security_group_id,
+            ),
+            child,
+        )
+        access = NodeAccessGrant(
+            "node-access",
+            NodeAccessArgs(facts=facts, method=args.node_access, node_role_arn=node.role_arn),
+            child,
+        )
+        node_role_arn = f"arn:{facts.partition}:iam::{facts.account_id}:role/{naming.node_role_name(facts.name)}"
+        controller = ControllerIdentity(
+            "controller",
+            ControllerIdentityArgs(
+                facts=facts,
+                identity=config.identity,
+                namespace=config.namespace,
+                node_role_arn=node_role_arn,
+                interruption_queue_arn=(
+                    interruption_queue_arn(facts.partition, facts.region, facts.account_id, facts.name)
+                    if queue
+                    else None
+                ),
+                create_oidc_provider=config.create_oidc_provider,
+            ),
+            # The policies name the node role and the queue by ARN; the edges keep them alive
+            # for as long as the controller that uses them.
+            pulumi.ResourceOptions(parent=self, depends_on=[node.role, *([queue.queue] if queue else [])]),
+        )
+        self.node = node
+        self.queue = queue
+        self.tags = tags
+        self.access = access
+        self.controller = controller
+        self.outputs = {
+            "clusterName": facts.name,
+            "nodeRoleName": node.role_name,
+            "nodeRoleArn": node.role_arn,
+            "instanceProfileName": node.instance_profile_name,
+            "controllerRoleArn": controller.role_arn,
+            "interruptionQueueName": queue.queue_name if queue else None,
+            "subnetIds": list(args.placement.subnet_ids),
+            "zones": list(args.placement.zones),
+            "nodeAccess": args.node_access.value,
+            "identity": config.identity.value,
+        }
+        self.register_outputs(self.outputs)

@@ -1,0 +1,385 @@
+"""Offline synth: run the real program under Pulumi's mock engine and write what it would create.
+
+No AWS account, Pulumi CLI or network: data-source lookups are answered from cluster facts, and
+resources get the ids and ARNs AWS would give them (or, with `preview`, stay unknown as in a
+first `pulumi preview`). The result is written so that reviewers can diff it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import runpy
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.output
+import pulumi.resource
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from karpenter.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
+from karpenter.offline_facts import OfflineFacts, load_facts_file, sample_facts
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = "karpenter"
+COMPUTED = "<computed>"
+_SPOT_ROLE_NAME = "AWSServiceRoleForEC2Spot"
+
+
+class SynthError(Exception):
+    """Synth could not run: the message says why."""
+
+
+# --- stack files ---------------------------------------------------------------------------
+
+
+def stack_settings(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """A stack file's config as the Pulumi CLI hands it to a program: scalars as text,
+    structured values as JSON text."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise SynthError(f"no stack file {path.name} in {project_dir}")
+    document = yaml.safe_load(path.read_text()) or {}
+    settings_: dict[str, str] = {}
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        settings_[full_key] = _as_cli_text(value)
+    return settings_
+
+
+def _as_cli_text(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def offline_facts(config: StackConfig, settings_: dict[str, str], project_dir: Path = PROJECT_DIR) -> OfflineFacts:
+    if config.synth_facts:
+        return load_facts_file(project_dir / config.synth_facts)
+    region = settings_.get("aws:region")
+    if not region:
+        raise ConfigError("aws:region: required; the stack's AWS region, e.g. eu-west-1")
+    return sample_facts(region)
+
+
+# --- the mock engine ----------------------------------------------------------------------
+
+
+class OfflineMocks(pulumi.runtime.Mocks):
+    """Answers lookups from cluster facts and gives resources the ids and ARNs AWS would."""
+
+    def __init__(self, facts: OfflineFacts, cluster_name: str, preview: bool) -> None:
+        self.facts = facts
+        self.cluster_name = cluster_name
+        self.preview = preview
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+        f = self.facts
+        token = args.token
+        if token == "aws:index/getPartition:getPartition":
+            suffix = "amazonaws.com.cn" if f.partition == "aws-cn" else "amazonaws.com"
+            return {"id": f.partition, "partition": f.partition, "dnsSuffix": suffix}
+        if token == "aws:index/getRegion:getRegion":
+            return {"id": f.region, "name": f.region, "region": f.region}
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:{f.partition}:iam::{f.account_id}:user/offline"
+            return {"id": f.account_id, "accountId": f.account_id, "arn": arn, "userId": "AIDAOFFLINE"}
+        if token == "aws:eks/getCluster:getCluster":
+            if args.args.get("name") != self.cluster_name:
+                raise Exception(f"couldn't find resource: EKS cluster {args.args.get('name')}")
+            return self._cluster()
+        if token == "aws:ec2/getSubnet:getSubnet":
+            for subnet in f.subnets:
+                if subnet.id == args.args.get("id"):
+                    return {
+                        "id": subnet.id,
+                        "availabilityZone": subnet.zone,
+                        "mapPublicIpOnLaunch": subnet.public,
+                        "vpcId": f.vpc_id,
+                    }
+            raise Exception(f"no matching EC2 Subnet found: {args.args.get('id')}")
+        if token == "aws:iam/getRoles:getRoles":
+            path = "/aws-service-role/spot.amazonaws.com/"
+            arns = (
+                [f"arn:{f.partition}:iam::{f.account_id}:role{path}{_SPOT_ROLE_NAME}"]
+                if f.spot_service_linked_role_exists
+                else []
+            )
+            return {"id": f.region, "arns": arns, "names": [_SPOT_ROLE_NAME] * len(arns)}
+        if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            if not f.oidc_provider_exists:
+                raise Exception("finding IAM OIDC Provider: couldn't find resource")
+            return {"arn": args.args.get("arn"), "url": f.oidc_issuer.removeprefix("https://")}
+        raise Exception(f"offline synth has no answer for the lookup {token}")
+
+    def _cluster(self) -> dict[str, Any]:
+        f = self.facts
+        return {
+            "id": self.cluster_name,
+            "name": self.cluster_name,
+            "arn": f"arn:{f.partition}:eks:{f.region}:{f.account_id}:cluster/{self.cluster_name}",
+            "endpoint": f.endpoint,
+            "version": f.kubernetes_version,
+            "certificateAuthorities": [{"data": f.certificate_authority}],
+            "identities": [{"oidcs": [{"issuer": f.oidc_issuer}]}],
+            "accessConfigs": [
+                {"authenticationMode": f.authentication_mode, "bootstrapClusterCreatorAdminPermissions": False}
+            ],
+            "vpcConfig": {
+                "vpcId": f.vpc_id,
+                "subnetIds": [subnet.id for subnet in f.subnets],
+                "clusterSecurityGroupId": f.cluster_security_group_id,
+                "securityGroupIds": [],
+                "endpointPrivateAccess": True,
+                "endpointPublicAccess": True,
+                "publicAccessCidrs": ["0.0.0.0/0"],
+            },
+        }
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if not args.custom:
+            return None, {}
+        inputs = dict(args.inputs)
+        if self.preview:
+            # A first preview knows only what the program gave; every computed output is unknown.
+            return "", inputs
+        resource_id, outputs = self._created(args.typ, args.name, inputs)
+        return resource_id, {**inputs, **outputs}
+
+    def _created(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        f = self.facts
+        iam = f"arn:{f.partition}:iam::{f.account_id}"
+        regional = f"{f.partition}:{{service}}:{f.region}:{f.account_id}"
+        given = inputs.get("name") or name
+        if typ == "aws:iam/role:Role":
+            return given, {"arn": f"{iam}:role/{given}", "name": given, "uniqueId": "AROAOFFLINE"}
+        if typ == "aws:iam/policy:Policy":
+            arn = f"{iam}:policy/{given}"
+            return arn, {"arn": arn, "name": given, "policyId": "ANPAOFFLINE"}
+        if typ == "aws:iam/instanceProfile:InstanceProfile":
+            return given, {"arn": f"{iam}:instance-profile/{given}", "name": given}
+        if typ == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+            arn = f"{iam}:role/aws-service-role/{inputs['awsServiceName']}/{_SPOT_ROLE_NAME}"
+            return arn, {"arn": arn, "name": _SPOT_ROLE_NAME, "path": f"/aws-service-role/{inputs['awsServiceName']}/"}
+        if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
+            return arn, {"arn": arn}
+        if typ == "aws:sqs/queue:Queue":
+            url = f"https://sqs.{f.region}.amazonaws.com/{f.account_id}/{given}"
+            return url, {"arn": "arn:" + regional.format(service="sqs") + f":{given}", "url": url, "name": given}
+        if typ == "aws:cloudwatch/eventRule:EventRule":
+            return given, {"arn": "arn:" + regional.format(service="events") + f":rule/{given}", "name": given}
+        if typ == "aws:ec2/tag:Tag":
+            return f"{inputs['resourceId']},{inputs['key']}", {}
+        if typ == "aws:eks/accessEntry:AccessEntry":
+            arn = "arn:" + regional.format(service="eks") + f":access-entry/{inputs['clusterName']}/node/offline"
+            return f"{inputs['clusterName']}:{inputs['principalArn']}", {"accessEntryArn": arn}
+        if typ == "aws:eks/podIdentityAssociation:PodIdentityAssociation":
+            return "a-offline0000000001", {"associationId": "a-offline0000000001"}
+        if typ == "kubernetes:helm.sh/v3:Release":
+            return f"{inputs.get('namespace', 'default')}/{given}", {
+                "name": given,
+                "status": {"status": "deployed", "name": given, "namespace": inputs.get("namespace")},
+            }
+        if typ == "pulumi-python:dynamic:Resource":
+            return f"{name}-offline", {"adopted": False}
+        return f"{name}-offline", {}
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+
+
+@dataclass
+class SynthResult:
+    stack: str
+    region: str
+    preview: bool
+    resources: list[Registration]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == typ]
+
+    def named(self, name: str) -> Registration:
+        (found,) = [r for r in self.resources if r.name == name]
+        return found
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, also keeping each registration's parent, dependencies and inputs
+    (MockResourceArgs carries neither parent nor dependencies)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.registrations[response.urn] = Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                dependencies=sorted(set(request.dependencies)),
+                inputs=_plain(inputs),
+            )
+        return response
+
+
+def _plain(value: Any) -> Any:
+    """Inputs as JSON data: unknowns written as <computed>."""
+    if isinstance(value, pulumi.output.Unknown):
+        return COMPUTED
+    if isinstance(value, dict):
+        if "__provider" in value:
+            value = {**value, "__provider": "<serialized dynamic provider>"}
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, pulumi.Resource):
+        return "<resource>"
+    if isinstance(value, float) and value.is_integer():
+        # Numbers cross the engine as doubles; 300 should read as 300.
+        return int(value)
+    return value
+
+
+@contextlib.contextmanager
+def _construction_order() -> Iterator[list[tuple[str, str]]]:
+    """Record resources in the order the program constructs them, which, unlike the order
+    the engine's calls arrive in, does not vary from run to run."""
+    order: list[tuple[str, str]] = []
+    original = pulumi.resource.register_resource
+
+    def recording(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        order.append((ty, name))
+        return original(res, ty, name, *args, **kwargs)
+
+    pulumi.resource.register_resource = recording  # type: ignore[assignment]
+    try:
+        yield order
+    finally:
+        pulumi.resource.register_resource = original  # type: ignore[assignment]
+
+
+def run_program(
+    stack: str,
+    settings_: dict[str, str],
+    facts: OfflineFacts | None = None,
+    *,
+    preview: bool = False,
+    project_dir: Path = PROJECT_DIR,
+) -> SynthResult:
+    """Evaluate `__main__.py` for these settings under the mock engine, in a fresh event loop."""
+    config = parse_stack_config({k: v for k, v in settings_.items() if k.startswith(f"{NAMESPACE}:")})
+    facts = facts or offline_facts(config, settings_, project_dir)
+    mocks = OfflineMocks(facts, config.cluster_name, preview)
+    monitor = RecordingMonitor(mocks)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.reset_options(project=PROJECT, stack=stack, preview=preview)
+        runtime_config.set_all_config(dict(settings_), [])
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+        with _construction_order() as order:
+            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project_dir / "__main__.py"))))
+        root = settings.get_root_resource()
+        exported = getattr(root, "outputs", {}) or {}
+        outputs = {
+            key: _plain(_sync_await(pulumi.Output.from_input(value).future(with_unknowns=True)))
+            for key, value in exported.items()
+        }
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    position = {key: index for index, key in enumerate(order)}
+    resources = sorted(monitor.registrations.values(), key=lambda r: position[(r.type, r.name)])
+    return SynthResult(stack=stack, region=facts.region, preview=preview, resources=resources, outputs=outputs)
+
+
+# --- output files --------------------------------------------------------------------------
+
+_POLICY_INPUTS = {
+    "aws:iam/role:Role": "assumeRolePolicy",
+    "aws:iam/policy:Policy": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+}
+
+
+def policy_documents(result: SynthResult) -> dict[str, Any]:
+    """Every IAM policy document the stack registers, trust and permissions, by resource name."""
+    documents: dict[str, Any] = {}
+    for resource in result.resources:
+        key = _POLICY_INPUTS.get(resource.type)
+        text = resource.inputs.get(key) if key else None
+        if isinstance(text, str) and text != COMPUTED:
+            documents[resource.name] = json.loads(text)
+    return documents
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write(result: SynthResult, out: Path, extra_files: dict[str, str] | None = None) -> None:
+    """Write the result into `out`, replacing what an earlier run left there."""
+    files: dict[str, str] = {
+        "resources.json": _json([vars(r) for r in result.resources]),
+        "outputs.json": _json(result.outputs),
+    }
+    for name, document in policy_documents(result).items():
+        files[f"iam/{name}.json"] = _json(document)
+    files.update(extra_files or {})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=out.parent))
+    try:
+        for relative, text in files.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def summary(result: SynthResult) -> str:
+    """A short table of what the stack would create."""
+    custom = [r for r in result.resources if r.custom]
+    counts = Counter(r.type for r in custom)
+    mode = "preview (first run: computed values unknown)" if result.preview else "deployment"
+    lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources", "", "  count  type"]
+    lines += [f"  {count:>5}  {typ}" for typ, count in sorted(counts.items())]
+    return "\n".join(lines) + "\n"
+
+
+def rendered_files(result: SynthResult) -> dict[str, str]:
+    """Helm values and rendered manifests of the stack's releases, by output path."""
+    return {}

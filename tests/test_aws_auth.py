@@ -1,0 +1,783 @@
+"""Tests for the aws-auth mapRoles read-modify-write: pure edits, provider, resource."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import pickle
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.dynamic.dynamic
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from kubernetes.client import V1ConfigMap, V1ObjectMeta
+from kubernetes.client.exceptions import ApiException
+
+from karpenter.aws_auth import (
+    NODE_GROUPS,
+    NODE_USERNAME,
+    AwsAuthRoleMapping,
+    AwsAuthRoleMappingArgs,
+    AwsAuthRoleMappingProvider,
+    core_v1_api,
+    merge_role_mappings,
+    node_role_mapping,
+    parse_map_roles,
+    remove_role_mappings,
+)
+
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+KARPENTER_ARN = "arn:aws:iam::111122223333:role/KarpenterNodeRole-demo"
+NODEGROUP_ARN = "arn:aws:iam::111122223333:role/eks-ng-default-NodeInstanceRole"
+FARGATE_ARN = "arn:aws:iam::111122223333:role/eks-fargate-pod-execution-role"
+
+NODEGROUP_ENTRY = {
+    "rolearn": NODEGROUP_ARN,
+    "username": NODE_USERNAME,
+    "groups": ["system:bootstrappers", "system:nodes"],
+}
+FARGATE_ENTRY = {
+    "rolearn": FARGATE_ARN,
+    "username": "system:node:{{SessionName}}",
+    "groups": ["system:bootstrappers", "system:nodes", "system:node-proxier"],
+}
+MAP_USERS = "- userarn: arn:aws:iam::111122223333:user/ops\n  username: ops\n"
+MAP_ACCOUNTS = "- '111122223333'\n"
+
+
+def entries_with_key_order(entries: list[dict[str, Any]]) -> list[list[Any]]:
+    """Dict equality ignores key order; people reading the ConfigMap do not."""
+    return [list(e.items()) for e in entries]
+
+
+# --- strategies -----------------------------------------------------------------------
+
+words = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+    max_size=12,
+)
+role_arns = st.builds(
+    "arn:aws:iam::{}:role/{}".format,
+    st.from_regex(r"\A[0-9]{12}\Z"),
+    st.from_regex(r"\A[A-Za-z0-9+=,.@_-]{1,20}\Z"),
+)
+scalars = st.one_of(words, st.integers(), st.booleans(), st.none())
+
+
+@st.composite
+def map_role_entries(draw: st.DrawFn) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    if draw(st.integers(0, 9)):  # mostly roles, sometimes a hand-edited odd entry
+        entry["rolearn"] = draw(role_arns)
+    if draw(st.booleans()):
+        entry["username"] = draw(st.sampled_from([NODE_USERNAME, "admin"]) | words)
+    if draw(st.booleans()):
+        entry["groups"] = draw(st.lists(words, max_size=3))
+    extras = draw(
+        st.dictionaries(
+            words.filter(lambda k: k not in {"rolearn", "username", "groups"}),
+            scalars,
+            max_size=2,
+        )
+    )
+    # Extras first sometimes, so key order is exercised too.
+    return {**extras, **entry} if draw(st.booleans()) else {**entry, **extras}
+
+
+def render(entries: list[dict[str, Any]] | None, style: str) -> str | None:
+    """mapRoles as different writers leave it: eksctl, the console, kubectl edit."""
+    if entries is None:
+        return None
+    if style == "json":
+        return json.dumps(entries, ensure_ascii=False)
+    return yaml.safe_dump(entries, sort_keys=False, default_flow_style=style == "flow")
+
+
+existing_lists = st.lists(map_role_entries(), max_size=6)
+styles = st.sampled_from(["block", "flow", "json"])
+
+
+@st.composite
+def existing_and_mappings(
+    draw: st.DrawFn,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Existing entries plus mappings that may reuse some of their rolearns."""
+    existing = draw(existing_lists)
+    reusable = [e["rolearn"] for e in existing if "rolearn" in e]
+    arn_choice = role_arns | st.sampled_from(reusable) if reusable else role_arns
+    arns = draw(st.lists(arn_choice, min_size=1, max_size=3, unique=True))
+    mappings = [
+        {
+            "rolearn": arn,
+            "username": draw(st.sampled_from([NODE_USERNAME]) | words),
+            "groups": draw(st.lists(words, max_size=3)),
+        }
+        for arn in arns
+    ]
+    return existing, mappings
+
+
+# --- pure functions: properties -------------------------------------------------------
+
+
+@FAST
+@given(existing_and_mappings(), styles)
+def test_merge_keeps_every_other_entry_exactly_and_in_order(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]]], style: str
+) -> None:
+    existing, mappings = case
+    ours = {m["rolearn"] for m in mappings}
+    merged = parse_map_roles(merge_role_mappings(render(existing, style), mappings))
+
+    others_before = [e for e in existing if e.get("rolearn") not in ours]
+    others_after = [e for e in merged if e.get("rolearn") not in ours]
+    assert entries_with_key_order(others_after) == entries_with_key_order(others_before)
+
+    for mapping in mappings:
+        assert merged.count(mapping) == 1
+        assert [e for e in merged if e.get("rolearn") == mapping["rolearn"]] == [
+            mapping
+        ]
+
+
+@FAST
+@given(existing_and_mappings())
+def test_merge_replaces_an_existing_role_in_place_and_appends_new_ones(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    existing, mappings = case
+    ours = {m["rolearn"] for m in mappings}
+    merged = parse_map_roles(merge_role_mappings(render(existing, "block"), mappings))
+
+    def others_before_first(entries: list[dict[str, Any]], arn: str) -> int:
+        index = next(i for i, e in enumerate(entries) if e.get("rolearn") == arn)
+        return sum(1 for e in entries[:index] if e.get("rolearn") not in ours)
+
+    existing_arns = [e.get("rolearn") for e in existing]
+    new = [m for m in mappings if m["rolearn"] not in existing_arns]
+    for mapping in mappings:
+        if mapping["rolearn"] in existing_arns:
+            assert others_before_first(merged, mapping["rolearn"]) == (
+                others_before_first(existing, mapping["rolearn"])
+            )
+    assert merged[len(merged) - len(new) :] == new
+
+
+@FAST
+@given(existing_and_mappings(), styles)
+def test_merge_is_idempotent(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]]], style: str
+) -> None:
+    existing, mappings = case
+    once = merge_role_mappings(render(existing, style), mappings)
+    assert merge_role_mappings(once, mappings) == once
+
+
+@FAST
+@given(existing_and_mappings(), styles)
+def test_remove_undoes_merge_when_the_roles_were_not_there_before(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]]], style: str
+) -> None:
+    existing, mappings = case
+    arns = [m["rolearn"] for m in mappings]
+    assume(not any(e.get("rolearn") in arns for e in existing))
+    merged = merge_role_mappings(render(existing, style), mappings)
+    restored = parse_map_roles(remove_role_mappings(merged, arns))
+    assert entries_with_key_order(restored) == entries_with_key_order(existing)
+
+
+@FAST
+@given(existing_lists, st.lists(role_arns, max_size=3), styles)
+def test_remove_is_idempotent_and_keeps_other_entries_in_order(
+    existing: list[dict[str, Any]], arns: list[str], style: str
+) -> None:
+    arns = arns + [e["rolearn"] for e in existing[:1] if "rolearn" in e]
+    once = remove_role_mappings(render(existing, style), arns)
+    assert remove_role_mappings(once, arns) == once
+    expected = [e for e in existing if e.get("rolearn") not in arns]
+    assert entries_with_key_order(parse_map_roles(once)) == entries_with_key_order(
+        expected
+    )
+
+
+# --- pure functions: examples ---------------------------------------------------------
+
+
+def test_realistic_aws_auth_keeps_node_group_and_fargate_entries() -> None:
+    map_roles = render([NODEGROUP_ENTRY, FARGATE_ENTRY], "block")
+    data = {"mapRoles": map_roles, "mapUsers": MAP_USERS}
+    original = copy.deepcopy(data)
+
+    merged = merge_role_mappings(data["mapRoles"], [node_role_mapping(KARPENTER_ARN)])
+
+    assert parse_map_roles(merged) == [
+        NODEGROUP_ENTRY,
+        FARGATE_ENTRY,
+        {
+            "rolearn": KARPENTER_ARN,
+            "username": "system:node:{{EC2PrivateDNSName}}",
+            "groups": ["system:bootstrappers", "system:nodes"],
+        },
+    ]
+    assert data == original  # only the mapRoles string is an input; nothing else moved
+    assert parse_map_roles(remove_role_mappings(merged, [KARPENTER_ARN])) == [
+        NODEGROUP_ENTRY,
+        FARGATE_ENTRY,
+    ]
+
+
+def test_merge_output_is_block_yaml_without_anchors() -> None:
+    shared_groups = ["system:nodes"]
+    merged = merge_role_mappings(
+        None,
+        [
+            {"rolearn": KARPENTER_ARN, "username": "a", "groups": shared_groups},
+            {"rolearn": NODEGROUP_ARN, "username": "b", "groups": shared_groups},
+        ],
+    )
+    assert "&" not in merged and "*" not in merged
+    assert merged.startswith(f"- rolearn: {KARPENTER_ARN}\n  username: a\n")
+
+
+@pytest.mark.parametrize("empty", [None, "", "  \n", "[]", "null"])
+def test_empty_map_roles_means_no_entries(empty: str | None) -> None:
+    merged = merge_role_mappings(empty, [node_role_mapping(KARPENTER_ARN)])
+    assert parse_map_roles(merged) == [node_role_mapping(KARPENTER_ARN)]
+    assert parse_map_roles(remove_role_mappings(empty, [KARPENTER_ARN])) == []
+
+
+def test_merge_collapses_duplicate_entries_for_our_role_into_one() -> None:
+    existing = render(
+        [{"rolearn": KARPENTER_ARN}, NODEGROUP_ENTRY, {"rolearn": KARPENTER_ARN}],
+        "block",
+    )
+    merged = parse_map_roles(
+        merge_role_mappings(existing, [node_role_mapping(KARPENTER_ARN)])
+    )
+    assert merged == [node_role_mapping(KARPENTER_ARN), NODEGROUP_ENTRY]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("rolearn: x\nusername: y\n", "must be a YAML list"),
+        ("- just-a-string\n", "entry 0 is not a mapping"),
+        ("- rolearn: [unclosed\n", "not valid YAML"),
+        ("42", "must be a YAML list"),
+    ],
+)
+def test_bad_existing_map_roles_raises_instead_of_dropping_content(
+    bad: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        merge_role_mappings(bad, [node_role_mapping(KARPENTER_ARN)])
+    with pytest.raises(ValueError, match=message):
+        remove_role_mappings(bad, [KARPENTER_ARN])
+
+
+@pytest.mark.parametrize(
+    "mappings",
+    [
+        [{"username": "no-arn"}],
+        [{"rolearn": ""}],
+        [node_role_mapping(KARPENTER_ARN), node_role_mapping(KARPENTER_ARN)],
+    ],
+)
+def test_merge_rejects_mappings_without_a_unique_rolearn(
+    mappings: list[dict[str, Any]],
+) -> None:
+    with pytest.raises(ValueError, match=r"rolearn|more than once"):
+        merge_role_mappings(None, mappings)
+
+
+# --- provider with an in-memory API server --------------------------------------------
+
+
+class FakeCoreV1Api:
+    """ConfigMaps in memory, with the API server's optimistic-concurrency rules."""
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[str, str], V1ConfigMap] = {}
+        self.revision = 100
+        self.writes = 0
+        self.conflicts = 0
+        self.before_write: list[Callable[[FakeCoreV1Api], None]] = []
+
+    def _next_revision(self) -> str:
+        self.revision += 1
+        return str(self.revision)
+
+    def seed(
+        self,
+        data: dict[str, str],
+        namespace: str = "kube-system",
+        name: str = "aws-auth",
+    ) -> None:
+        self.put(namespace, name, data)
+
+    def put(self, namespace: str, name: str, data: dict[str, str]) -> None:
+        """A write by someone else, bypassing the concurrency check."""
+        self.store[(namespace, name)] = V1ConfigMap(
+            metadata=V1ObjectMeta(
+                name=name,
+                namespace=namespace,
+                resource_version=self._next_revision(),
+                labels={"app": "keep-me"},
+            ),
+            data=dict(data),
+        )
+
+    def data(
+        self, namespace: str = "kube-system", name: str = "aws-auth"
+    ) -> dict[str, str]:
+        return dict(self.store[(namespace, name)].data or {})
+
+    def read_namespaced_config_map(self, name: str, namespace: str) -> V1ConfigMap:
+        if (namespace, name) not in self.store:
+            raise ApiException(status=404, reason="Not Found")
+        return copy.deepcopy(self.store[(namespace, name)])
+
+    def replace_namespaced_config_map(
+        self,
+        name: str,
+        namespace: str,
+        body: V1ConfigMap,
+        *,
+        field_manager: str | None = None,
+    ) -> V1ConfigMap:
+        if self.before_write:
+            self.before_write.pop(0)(self)
+        current = self.store.get((namespace, name))
+        if current is None:
+            raise ApiException(status=404, reason="Not Found")
+        sent = meta(body).resource_version
+        # A real server would accept this unconditionally; that is the bug to catch.
+        assert sent, "replace without resourceVersion overwrites concurrent writers"
+        if sent != meta(current).resource_version:
+            self.conflicts += 1
+            raise ApiException(status=409, reason="Conflict")
+        return self._store(namespace, name, body)
+
+    def create_namespaced_config_map(
+        self, namespace: str, body: V1ConfigMap, *, field_manager: str | None = None
+    ) -> V1ConfigMap:
+        if self.before_write:
+            self.before_write.pop(0)(self)
+        name = meta(body).name or ""
+        if (namespace, name) in self.store:
+            self.conflicts += 1
+            raise ApiException(status=409, reason="AlreadyExists")
+        return self._store(namespace, name, body)
+
+    def _store(self, namespace: str, name: str, body: V1ConfigMap) -> V1ConfigMap:
+        stored = copy.deepcopy(body)
+        meta(stored).resource_version = self._next_revision()
+        self.store[(namespace, name)] = stored
+        self.writes += 1
+        return copy.deepcopy(stored)
+
+
+def meta(config_map: V1ConfigMap) -> V1ObjectMeta:
+    assert config_map.metadata is not None
+    return config_map.metadata
+
+
+@pytest.fixture
+def api() -> FakeCoreV1Api:
+    return FakeCoreV1Api()
+
+
+@pytest.fixture
+def provider(api: FakeCoreV1Api) -> AwsAuthRoleMappingProvider:
+    return AwsAuthRoleMappingProvider(
+        api_factory=lambda _kubeconfig: api, conflict_backoff_seconds=0
+    )
+
+
+def props(role_arn: str = KARPENTER_ARN, **overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "role_arn": role_arn,
+        "kubeconfig": '{"apiVersion": "v1"}',
+        "namespace": "kube-system",
+        "name": "aws-auth",
+        "username": NODE_USERNAME,
+        "groups": list(NODE_GROUPS),
+        "adopted": None,
+    }
+    return {**base, **overrides}
+
+
+def roles(api: FakeCoreV1Api) -> list[dict[str, Any]]:
+    return parse_map_roles(api.data().get("mapRoles"))
+
+
+def test_create_adds_our_entry_and_keeps_other_entries_and_data_keys(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed(
+        {
+            "mapRoles": render([NODEGROUP_ENTRY, FARGATE_ENTRY], "block") or "",
+            "mapUsers": MAP_USERS,
+            "mapAccounts": MAP_ACCOUNTS,
+        }
+    )
+    result = provider.create(props())
+
+    assert roles(api) == [
+        NODEGROUP_ENTRY,
+        FARGATE_ENTRY,
+        node_role_mapping(KARPENTER_ARN),
+    ]
+    assert api.data()["mapUsers"] == MAP_USERS
+    assert api.data()["mapAccounts"] == MAP_ACCOUNTS
+    assert meta(api.store[("kube-system", "aws-auth")]).labels == {"app": "keep-me"}
+    assert result.outs is not None and result.outs["adopted"] is False
+    assert result.outs["role_arn"] == KARPENTER_ARN
+
+
+def test_concurrent_writer_causes_a_retry_and_both_changes_survive(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+
+    def node_group_added_meanwhile(fake: FakeCoreV1Api) -> None:
+        fake.put(
+            "kube-system",
+            "aws-auth",
+            {
+                "mapRoles": render([NODEGROUP_ENTRY, FARGATE_ENTRY], "block") or "",
+                "mapUsers": MAP_USERS,
+            },
+        )
+
+    api.before_write.append(node_group_added_meanwhile)
+    provider.create(props())
+
+    assert api.conflicts == 1
+    assert roles(api) == [
+        NODEGROUP_ENTRY,
+        FARGATE_ENTRY,
+        node_role_mapping(KARPENTER_ARN),
+    ]
+    assert api.data()["mapUsers"] == MAP_USERS
+
+
+def test_create_gives_up_after_bounded_conflicts_without_writing(
+    api: FakeCoreV1Api,
+) -> None:
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+    provider = AwsAuthRoleMappingProvider(
+        api_factory=lambda _: api, max_attempts=3, conflict_backoff_seconds=0
+    )
+
+    def someone_else_writes(fake: FakeCoreV1Api) -> None:
+        fake.put("kube-system", "aws-auth", fake.data())
+
+    api.before_write.extend([someone_else_writes] * 3)
+    with pytest.raises(RuntimeError, match="3 attempts"):
+        provider.create(props())
+    assert api.conflicts == 3
+    assert roles(api) == [NODEGROUP_ENTRY]
+
+
+def test_create_on_missing_config_map_creates_it_with_only_our_entry(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    result = provider.create(props())
+    assert api.data() == {
+        "mapRoles": merge_role_mappings(None, [node_role_mapping(KARPENTER_ARN)])
+    }
+    assert result.outs is not None and result.outs["adopted"] is False
+
+
+def test_create_merges_into_a_config_map_created_concurrently(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    def created_meanwhile(fake: FakeCoreV1Api) -> None:
+        fake.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+
+    api.before_write.append(created_meanwhile)
+    provider.create(props())
+    assert roles(api) == [NODEGROUP_ENTRY, node_role_mapping(KARPENTER_ARN)]
+
+
+def test_create_refuses_to_rewrite_unparseable_map_roles(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed({"mapRoles": "rolearn: not-a-list\n"})
+    with pytest.raises(ValueError, match="YAML list"):
+        provider.create(props())
+    assert api.writes == 0
+    assert api.data() == {"mapRoles": "rolearn: not-a-list\n"}
+
+
+def test_delete_removes_only_our_entry(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed(
+        {
+            "mapRoles": render([NODEGROUP_ENTRY, FARGATE_ENTRY], "block") or "",
+            "mapUsers": MAP_USERS,
+        }
+    )
+    result = provider.create(props())
+    assert result.outs is not None
+    provider.delete(result.id, result.outs)
+
+    assert roles(api) == [NODEGROUP_ENTRY, FARGATE_ENTRY]
+    assert api.data()["mapUsers"] == MAP_USERS
+
+
+def test_delete_retries_on_conflict_and_keeps_the_concurrent_change(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+    result = provider.create(props())
+    assert result.outs is not None
+
+    def fargate_added_meanwhile(fake: FakeCoreV1Api) -> None:
+        fake.put(
+            "kube-system",
+            "aws-auth",
+            {"mapRoles": merge_role_mappings(fake.data()["mapRoles"], [FARGATE_ENTRY])},
+        )
+
+    api.before_write.append(fargate_added_meanwhile)
+    provider.delete(result.id, result.outs)
+    assert api.conflicts == 1
+    assert roles(api) == [NODEGROUP_ENTRY, FARGATE_ENTRY]
+
+
+def test_adopted_entry_survives_delete(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    shared = node_role_mapping(
+        NODEGROUP_ARN
+    )  # e.g. Karpenter reusing the node group role
+    api.seed({"mapRoles": render([shared, FARGATE_ENTRY], "block") or ""})
+
+    result = provider.create(props(NODEGROUP_ARN))
+    assert result.outs is not None and result.outs["adopted"] is True
+    assert api.writes == 0  # already exactly right: nothing to write
+
+    provider.delete(result.id, result.outs)
+    assert roles(api) == [shared, FARGATE_ENTRY]
+
+
+def test_differing_entry_for_our_role_is_taken_over_not_adopted(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed(
+        {
+            "mapRoles": render(
+                [{"rolearn": KARPENTER_ARN, "username": "old"}, FARGATE_ENTRY], "block"
+            )
+            or ""
+        }
+    )
+    result = provider.create(props())
+    assert result.outs is not None and result.outs["adopted"] is False
+    assert roles(api) == [node_role_mapping(KARPENTER_ARN), FARGATE_ENTRY]
+
+
+def test_delete_of_missing_config_map_is_fine(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    provider.delete("kube-system/aws-auth/x", props(adopted=False))
+    assert api.store == {}
+
+
+def test_update_swaps_the_role_arn_in_one_write(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed(
+        {"mapRoles": render([NODEGROUP_ENTRY], "block") or "", "mapUsers": MAP_USERS}
+    )
+    created = provider.create(props())
+    assert created.outs is not None
+    writes_before = api.writes
+
+    new_arn = "arn:aws:iam::111122223333:role/KarpenterNodeRole-v2"
+    updated = provider.update(created.id, created.outs, props(new_arn))
+
+    assert api.writes == writes_before + 1
+    assert roles(api) == [NODEGROUP_ENTRY, node_role_mapping(new_arn)]
+    assert api.data()["mapUsers"] == MAP_USERS
+    assert updated.outs is not None and updated.outs["adopted"] is False
+    assert updated.outs["role_arn"] == new_arn
+
+
+def test_update_away_from_an_adopted_role_leaves_that_entry(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+    created = provider.create(props(NODEGROUP_ARN))
+    assert created.outs is not None and created.outs["adopted"] is True
+
+    updated = provider.update(created.id, created.outs, props(KARPENTER_ARN))
+    assert roles(api) == [NODEGROUP_ENTRY, node_role_mapping(KARPENTER_ARN)]
+    assert updated.outs is not None and updated.outs["adopted"] is False
+
+
+def test_update_of_groups_rewrites_our_entry_in_place(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+    created = provider.create(props())
+    assert created.outs is not None
+    provider.update(created.id, created.outs, props(groups=["system:nodes"]))
+    assert roles(api) == [
+        NODEGROUP_ENTRY,
+        {
+            "rolearn": KARPENTER_ARN,
+            "username": NODE_USERNAME,
+            "groups": ["system:nodes"],
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "changes", "replaces"),
+    [
+        ({}, False, []),
+        ({"role_arn": "arn:aws:iam::111122223333:role/Other"}, True, []),
+        ({"username": "someone"}, True, []),
+        ({"groups": ["system:nodes"]}, True, []),
+        ({"namespace": "other"}, True, ["namespace"]),
+        ({"name": "aws-auth-2"}, True, ["name"]),
+        ({"kubeconfig": '{"apiVersion": "v1", "kind": "Config"}'}, True, []),
+    ],
+)
+def test_diff_reports_changes_and_replaces_only_on_config_map_identity(
+    provider: AwsAuthRoleMappingProvider,
+    change: dict[str, Any],
+    changes: bool,
+    replaces: list[str],
+) -> None:
+    olds = {**props(), "adopted": False, "__provider": "blob"}
+    result = provider.diff("id", olds, {**props(), **change})
+    assert result.changes is changes
+    assert result.replaces == replaces
+
+
+def test_check_rejects_a_role_arn_that_is_not_an_iam_role(
+    provider: AwsAuthRoleMappingProvider,
+) -> None:
+    assert provider.check({}, props()).failures == []
+    failures = provider.check({}, props("arn:aws:iam::111122223333:user/ops")).failures
+    assert [f.property for f in failures] == ["role_arn"]
+    unknown = provider.check({}, props(pulumi.runtime.rpc.UNKNOWN))
+    assert unknown.failures == []
+
+
+def test_provider_serializes_for_pulumi_and_round_trips() -> None:
+    provider = AwsAuthRoleMappingProvider()
+    blob = pulumi.dynamic.dynamic.serialize_provider(provider)
+    restored = pickle.loads(base64.b64decode(blob))
+    assert isinstance(restored, AwsAuthRoleMappingProvider)
+    assert restored.api_factory is core_v1_api
+    assert restored.max_attempts == provider.max_attempts
+
+
+# --- the real seam, offline -----------------------------------------------------------
+
+
+def test_core_v1_api_loads_an_exec_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_aws = tmp_path / "aws"
+    credential = {
+        "kind": "ExecCredential",
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "status": {"token": "k8s-aws-v1.fake"},
+    }
+    fake_aws.write_text(f"#!/bin/sh\ncat <<'EOF'\n{json.dumps(credential)}\nEOF\n")
+    fake_aws.chmod(fake_aws.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(tmp_path), prepend=":")
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": "demo", "cluster": {"server": "https://demo.eks.example"}}
+        ],
+        "contexts": [{"name": "demo", "context": {"cluster": "demo", "user": "aws"}}],
+        "current-context": "demo",
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", "demo"],
+                    }
+                },
+            }
+        ],
+    }
+    api = core_v1_api(json.dumps(kubeconfig))
+    configuration = api.api_client.configuration  # type: ignore[attr-defined]
+    assert configuration.host == "https://demo.eks.example"
+    assert configuration.api_key["BearerToken"] == "Bearer k8s-aws-v1.fake"
+
+
+# --- resource under Pulumi mocks ------------------------------------------------------
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[Any, Any]]:
+        self.resources.append(args)
+        return f"{args.name}-id", {**args.inputs, "adopted": False}
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+@pytest.fixture
+def mocks() -> Iterator[RecordingMocks]:
+    # Set per test, not at import: other test modules install their own mocks.
+    recording = RecordingMocks()
+    pulumi.runtime.set_mocks(recording, preview=False)
+    yield recording
+
+
+@pulumi.runtime.test
+def test_resource_registers_as_a_dynamic_resource_with_role_arn_input(
+    mocks: RecordingMocks,
+) -> pulumi.Output[Any]:
+    mapping = AwsAuthRoleMapping(
+        "karpenter-node-role",
+        AwsAuthRoleMappingArgs(
+            role_arn=KARPENTER_ARN, kubeconfig='{"apiVersion": "v1"}'
+        ),
+    )
+
+    def check(values: list[Any]) -> None:
+        role_arn, adopted = values
+        assert role_arn == KARPENTER_ARN
+        assert adopted is False
+        registered = [r for r in mocks.resources if r.name == "karpenter-node-role"]
+        assert len(registered) == 1
+        assert registered[0].typ == "pulumi-python:dynamic:Resource"
+        assert registered[0].inputs["role_arn"] == KARPENTER_ARN
+        assert registered[0].inputs["namespace"] == "kube-system"
+        assert registered[0].inputs["groups"] == list(NODE_GROUPS)
+
+    return pulumi.Output.all(mapping.role_arn, mapping.adopted).apply(check)
