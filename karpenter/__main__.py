@@ -18,13 +18,16 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
     render.add_argument("--out", type=Path, help="output folder (default build/synth/<stack>)")
     render.add_argument(
+        "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
+    )
+    render.add_argument(
         "--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack"
     )
     args = parser.parse_args(argv)
     out = args.out or Path("build/synth") / args.stack
     try:
-        settings = synth.stack_settings(args.stack)
-        result = synth.run_program(args.stack, settings, preview=args.preview)
+        settings = synth.stack_settings(args.stack, args.project_dir)
+        result = synth.run_program(args.stack, settings, preview=args.preview, project_dir=args.project_dir)
         synth.write(result, out, synth.rendered_files(result))
     except (pulumi.RunError, synth.SynthError) as exc:
         # Bad input is one line naming the key; nothing has been written.

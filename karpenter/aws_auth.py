@@ -28,6 +28,10 @@ FIELD_MANAGER = "pulumi-karpenter-aws-auth"
 RoleMapping = dict[str, Any]
 
 
+class AwsAuthError(ValueError):
+    """mapRoles or kubeconfig content that cannot be used safely; nothing was written."""
+
+
 # --- pure mapRoles editing ------------------------------------------------------------
 
 
@@ -55,27 +59,22 @@ def _dump(entries: list[RoleMapping]) -> str:
 def parse_map_roles(map_roles: str | None) -> list[RoleMapping]:
     """Parse a `mapRoles` string into its list of entries; None or blank is no entries.
 
-    Raises ValueError rather than guessing, because writing back a "repaired" value could
-    drop entries that keep nodes or people able to reach the cluster.
+    Raises AwsAuthError (a ValueError) rather than guessing: writing back a "repaired"
+    value could drop entries that keep nodes or people able to reach the cluster.
     """
     if map_roles is None or not map_roles.strip():
         return []
     try:
         parsed = yaml.safe_load(map_roles)
     except yaml.YAMLError as exc:
-        raise ValueError(f"aws-auth mapRoles is not valid YAML: {exc}") from exc
+        raise AwsAuthError(f"aws-auth mapRoles is not valid YAML: {exc}") from exc
     if parsed is None:
         return []
     if not isinstance(parsed, list):
-        raise ValueError(
-            "aws-auth mapRoles must be a YAML list of role mappings, "
-            f"got {type(parsed).__name__}"
-        )
+        raise AwsAuthError(f"aws-auth mapRoles must be a YAML list of role mappings, got {type(parsed).__name__}")
     for index, entry in enumerate(parsed):
         if not isinstance(entry, dict):
-            raise ValueError(
-                f"aws-auth mapRoles entry {index} is not a mapping: {entry!r}"
-            )
+            raise AwsAuthError(f"aws-auth mapRoles entry {index} is not a mapping: {entry!r}")
     return parsed
 
 
@@ -104,11 +103,9 @@ def merge_role_mappings(map_roles: str | None, mappings: list[RoleMapping]) -> s
     for mapping in mappings:
         arn = _rolearn(mapping) if isinstance(mapping, dict) else None
         if not arn:
-            raise ValueError(
-                f"role mapping needs a non-empty string rolearn: {mapping!r}"
-            )
+            raise AwsAuthError(f"role mapping needs a non-empty string rolearn: {mapping!r}")
         if arn in wanted:
-            raise ValueError(f"role mapping for {arn} given more than once")
+            raise AwsAuthError(f"role mapping for {arn} given more than once")
         wanted[arn] = copy.deepcopy(mapping)
 
     merged: list[RoleMapping] = []
@@ -175,11 +172,9 @@ def core_v1_api(kubeconfig: str) -> ConfigMapApi:
     except json.JSONDecodeError:
         config_dict = yaml.safe_load(kubeconfig)
     if not isinstance(config_dict, dict):
-        raise ValueError("kubeconfig must be a JSON or YAML object")
+        raise AwsAuthError("kubeconfig must be a JSON or YAML object")
     # persist_config=False: there is no kubeconfig file to write refreshed tokens to.
-    api_client = _new_client_from_config_dict(
-        config_dict=config_dict, persist_config=False
-    )
+    api_client = _new_client_from_config_dict(config_dict=config_dict, persist_config=False)
     return kubernetes.client.CoreV1Api(api_client)
 
 
@@ -204,31 +199,17 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
         self.max_attempts = max_attempts
         self.conflict_backoff_seconds = conflict_backoff_seconds
 
-    def check(
-        self, _olds: dict[str, Any], news: dict[str, Any]
-    ) -> pulumi.dynamic.CheckResult:
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         failures: list[pulumi.dynamic.CheckFailure] = []
         role_arn = news.get("role_arn")
         known = role_arn != pulumi.runtime.rpc.UNKNOWN
-        if known and not (
-            isinstance(role_arn, str)
-            and role_arn.startswith("arn:")
-            and ":role/" in role_arn
-        ):
-            failures.append(
-                pulumi.dynamic.CheckFailure(
-                    "role_arn", f"not an IAM role ARN: {role_arn!r}"
-                )
-            )
+        if known and not (isinstance(role_arn, str) and role_arn.startswith("arn:") and ":role/" in role_arn):
+            failures.append(pulumi.dynamic.CheckFailure("role_arn", f"not an IAM role ARN: {role_arn!r}"))
         return pulumi.dynamic.CheckResult(news, failures)
 
-    def diff(
-        self, _id: str, olds: dict[str, Any], news: dict[str, Any]
-    ) -> pulumi.dynamic.DiffResult:
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         replaces = [k for k in ("namespace", "name") if olds.get(k) != news.get(k)]
-        updates = [
-            k for k in ("role_arn", "username", "groups") if olds.get(k) != news.get(k)
-        ]
+        updates = [k for k in ("role_arn", "username", "groups") if olds.get(k) != news.get(k)]
         # A new kubeconfig is an in-place update so delete later uses the current one;
         # it never replaces, since the entry itself is unchanged.
         if olds.get("kubeconfig") != news.get("kubeconfig"):
@@ -250,13 +231,9 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
             create_missing=True,
         )
         outs = {**props, "adopted": _contains_entry(before, mapping)}
-        return pulumi.dynamic.CreateResult(
-            f"{namespace}/{name}/{mapping['rolearn']}", outs
-        )
+        return pulumi.dynamic.CreateResult(f"{namespace}/{name}/{mapping['rolearn']}", outs)
 
-    def update(
-        self, _id: str, olds: dict[str, Any], news: dict[str, Any]
-    ) -> pulumi.dynamic.UpdateResult:
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         mapping = _mapping_from(news)
         old_arn = olds["role_arn"]
         arn_changed = old_arn != mapping["rolearn"]
@@ -265,16 +242,12 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
             news["kubeconfig"],
             news["namespace"],
             news["name"],
-            lambda current: merge_role_mappings(
-                remove_role_mappings(current, drop), [mapping]
-            ),
+            lambda current: merge_role_mappings(remove_role_mappings(current, drop), [mapping]),
             create_missing=True,
         )
         # Same role: ownership does not change by editing the entry. New role: it is
         # someone else's if they already had exactly this entry.
-        adopted = (
-            _contains_entry(before, mapping) if arn_changed else olds.get("adopted")
-        )
+        adopted = _contains_entry(before, mapping) if arn_changed else olds.get("adopted")
         return pulumi.dynamic.UpdateResult({**news, "adopted": bool(adopted)})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -313,9 +286,7 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
                     data={"mapRoles": edit(None)},
                 )
                 try:
-                    api.create_namespaced_config_map(
-                        namespace, body, field_manager=FIELD_MANAGER
-                    )
+                    api.create_namespaced_config_map(namespace, body, field_manager=FIELD_MANAGER)
                     return None
                 except ApiException as create_exc:
                     # Someone else created it first: go round and merge into theirs.
@@ -334,9 +305,7 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
             # The read resourceVersion stays in metadata, so a write racing another
             # writer is refused with 409 instead of silently discarding their change.
             try:
-                api.replace_namespaced_config_map(
-                    name, namespace, config_map, field_manager=FIELD_MANAGER
-                )
+                api.replace_namespaced_config_map(name, namespace, config_map, field_manager=FIELD_MANAGER)
                 return current
             except ApiException as exc:
                 if exc.status != 409:
@@ -380,9 +349,7 @@ class AwsAuthRoleMappingArgs:
         self.namespace = namespace
         self.name = name
         self.username = username
-        self.groups: pulumi.Input[Sequence[pulumi.Input[str]]] = (
-            list(NODE_GROUPS) if groups is None else groups
-        )
+        self.groups: pulumi.Input[Sequence[pulumi.Input[str]]] = list(NODE_GROUPS) if groups is None else groups
 
 
 class AwsAuthRoleMapping(pulumi.dynamic.Resource):

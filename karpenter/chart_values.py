@@ -62,7 +62,9 @@ def karpenter_config_values(
         raise ValueError("zones must name at least one availability zone of the node subnets")
 
     root_device = _ROOT_DEVICE_BY_FAMILY[ami_alias.split("@", 1)[0]]
-    node_classes = {DEFAULT_NODE_CLASS: _node_class(instance_profile_name, ami_alias, root_device, DEFAULT_ROOT_VOLUME_SIZE)}
+    node_classes = {
+        DEFAULT_NODE_CLASS: _node_class(instance_profile_name, ami_alias, root_device, DEFAULT_ROOT_VOLUME_SIZE)
+    }
     if any(pool.gpu for pool in config.node_pools.values()):
         node_classes[GPU_NODE_CLASS] = _node_class(instance_profile_name, ami_alias, root_device, GPU_ROOT_VOLUME_SIZE)
 
@@ -109,9 +111,7 @@ def _node_pool(name: str, pool: NodePool, all_zones: list[str]) -> dict[str, Any
     if pool.gpu and GPU_RESOURCE not in limits:
         limits[GPU_RESOURCE] = DEFAULT_GPU_LIMIT
 
-    default_policy = (
-        ConsolidationPolicy.WHEN_EMPTY if pool.gpu else ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED
-    )
+    default_policy = ConsolidationPolicy.WHEN_EMPTY if pool.gpu else ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED
     values: dict[str, Any] = {
         "nodeClass": GPU_NODE_CLASS if pool.gpu else DEFAULT_NODE_CLASS,
         "requirements": requirements,

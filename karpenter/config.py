@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import pulumi
@@ -86,14 +86,14 @@ def _duration(value: str) -> str:
     return value
 
 
-class Identity(str, Enum):
+class Identity(StrEnum):
     """How the Karpenter controller gets AWS credentials."""
 
     IRSA = "irsa"
     POD_IDENTITY = "pod-identity"
 
 
-class NodeAccess(str, Enum):
+class NodeAccess(StrEnum):
     """How nodes Karpenter launches are let into the cluster."""
 
     AUTO = "auto"
@@ -101,29 +101,29 @@ class NodeAccess(str, Enum):
     AWS_AUTH = "aws-auth"
 
 
-class CapacityType(str, Enum):
+class CapacityType(StrEnum):
     SPOT = "spot"
     ON_DEMAND = "on-demand"
     RESERVED = "reserved"
 
 
-class Architecture(str, Enum):
+class Architecture(StrEnum):
     AMD64 = "amd64"
     ARM64 = "arm64"
 
 
-class TaintEffect(str, Enum):
+class TaintEffect(StrEnum):
     NO_SCHEDULE = "NoSchedule"
     PREFER_NO_SCHEDULE = "PreferNoSchedule"
     NO_EXECUTE = "NoExecute"
 
 
-class ConsolidationPolicy(str, Enum):
+class ConsolidationPolicy(StrEnum):
     WHEN_EMPTY = "WhenEmpty"
     WHEN_EMPTY_OR_UNDERUTILIZED = "WhenEmptyOrUnderutilized"
 
 
-class SpotServiceLinkedRole(str, Enum):
+class SpotServiceLinkedRole(StrEnum):
     """What the stack does about the account-wide EC2 Spot service-linked role."""
 
     ENSURE = "ensure"
@@ -183,7 +183,7 @@ class Taint(_Model):
 class Disruption(_Model):
     consolidation_policy: ConsolidationPolicy | None = Field(
         default=None,
-        description="WhenEmpty or WhenEmptyOrUnderutilized; default WhenEmpty for GPU pools, else WhenEmptyOrUnderutilized.",
+        description="WhenEmpty or WhenEmptyOrUnderutilized (default: WhenEmpty for GPU pools, else the other).",
     )
     consolidate_after: str = Field(
         default="1m", description="How long a node stays empty or underused before consolidation (s, m, h, or Never)."
@@ -373,14 +373,13 @@ def _decode(raw: Any) -> Any:
 
 
 def parse_stack_config(settings: Mapping[str, Any]) -> StackConfig:
-    """Validate `karpenter:*` settings (keys with or without the namespace) into a model.
+    """Validate the `karpenter:*` settings of a stack (other namespaces, such as `aws:`, are not
+    ours and are left alone) into the model.
 
     Raises ConfigError with one message for the first bad key.
     """
     prefix = f"{NAMESPACE}:"
-    data = {
-        (key.removeprefix(prefix)): _decode(value) for key, value in settings.items()
-    }
+    data = {key[len(prefix) :]: _decode(value) for key, value in settings.items() if key.startswith(prefix)}
     try:
         return StackConfig.model_validate(data)
     except ValidationError as exc:

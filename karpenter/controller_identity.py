@@ -88,7 +88,7 @@ class ControllerIdentity(pulumi.ComponentResource):
             self.policies[kind] = policy
             attachments.append(
                 aws.iam.RolePolicyAttachment(
-                    f"{name}-{kind}",
+                    f"{name}-{kind}-attachment",
                     role=self.role.name,
                     policy_arn=policy.arn,
                     opts=pulumi.ResourceOptions(parent=self),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import pulumi
 import pulumi_aws as aws
@@ -17,7 +17,7 @@ ACCESS_ENTRY_MODES = ("API", "API_AND_CONFIG_MAP")
 CONFIG_MAP_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP")
 
 
-class NodeAccessMethod(str, Enum):
+class NodeAccessMethod(StrEnum):
     ACCESS_ENTRY = "access-entry"
     AWS_AUTH = "aws-auth"
 

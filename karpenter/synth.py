@@ -23,9 +23,9 @@ import pulumi
 import pulumi.output
 import pulumi.resource
 import yaml
+from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
-from pulumi.runtime import config as runtime_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -87,7 +87,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
         self.cluster_name = cluster_name
         self.preview = preview
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         f = self.facts
         token = args.token
         if token == "aws:index/getPartition:getPartition":
@@ -100,7 +100,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
             return {"id": f.account_id, "accountId": f.account_id, "arn": arn, "userId": "AIDAOFFLINE"}
         if token == "aws:eks/getCluster:getCluster":
             if args.args.get("name") != self.cluster_name:
-                raise Exception(f"couldn't find resource: EKS cluster {args.args.get('name')}")
+                return {}, [("name", f"couldn't find resource: EKS cluster {args.args.get('name')}")]
             return self._cluster()
         if token == "aws:ec2/getSubnet:getSubnet":
             for subnet in f.subnets:
@@ -111,7 +111,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
                         "mapPublicIpOnLaunch": subnet.public,
                         "vpcId": f.vpc_id,
                     }
-            raise Exception(f"no matching EC2 Subnet found: {args.args.get('id')}")
+            return {}, [("id", f"no matching EC2 Subnet found: {args.args.get('id')}")]
         if token == "aws:iam/getRoles:getRoles":
             path = "/aws-service-role/spot.amazonaws.com/"
             arns = (
@@ -122,7 +122,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
             return {"id": f.region, "arns": arns, "names": [_SPOT_ROLE_NAME] * len(arns)}
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             if not f.oidc_provider_exists:
-                raise Exception("finding IAM OIDC Provider: couldn't find resource")
+                # The engine reports a failed lookup as a failure, which the SDK raises.
+                return {}, [("arn", "finding IAM OIDC Provider: couldn't find resource")]
             return {"arn": args.args.get("arn"), "url": f.oidc_issuer.removeprefix("https://")}
         raise Exception(f"offline synth has no answer for the lookup {token}")
 
@@ -222,8 +223,8 @@ class SynthResult:
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]
 
-    def named(self, name: str) -> Registration:
-        (found,) = [r for r in self.resources if r.name == name]
+    def named(self, name: str, typ: str | None = None) -> Registration:
+        (found,) = [r for r in self.resources if r.name == name and typ in (None, r.type)]
         return found
 
 
@@ -280,11 +281,15 @@ def _construction_order() -> Iterator[list[tuple[str, str]]]:
         order.append((ty, name))
         return original(res, ty, name, *args, **kwargs)
 
-    pulumi.resource.register_resource = recording  # type: ignore[assignment]
+    pulumi.resource.register_resource = recording
     try:
         yield order
     finally:
-        pulumi.resource.register_resource = original  # type: ignore[assignment]
+        pulumi.resource.register_resource = original
+
+
+def _run_main(project_dir: Path) -> None:
+    runpy.run_path(str(project_dir / "__main__.py"))
 
 
 def run_program(
@@ -307,7 +312,7 @@ def run_program(
         runtime_config.set_all_config(dict(settings_), [])
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
         with _construction_order() as order:
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project_dir / "__main__.py"))))
+            _sync_await(run_pulumi_func(lambda: _run_main(project_dir)))
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}
         outputs = {

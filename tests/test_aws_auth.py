@@ -33,9 +33,7 @@ from karpenter.aws_auth import (
     remove_role_mappings,
 )
 
-FAST = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 KARPENTER_ARN = "arn:aws:iam::111122223333:role/KarpenterNodeRole-demo"
 NODEGROUP_ARN = "arn:aws:iam::111122223333:role/eks-ng-default-NodeInstanceRole"
@@ -145,9 +143,7 @@ def test_merge_keeps_every_other_entry_exactly_and_in_order(
 
     for mapping in mappings:
         assert merged.count(mapping) == 1
-        assert [e for e in merged if e.get("rolearn") == mapping["rolearn"]] == [
-            mapping
-        ]
+        assert [e for e in merged if e.get("rolearn") == mapping["rolearn"]] == [mapping]
 
 
 @FAST
@@ -175,9 +171,7 @@ def test_merge_replaces_an_existing_role_in_place_and_appends_new_ones(
 
 @FAST
 @given(existing_and_mappings(), styles)
-def test_merge_is_idempotent(
-    case: tuple[list[dict[str, Any]], list[dict[str, Any]]], style: str
-) -> None:
+def test_merge_is_idempotent(case: tuple[list[dict[str, Any]], list[dict[str, Any]]], style: str) -> None:
     existing, mappings = case
     once = merge_role_mappings(render(existing, style), mappings)
     assert merge_role_mappings(once, mappings) == once
@@ -205,9 +199,7 @@ def test_remove_is_idempotent_and_keeps_other_entries_in_order(
     once = remove_role_mappings(render(existing, style), arns)
     assert remove_role_mappings(once, arns) == once
     expected = [e for e in existing if e.get("rolearn") not in arns]
-    assert entries_with_key_order(parse_map_roles(once)) == entries_with_key_order(
-        expected
-    )
+    assert entries_with_key_order(parse_map_roles(once)) == entries_with_key_order(expected)
 
 
 # --- pure functions: examples ---------------------------------------------------------
@@ -261,9 +253,7 @@ def test_merge_collapses_duplicate_entries_for_our_role_into_one() -> None:
         [{"rolearn": KARPENTER_ARN}, NODEGROUP_ENTRY, {"rolearn": KARPENTER_ARN}],
         "block",
     )
-    merged = parse_map_roles(
-        merge_role_mappings(existing, [node_role_mapping(KARPENTER_ARN)])
-    )
+    merged = parse_map_roles(merge_role_mappings(existing, [node_role_mapping(KARPENTER_ARN)]))
     assert merged == [node_role_mapping(KARPENTER_ARN), NODEGROUP_ENTRY]
 
 
@@ -276,9 +266,7 @@ def test_merge_collapses_duplicate_entries_for_our_role_into_one() -> None:
         ("42", "must be a YAML list"),
     ],
 )
-def test_bad_existing_map_roles_raises_instead_of_dropping_content(
-    bad: str, message: str
-) -> None:
+def test_bad_existing_map_roles_raises_instead_of_dropping_content(bad: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         merge_role_mappings(bad, [node_role_mapping(KARPENTER_ARN)])
     with pytest.raises(ValueError, match=message):
@@ -337,9 +325,7 @@ class FakeCoreV1Api:
             data=dict(data),
         )
 
-    def data(
-        self, namespace: str = "kube-system", name: str = "aws-auth"
-    ) -> dict[str, str]:
+    def data(self, namespace: str = "kube-system", name: str = "aws-auth") -> dict[str, str]:
         return dict(self.store[(namespace, name)].data or {})
 
     def read_namespaced_config_map(self, name: str, namespace: str) -> V1ConfigMap:
@@ -399,9 +385,7 @@ def api() -> FakeCoreV1Api:
 
 @pytest.fixture
 def provider(api: FakeCoreV1Api) -> AwsAuthRoleMappingProvider:
-    return AwsAuthRoleMappingProvider(
-        api_factory=lambda _kubeconfig: api, conflict_backoff_seconds=0
-    )
+    return AwsAuthRoleMappingProvider(api_factory=lambda _kubeconfig: api, conflict_backoff_seconds=0)
 
 
 def props(role_arn: str = KARPENTER_ARN, **overrides: Any) -> dict[str, Any]:
@@ -476,9 +460,7 @@ def test_create_gives_up_after_bounded_conflicts_without_writing(
     api: FakeCoreV1Api,
 ) -> None:
     api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
-    provider = AwsAuthRoleMappingProvider(
-        api_factory=lambda _: api, max_attempts=3, conflict_backoff_seconds=0
-    )
+    provider = AwsAuthRoleMappingProvider(api_factory=lambda _: api, max_attempts=3, conflict_backoff_seconds=0)
 
     def someone_else_writes(fake: FakeCoreV1Api) -> None:
         fake.put("kube-system", "aws-auth", fake.data())
@@ -494,9 +476,7 @@ def test_create_on_missing_config_map_creates_it_with_only_our_entry(
     api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
 ) -> None:
     result = provider.create(props())
-    assert api.data() == {
-        "mapRoles": merge_role_mappings(None, [node_role_mapping(KARPENTER_ARN)])
-    }
+    assert api.data() == {"mapRoles": merge_role_mappings(None, [node_role_mapping(KARPENTER_ARN)])}
     assert result.outs is not None and result.outs["adopted"] is False
 
 
@@ -521,9 +501,7 @@ def test_create_refuses_to_rewrite_unparseable_map_roles(
     assert api.data() == {"mapRoles": "rolearn: not-a-list\n"}
 
 
-def test_delete_removes_only_our_entry(
-    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
-) -> None:
+def test_delete_removes_only_our_entry(api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider) -> None:
     api.seed(
         {
             "mapRoles": render([NODEGROUP_ENTRY, FARGATE_ENTRY], "block") or "",
@@ -558,12 +536,8 @@ def test_delete_retries_on_conflict_and_keeps_the_concurrent_change(
     assert roles(api) == [NODEGROUP_ENTRY, FARGATE_ENTRY]
 
 
-def test_adopted_entry_survives_delete(
-    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
-) -> None:
-    shared = node_role_mapping(
-        NODEGROUP_ARN
-    )  # e.g. Karpenter reusing the node group role
+def test_adopted_entry_survives_delete(api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider) -> None:
+    shared = node_role_mapping(NODEGROUP_ARN)  # e.g. Karpenter reusing the node group role
     api.seed({"mapRoles": render([shared, FARGATE_ENTRY], "block") or ""})
 
     result = provider.create(props(NODEGROUP_ARN))
@@ -577,32 +551,19 @@ def test_adopted_entry_survives_delete(
 def test_differing_entry_for_our_role_is_taken_over_not_adopted(
     api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
 ) -> None:
-    api.seed(
-        {
-            "mapRoles": render(
-                [{"rolearn": KARPENTER_ARN, "username": "old"}, FARGATE_ENTRY], "block"
-            )
-            or ""
-        }
-    )
+    api.seed({"mapRoles": render([{"rolearn": KARPENTER_ARN, "username": "old"}, FARGATE_ENTRY], "block") or ""})
     result = provider.create(props())
     assert result.outs is not None and result.outs["adopted"] is False
     assert roles(api) == [node_role_mapping(KARPENTER_ARN), FARGATE_ENTRY]
 
 
-def test_delete_of_missing_config_map_is_fine(
-    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
-) -> None:
+def test_delete_of_missing_config_map_is_fine(api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider) -> None:
     provider.delete("kube-system/aws-auth/x", props(adopted=False))
     assert api.store == {}
 
 
-def test_update_swaps_the_role_arn_in_one_write(
-    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
-) -> None:
-    api.seed(
-        {"mapRoles": render([NODEGROUP_ENTRY], "block") or "", "mapUsers": MAP_USERS}
-    )
+def test_update_swaps_the_role_arn_in_one_write(api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider) -> None:
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or "", "mapUsers": MAP_USERS})
     created = provider.create(props())
     assert created.outs is not None
     writes_before = api.writes
@@ -629,9 +590,7 @@ def test_update_away_from_an_adopted_role_leaves_that_entry(
     assert updated.outs is not None and updated.outs["adopted"] is False
 
 
-def test_update_of_groups_rewrites_our_entry_in_place(
-    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
-) -> None:
+def test_update_of_groups_rewrites_our_entry_in_place(api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider) -> None:
     api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
     created = provider.create(props())
     assert created.outs is not None
@@ -692,9 +651,7 @@ def test_provider_serializes_for_pulumi_and_round_trips() -> None:
 # --- the real seam, offline -----------------------------------------------------------
 
 
-def test_core_v1_api_loads_an_exec_kubeconfig(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_core_v1_api_loads_an_exec_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_aws = tmp_path / "aws"
     credential = {
         "kind": "ExecCredential",
@@ -707,9 +664,7 @@ def test_core_v1_api_loads_an_exec_kubeconfig(
     kubeconfig = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [
-            {"name": "demo", "cluster": {"server": "https://demo.eks.example"}}
-        ],
+        "clusters": [{"name": "demo", "cluster": {"server": "https://demo.eks.example"}}],
         "contexts": [{"name": "demo", "context": {"cluster": "demo", "user": "aws"}}],
         "current-context": "demo",
         "users": [
@@ -738,15 +693,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
 
-    def new_resource(
-        self, args: pulumi.runtime.MockResourceArgs
-    ) -> tuple[str | None, dict[Any, Any]]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         self.resources.append(args)
         return f"{args.name}-id", {**args.inputs, "adopted": False}
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         return {}, None
 
 
@@ -764,9 +715,7 @@ def test_resource_registers_as_a_dynamic_resource_with_role_arn_input(
 ) -> pulumi.Output[Any]:
     mapping = AwsAuthRoleMapping(
         "karpenter-node-role",
-        AwsAuthRoleMappingArgs(
-            role_arn=KARPENTER_ARN, kubeconfig='{"apiVersion": "v1"}'
-        ),
+        AwsAuthRoleMappingArgs(role_arn=KARPENTER_ARN, kubeconfig='{"apiVersion": "v1"}'),
     )
 
     def check(values: list[Any]) -> None:
