@@ -28,6 +28,7 @@ class OfflineFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
+    cluster_name: str | None = Field(default=None, description="The cluster described; default: the stack's.")
     partition: str = Field(description="AWS partition: aws, aws-cn, aws-us-gov.")
     region: str
     account_id: str

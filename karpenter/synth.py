@@ -84,7 +84,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
 
     def __init__(self, facts: OfflineFacts, cluster_name: str, preview: bool) -> None:
         self.facts = facts
-        self.cluster_name = cluster_name
+        self.cluster_name = facts.cluster_name or cluster_name
         self.preview = preview
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
@@ -210,6 +210,7 @@ class Registration:
     parent: str
     dependencies: list[str]
     inputs: dict[str, Any]
+    options: dict[str, Any]
 
 
 @dataclass
@@ -248,8 +249,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent,
                 dependencies=sorted(set(request.dependencies)),
                 inputs=_plain(inputs),
+                options=_options(request),
             )
         return response
+
+
+def _options(request: Any) -> dict[str, Any]:
+    """The resource options a reviewer should see: those that change what update and destroy do."""
+    options: dict[str, Any] = {}
+    if request.HasField("retainOnDelete") and request.retainOnDelete:
+        options["retainOnDelete"] = True
+    if request.importId:
+        options["importId"] = request.importId
+    if request.ignoreChanges:
+        options["ignoreChanges"] = sorted(request.ignoreChanges)
+    if request.deleteBeforeReplace:
+        options["deleteBeforeReplace"] = True
+    return options
 
 
 def _plain(value: Any) -> Any:
