@@ -1,0 +1,70 @@
+"""Offline synth: the files it writes, their stability, and the mock engine it relies on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from karpenter import synth
+from karpenter.__main__ import main
+from tests.conftest import ROOT, Run
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_synth_writes_resources_policies_and_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(tmp_path / "dev")]) == 0
+    files = _files(tmp_path / "dev")
+    resources = json.loads(files["resources.json"])
+    assert {"urn", "type", "name", "custom", "parent", "dependencies", "inputs", "options"} == set(resources[0])
+    assert resources[0]["type"] == "karpenter:stack:Karpenter"
+    assert "iam/node-role.json" in files
+    assert "iam/controller-role.json" in files
+    assert "iam/controller-NodeLifecycle.json" in files
+    assert "iam/interruption-queue-policy.json" in files
+    assert json.loads(files["iam/node-role.json"])["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    table = capsys.readouterr().out
+    assert "stack dev (eu-west-1)" in table
+    assert "aws:iam/role:Role" in table
+
+
+def test_synth_output_is_byte_identical_from_run_to_run(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(tmp_path / name)]) == 0
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+
+
+def test_synth_replaces_stale_files_from_an_earlier_run(tmp_path: Path) -> None:
+    out = tmp_path / "dev"
+    (out / "iam").mkdir(parents=True)
+    (out / "iam" / "removed-policy.json").write_text("{}")
+    assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(out)]) == 0
+    assert not (out / "iam" / "removed-policy.json").exists()
+
+
+def test_resources_are_listed_in_the_order_the_program_declares_them(run: Run) -> None:
+    names = [r.name for r in run().resources]
+    assert names.index("karpenter") < names.index("node") < names.index("node-role")
+    assert names.index("node-role") < names.index("node-instance-profile")
+    assert names.index("node-instance-profile") < names.index("controller-role")
+
+
+def test_dependencies_include_edges_implied_by_output_inputs(run: Run) -> None:
+    """The recording monitor sees what MockResourceArgs hides: parents and dependency edges."""
+    result = run()
+    attachment = result.named("controller-NodeLifecycle-attachment")
+    assert result.named("controller-role").urn in attachment.dependencies
+    assert result.named("controller-NodeLifecycle").urn in attachment.dependencies
+    assert attachment.parent == result.named("controller").urn
+
+
+def test_preview_writes_computed_values_as_such(tmp_path: Path) -> None:
+    out = tmp_path / "preview"
+    assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(out), "--preview"]) == 0
+    resources = json.loads((out / "resources.json").read_text())
+    (entry,) = [r for r in resources if r["type"] == "aws:eks/accessEntry:AccessEntry"]
+    assert entry["inputs"]["principalArn"] == synth.COMPUTED
