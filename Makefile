@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 # Rebuilt only when the requirements change, so a second run does not reinstall.
 INSTALLED := $(VENV)/.installed
-LINTED := karpenter tests __main__.py bench.py
+LINTED := karpenter tests __main__.py
 RUFF_FLAGS := --line-length 120 --target-version py311
 
 .PHONY: install synth test lint typecheck unit bench clean
@@ -34,7 +34,7 @@ unit: $(INSTALLED)
 	$(BIN)/python -m pytest -q tests
 
 bench: $(INSTALLED)
-	$(BIN)/python bench.py
+	$(BIN)/python -m karpenter.bench
 
 clean:
 	rm -rf build

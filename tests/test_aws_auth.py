@@ -646,6 +646,8 @@ def test_provider_serializes_for_pulumi_and_round_trips() -> None:
     assert isinstance(restored, AwsAuthRoleMappingProvider)
     assert restored.api_factory is core_v1_api
     assert restored.max_attempts == provider.max_attempts
+    # Plain pickle is stricter than Pulumi's dill: it fails on clients, pools and locks.
+    assert pickle.loads(pickle.dumps(provider)).api_factory is core_v1_api
 
 
 # --- the real seam, offline -----------------------------------------------------------
