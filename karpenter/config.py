@@ -26,6 +26,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from karpenter.upstream_chart import unknown_value_key
+
 NAMESPACE = "karpenter"
 DEFAULT_KARPENTER_VERSION = "1.14.1"
 
@@ -50,6 +52,9 @@ _LABEL_KEY = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )
+_AMI_ALIAS = re.compile(r"^(al2023|bottlerocket)@[A-Za-z0-9._-]+$")
+# Label domains Kubernetes and Karpenter keep for themselves; a NodePool may not set them.
+_RESTRICTED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io", "karpenter.sh", "karpenter.k8s.aws")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 ClusterName = Annotated[
@@ -235,6 +240,13 @@ class NodePool(_Model):
         for key, value in v.items():
             if not _LABEL_KEY.match(key):
                 raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": key})
+            domain = key.split("/", 1)[0] if "/" in key else ""
+            if any(domain == d or domain.endswith("." + d) for d in _RESTRICTED_LABEL_DOMAINS):
+                raise PydanticCustomError(
+                    "label_key",
+                    "'{k}' is in a domain Kubernetes or Karpenter reserve ({domains})",
+                    {"k": key, "domains": ", ".join(_RESTRICTED_LABEL_DOMAINS)},
+                )
             if len(value) > 63 or not _LABEL_VALUE.match(value):
                 raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
         return v
@@ -298,9 +310,38 @@ class StackConfig(_Model):
     node_pools: dict[PoolName, NodePool] = Field(
         default_factory=_default_pools, min_length=1, description="Node pools by name (DNS-1123 label)."
     )
+    ami_alias: str = Field(
+        default="al2023@latest",
+        description="AMI alias of the node classes, family@version (al2023 or bottlerocket); pin it in production.",
+    )
+    helm_values: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Further values for the karpenter chart, merged last; every key must exist in the chart.",
+    )
     synth_facts: str | None = Field(
         default=None, description="Cluster-facts YAML file used only by offline synth (default: a built-in sample)."
     )
+
+    @field_validator("ami_alias")
+    @classmethod
+    def _ami_alias(cls, v: str) -> str:
+        if len(v) > 30 or not _AMI_ALIAS.match(v):
+            raise PydanticCustomError(
+                "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
+            )
+        return v
+
+    @field_validator("helm_values")
+    @classmethod
+    def _chart_keys(cls, v: dict[str, Any]) -> dict[str, Any]:
+        unknown = unknown_value_key(v)
+        if unknown:
+            raise PydanticCustomError(
+                "chart_key",
+                "not a value of the karpenter chart {version}",
+                {"key": unknown, "version": DEFAULT_KARPENTER_VERSION},
+            )
+        return v
 
     @field_validator("subnet_ids")
     @classmethod
@@ -327,8 +368,8 @@ def _message(error: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     loc = tuple(part for part in error["loc"] if part != "[key]")
-    if kind == "unknown_key":
-        loc = (*loc, ctx["key"])
+    if "key" in ctx:
+        loc = (*loc, *str(ctx["key"]).split("."))
     path = f"{NAMESPACE}:{_path(loc)}"
     value = error.get("input")
     if kind in ("enum", "literal_error"):

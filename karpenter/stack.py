@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from karpenter import naming
 from karpenter.config import ConfigError, Identity, SpotServiceLinkedRole, StackConfig
 from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
 from karpenter.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
-from karpenter.facts import ClusterFacts, Placement, node_placement
+from karpenter.facts import ClusterFacts, Placement, kubeconfig, node_placement
 from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
 from karpenter.node_access import NodeAccessArgs, NodeAccessGrant, NodeAccessMethod, node_access_method
 from karpenter.node_identity import NodeIdentity, NodeIdentityArgs
+from karpenter.releases import KarpenterReleases, KarpenterReleasesArgs
 from karpenter.spot_role import SpotServiceLinkedRole as SpotRoleComponent
 from karpenter.spot_role import SpotServiceLinkedRoleArgs
 
@@ -100,11 +103,35 @@ class KarpenterStack(pulumi.ComponentResource):
             # for as long as the controller that uses them.
             pulumi.ResourceOptions(parent=self, depends_on=[node.role, *([queue.queue] if queue else [])]),
         )
+        cluster = k8s.Provider(
+            "cluster",
+            kubeconfig=json.dumps(kubeconfig(facts)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        queue_name = naming.interruption_queue_name(facts.name) if queue else None
+        releases = KarpenterReleases(
+            "releases",
+            KarpenterReleasesArgs(
+                config=config,
+                facts=facts,
+                provider=cluster,
+                controller_role_arn=(
+                    f"arn:{facts.partition}:iam::{facts.account_id}:role/{naming.controller_role_name(facts.name)}"
+                ),
+                interruption_queue=queue_name,
+                instance_profile_name=naming.instance_profile_name(facts.name),
+                zones=args.placement.zones,
+                controller_prerequisites=[*controller.ready, access.grant, *(queue.ready if queue else [])],
+                node_class_prerequisites=[node.instance_profile, *tags.tags],
+            ),
+            child,
+        )
         self.node = node
         self.queue = queue
         self.tags = tags
         self.access = access
         self.controller = controller
+        self.releases = releases
         self.outputs = {
             "clusterName": facts.name,
             "nodeRoleName": node.role_name,

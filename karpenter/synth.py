@@ -402,5 +402,18 @@ def summary(result: SynthResult) -> str:
 
 
 def rendered_files(result: SynthResult) -> dict[str, str]:
-    """Helm values and rendered manifests of the stack's releases, by output path."""
-    return {}
+    """Helm values of every release and, for the local chart, its manifests rendered with real
+    Helm, by output path. Values still unknown (preview) are written as <computed>."""
+    from karpenter.chart_render import render_chart
+    from karpenter.releases import CONFIG_CHART
+
+    files: dict[str, str] = {}
+    for release in result.of_type("kubernetes:helm.sh/v3:Release"):
+        name = release.inputs["name"]
+        values = release.inputs.get("values") or {}
+        files[f"helm/{name}.values.yaml"] = yaml.safe_dump(values, sort_keys=True, default_flow_style=False)
+        if release.inputs.get("chart") == CONFIG_CHART:
+            files[f"manifests/{name}.yaml"] = render_chart(
+                values, release_name=name, namespace=release.inputs.get("namespace", "default")
+            )
+    return files

@@ -1,0 +1,178 @@
+"""Helm releases: Karpenter's CRDs, the controller, the NVIDIA device plugin and the node pools.
+
+The values are plain data built by the functions here; the component only wires them into
+`helm.v3.Release`s, in an order that is also a safe destroy order.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from karpenter.chart_values import GPU_TAINT, karpenter_config_values
+from karpenter.config import Identity, StackConfig
+from karpenter.facts import ClusterFacts
+
+KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter"
+KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
+# Relative to the project folder, where Pulumi runs the program; keeps synth output the same
+# on every machine.
+CONFIG_CHART = "karpenter/charts/karpenter-config"
+NVIDIA_DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
+NVIDIA_DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
+NVIDIA_DEVICE_PLUGIN_VERSION = "0.17.1"
+# The label Karpenter puts on every node it launches with an NVIDIA GPU.
+GPU_MANUFACTURER_LABEL = "karpenter.k8s.aws/instance-gpu-manufacturer"
+# Removing the node pools waits for Karpenter to drain and terminate every node it launched;
+# draining may take a while, and leaving before it ends would orphan instances.
+CONFIG_RELEASE_TIMEOUT_SECONDS = 1800
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`, maps merged key by key, anything else replaced."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def karpenter_values(
+    config: StackConfig, facts: ClusterFacts, *, controller_role_arn: str, interruption_queue: str | None
+) -> dict[str, Any]:
+    """Values of the karpenter chart, v1 keys only, with the stack's `helmValues` merged last."""
+    resources = config.controller.resources
+    values: dict[str, Any] = {
+        "settings": {"clusterName": facts.name, "clusterEndpoint": facts.endpoint},
+        "replicas": config.controller.replicas,
+        "controller": {
+            "resources": {
+                "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
+                "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+            }
+        },
+    }
+    if interruption_queue:
+        # The queue's name: an ARN or URL here silently disables interruption handling.
+        values["settings"]["interruptionQueue"] = interruption_queue
+    if config.identity is Identity.IRSA:
+        values["serviceAccount"] = {"annotations": {"eks.amazonaws.com/role-arn": controller_role_arn}}
+    return deep_merge(values, config.helm_values)
+
+
+def nvidia_device_plugin_values() -> dict[str, Any]:
+    """Run the device plugin on GPU nodes only, past their taint."""
+    return {
+        # The chart's own affinity waits for node-feature-discovery labels nobody sets here.
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": GPU_MANUFACTURER_LABEL, "operator": "In", "values": ["nvidia"]}]}
+                    ]
+                }
+            }
+        },
+        "tolerations": [
+            {"key": GPU_TAINT["key"], "operator": "Exists", "effect": GPU_TAINT["effect"]},
+            {"key": "CriticalAddonsOnly", "operator": "Exists"},
+        ],
+    }
+
+
+def needs_device_plugin(config: StackConfig) -> bool:
+    """GPU pools on AL2023 need the plugin; Bottlerocket's NVIDIA variants ship it."""
+    return config.ami_alias.startswith("al2023@") and any(pool.gpu for pool in config.node_pools.values())
+
+
+@dataclass(frozen=True)
+class KarpenterReleasesArgs:
+    config: StackConfig
+    facts: ClusterFacts
+    provider: k8s.Provider
+    controller_role_arn: str
+    interruption_queue: str | None
+    instance_profile_name: str
+    zones: Sequence[str]
+    # What the controller needs before it starts: its role and policies, node access, the queue.
+    controller_prerequisites: Sequence[pulumi.Resource]
+    # What the node classes need: the instance profile and the discovery tags.
+    node_class_prerequisites: Sequence[pulumi.Resource]
+
+
+class KarpenterReleases(pulumi.ComponentResource):
+    def __init__(self, name: str, args: KarpenterReleasesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("karpenter:releases:KarpenterReleases", name, None, opts)
+        config = args.config
+
+        def options(depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=list(depends_on))
+
+        # Its own release so that CRDs are upgraded with the version; Helm never upgrades the
+        # CRDs bundled in a chart.
+        self.crds = k8s.helm.v3.Release(
+            "karpenter-crd",
+            name="karpenter-crd",
+            chart=KARPENTER_CRD_CHART,
+            version=config.version,
+            namespace=config.namespace,
+            create_namespace=True,
+            values={},
+            opts=options(),
+        )
+        self.karpenter = k8s.helm.v3.Release(
+            "karpenter",
+            # Fixed: the IRSA trust names the service account this release name gives.
+            name="karpenter",
+            chart=KARPENTER_CHART,
+            version=config.version,
+            namespace=config.namespace,
+            create_namespace=True,
+            skip_crds=True,
+            values=karpenter_values(
+                config,
+                args.facts,
+                controller_role_arn=args.controller_role_arn,
+                interruption_queue=args.interruption_queue,
+            ),
+            opts=options([self.crds, *args.controller_prerequisites]),
+        )
+        pool_prerequisites: list[pulumi.Resource] = [self.karpenter, *args.node_class_prerequisites]
+        self.device_plugin: k8s.helm.v3.Release | None = None
+        if needs_device_plugin(config):
+            self.device_plugin = k8s.helm.v3.Release(
+                "nvidia-device-plugin",
+                name="nvidia-device-plugin",
+                chart=NVIDIA_DEVICE_PLUGIN_CHART,
+                version=NVIDIA_DEVICE_PLUGIN_VERSION,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=NVIDIA_DEVICE_PLUGIN_REPO),
+                namespace="kube-system",
+                values=nvidia_device_plugin_values(),
+                opts=options(),
+            )
+            pool_prerequisites.append(self.device_plugin)
+        # Depends on the controller, so `pulumi destroy` removes the pools first, while the
+        # controller is still there to terminate their instances.
+        self.node_pools = k8s.helm.v3.Release(
+            "karpenter-config",
+            name="karpenter-config",
+            chart=CONFIG_CHART,
+            namespace=config.namespace,
+            values=karpenter_config_values(
+                config,
+                instance_profile_name=args.instance_profile_name,
+                zones=list(args.zones),
+                ami_alias=config.ami_alias,
+            ),
+            timeout=CONFIG_RELEASE_TIMEOUT_SECONDS,
+            opts=options(pool_prerequisites),
+        )
+        self.register_outputs({"releases": [self.crds.name, self.karpenter.name, self.node_pools.name]})
+
