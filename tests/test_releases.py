@@ -1,0 +1,182 @@
+"""Helm releases as the program registers them: charts, values, order, and the node pools
+rendered with real Helm from exactly the values the program passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from karpenter import synth
+from karpenter.chart_render import render_chart
+from karpenter.releases import CONFIG_CHART, deep_merge
+from karpenter.upstream_chart import unknown_value_key
+from tests.conftest import Run
+from tests.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def _releases(result: synth.SynthResult) -> dict[str, synth.Registration]:
+    return {r.inputs["name"]: r for r in result.of_type(RELEASE)}
+
+
+def _rendered_pools(result: synth.SynthResult) -> list[dict[str, Any]]:
+    config = _releases(result)["karpenter-config"]
+    text = render_chart(config.inputs["values"], release_name="karpenter-config", namespace=config.inputs["namespace"])
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def test_releases_have_fixed_names_charts_and_the_configured_version(run: Run) -> None:
+    pools = {"cpu": {}, "gpu": {"gpu": True}}
+    releases = _releases(run({"version": "1.14.0", "namespace": "karpenter", "nodePools": pools}))
+    assert list(releases) == ["karpenter-crd", "karpenter", "nvidia-device-plugin", "karpenter-config"]
+    crd, controller = releases["karpenter-crd"], releases["karpenter"]
+    assert crd.inputs["chart"] == "oci://public.ecr.aws/karpenter/karpenter-crd"
+    assert controller.inputs["chart"] == "oci://public.ecr.aws/karpenter/karpenter"
+    assert crd.inputs["version"] == controller.inputs["version"] == "1.14.0"
+    assert controller.inputs["skipCrds"] is True
+    assert {r.inputs["namespace"] for r in (crd, controller, releases["karpenter-config"])} == {"karpenter"}
+    assert releases["karpenter-config"].inputs["chart"] == CONFIG_CHART
+
+
+def test_controller_values_use_v1_keys_from_the_stack(run: Run) -> None:
+    values = _releases(run())["karpenter"].inputs["values"]
+    assert values["settings"] == {
+        "clusterName": "dev",
+        "clusterEndpoint": "https://EXAMPLE0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com",
+        "interruptionQueue": "karpenter-dev",
+    }
+    assert values["serviceAccount"] == {
+        "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/karpenter-controller-role-dev"}
+    }
+    assert values["replicas"] == 2
+    assert values["controller"]["resources"] == {
+        "requests": {"cpu": "1", "memory": "1Gi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
+    }
+    assert "aws" not in values["settings"], "settings.aws.* are v0 keys that v1 ignores"
+    assert unknown_value_key(values) is None
+
+
+def test_interruption_queue_setting_is_the_queue_name_not_its_arn(run: Run) -> None:
+    result = run()
+    setting = _releases(result)["karpenter"].inputs["values"]["settings"]["interruptionQueue"]
+    (queue,) = result.of_type("aws:sqs/queue:Queue")
+    assert setting == queue.inputs["name"]
+    assert not setting.startswith(("arn:", "https:"))
+    assert "interruptionQueue" not in _releases(run({"interruption": False}))["karpenter"].inputs["values"]["settings"]
+
+
+def test_pod_identity_gets_no_role_annotation(run: Run) -> None:
+    values = _releases(run({"identity": "pod-identity"}))["karpenter"].inputs["values"]
+    assert "serviceAccount" not in values
+
+
+def test_helm_values_from_config_are_merged_last(run: Run) -> None:
+    overrides = {"logLevel": "debug", "settings": {"featureGates": {"spotToSpotConsolidation": True}}, "replicas": 3}
+    values = _releases(run({"helmValues": overrides}))["karpenter"].inputs["values"]
+    assert values["logLevel"] == "debug"
+    assert values["replicas"] == 3
+    assert values["settings"]["featureGates"] == {"spotToSpotConsolidation": True}
+    assert values["settings"]["clusterName"] == "dev", "merging must keep the keys the program sets"
+
+
+def test_controller_resources_are_configurable(run: Run) -> None:
+    resources = {"requests": {"cpu": "500m", "memory": "768Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}}
+    values = _releases(run({"controller": {"replicas": 1, "resources": resources}}))["karpenter"].inputs["values"]
+    assert values["controller"]["resources"] == resources
+    assert values["replicas"] == 1
+
+
+def test_deep_merge_replaces_lists_and_merges_maps() -> None:
+    assert deep_merge({"a": {"b": 1, "c": [1]}, "d": 1}, {"a": {"c": [2]}, "e": 2}) == {
+        "a": {"b": 1, "c": [2]},
+        "d": 1,
+        "e": 2,
+    }
+
+
+def test_controller_waits_for_its_identity_node_access_and_queue(run: Run) -> None:
+    result = run()
+    controller = _releases(result)["karpenter"]
+    needed = ["karpenter-crd", "controller-role", "controller-NodeLifecycle-attachment", "interruption-queue"]
+    needed += ["interruption-queue-policy", "node-access-access-entry"]
+    urns = {r.name: r.urn for r in result.resources if r.custom}
+    for name in needed:
+        assert urns[name] in controller.dependencies, name
+
+
+def test_node_pools_depend_on_the_controller_so_destroy_removes_them_first(run: Run) -> None:
+    result = run()
+    releases = _releases(result)
+    pools = releases["karpenter-config"]
+    assert releases["karpenter"].urn in pools.dependencies
+    assert result.named("node-instance-profile").urn in pools.dependencies
+    tag_urns = {t.urn for t in result.of_type("aws:ec2/tag:Tag")}
+    assert tag_urns <= set(pools.dependencies)
+    # Uninstalling waits for Karpenter to terminate the pools' nodes, so it needs time.
+    assert pools.inputs["timeout"] >= 900
+    assert pools.inputs.get("skipAwait") in (None, False)
+
+
+def test_gpu_pools_bring_the_nvidia_device_plugin_onto_gpu_nodes_only(run: Run) -> None:
+    result = run({"nodePools": {"gpu": {"gpu": True}}})
+    releases = _releases(result)
+    plugin = releases["nvidia-device-plugin"]
+    assert plugin.inputs["version"] == "0.17.1"
+    assert plugin.inputs["repositoryOpts"]["repo"] == "https://nvidia.github.io/k8s-device-plugin"
+    values = plugin.inputs["values"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in values["tolerations"]
+    (term,) = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert term["matchExpressions"] == [
+        {"key": "karpenter.k8s.aws/instance-gpu-manufacturer", "operator": "In", "values": ["nvidia"]}
+    ]
+    assert plugin.urn in releases["karpenter-config"].dependencies
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"nodePools": {"cpu": {}}}, {"amiAlias": "bottlerocket@latest", "nodePools": {"gpu": {"gpu": True}}}],
+    ids=["cpu-only", "bottlerocket-ships-its-own"],
+)
+def test_no_device_plugin_where_it_is_not_needed(run: Run, config: dict[str, Any]) -> None:
+    assert "nvidia-device-plugin" not in _releases(run(config))
+
+
+def test_node_pools_render_with_real_helm_from_the_values_the_program_passes(run: Run, crds: Crds) -> None:  # noqa: F811
+    manifests = _rendered_pools(run({"nodePools": {"cpu": {"capacityTypes": ["spot"]}, "gpu": {"gpu": True}}}))
+    kinds = sorted((m["kind"], m["metadata"]["name"]) for m in manifests)
+    assert kinds == [("EC2NodeClass", "default"), ("EC2NodeClass", "gpu"), ("NodePool", "cpu"), ("NodePool", "gpu")]
+    for node_class in (m for m in manifests if m["kind"] == "EC2NodeClass"):
+        assert node_class["spec"]["instanceProfile"] == "karpenter-instance-profile-dev"
+        assert node_class["spec"]["subnetSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": "dev"}}]
+    assert_acceptable(manifests, crds)
+
+
+def test_dev_stack_pools_get_the_zones_of_the_tagged_subnets(run: Run) -> None:
+    manifests = _rendered_pools(run({"subnetIds": ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2"]}))
+    (pool,) = [m for m in manifests if m["kind"] == "NodePool"]
+    zones = [r for r in pool["spec"]["template"]["spec"]["requirements"] if r["key"] == "topology.kubernetes.io/zone"]
+    assert zones == [{"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["eu-west-1a", "eu-west-1b"]}]
+
+
+def test_synth_writes_values_for_every_release_and_the_rendered_pools(run: Run) -> None:
+    files = synth.rendered_files(run({"nodePools": {"cpu": {}, "gpu": {"gpu": True}}}))
+    assert sorted(files) == [
+        "helm/karpenter-config.values.yaml",
+        "helm/karpenter-crd.values.yaml",
+        "helm/karpenter.values.yaml",
+        "helm/nvidia-device-plugin.values.yaml",
+        "manifests/karpenter-config.yaml",
+    ]
+    assert yaml.safe_load(files["helm/karpenter.values.yaml"])["settings"]["clusterName"] == "dev"
+    assert "kind: NodePool" in files["manifests/karpenter-config.yaml"]
+
+
+def test_a_misspelt_helm_value_is_refused_before_anything_is_registered(run: Run) -> None:
+    from karpenter.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^karpenter:helmValues\.settings\.clustername: not a value of"):
+        run({"helmValues": {"settings": {"clustername": "x"}}})
