@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 LINTED := karpenter tests __main__.py
 RUFF_FLAGS := --line-length 120 --target-version py311
 
-.PHONY: install synth test lint typecheck unit bench clean
+.PHONY: install synth test lint typecheck unit bench docs clean
 
 install: $(INSTALLED)
 
@@ -38,3 +38,6 @@ bench: $(INSTALLED)
 
 clean:
 	rm -rf build
+
+docs: $(INSTALLED)
+	$(BIN)/python -m karpenter.docs
