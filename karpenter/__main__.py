@@ -20,9 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument(
         "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
     )
-    render.add_argument(
-        "--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack"
-    )
+    render.add_argument("--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack")
     args = parser.parse_args(argv)
     out = args.out or Path("build/synth") / args.stack
     try:

@@ -57,9 +57,7 @@ _AMI_ALIAS = re.compile(r"^(al2023|bottlerocket)@[A-Za-z0-9._-]+$")
 _RESTRICTED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io", "karpenter.sh", "karpenter.k8s.aws")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
-ClusterName = Annotated[
-    str, StringConstraints(min_length=1, max_length=100, pattern=_EKS_NAME)
-]
+ClusterName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_EKS_NAME)]
 DnsLabel = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=_DNS_LABEL)]
 PoolName = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=_DNS_LABEL)]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")]
@@ -219,9 +217,7 @@ class NodePool(_Model):
     instance_families: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9\-]+$")]] | None = Field(
         default=None, description="EC2 instance families to restrict to, e.g. g5, g6 (optional)."
     )
-    min_instance_generation: int = Field(
-        default=2, ge=0, description="Only instance generations greater than this."
-    )
+    min_instance_generation: int = Field(default=2, ge=0, description="Only instance generations greater than this.")
     limits: dict[str, Quantity] = Field(
         default_factory=lambda: {"cpu": "1000", "memory": "1000Gi"},
         description="Most resources the pool may hold, as Kubernetes quantities (cpu, memory, nvidia.com/gpu, ...).",

@@ -60,9 +60,7 @@ def _ec2_arn(partition: str, region: str, resource_type: str) -> str:
     return f"arn:{partition}:ec2:{region}:{account}:{resource_type}/*"
 
 
-def _cluster_arn(
-    partition: str, region: str, account_id: str, cluster_name: str
-) -> str:
+def _cluster_arn(partition: str, region: str, account_id: str, cluster_name: str) -> str:
     return f"arn:{partition}:eks:{region}:{account_id}:cluster/{cluster_name}"
 
 
@@ -72,9 +70,7 @@ def _instance_profile_arn(partition: str, account_id: str) -> str:
 
 def node_managed_policy_arns(partition: str) -> list[str]:
     """AWS managed policies attached to the Karpenter node role."""
-    return [
-        f"arn:{partition}:iam::aws:policy/{name}" for name in _NODE_MANAGED_POLICIES
-    ]
+    return [f"arn:{partition}:iam::aws:policy/{name}" for name in _NODE_MANAGED_POLICIES]
 
 
 def node_trust_policy(*, url_suffix: str = "amazonaws.com") -> PolicyDocument:
@@ -149,9 +145,7 @@ def _node_lifecycle(partition: str, region: str, cluster_name: str) -> PolicyDoc
             {
                 "Sid": "AllowScopedEC2InstanceAccessActions",
                 "Effect": "Allow",
-                "Resource": [
-                    _ec2_arn(partition, region, t) for t in UNOWNED_EC2_RESOURCE_TYPES
-                ],
+                "Resource": [_ec2_arn(partition, region, t) for t in UNOWNED_EC2_RESOURCE_TYPES],
                 "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
             },
             {
@@ -199,9 +193,7 @@ def _node_lifecycle(partition: str, region: str, cluster_name: str) -> PolicyDoc
                 "Action": ["ec2:CreateTags"],
                 "Condition": {
                     **owned_by_nodepool(),
-                    "StringEqualsIfExists": {
-                        "aws:RequestTag/eks:eks-cluster-name": cluster_name
-                    },
+                    "StringEqualsIfExists": {"aws:RequestTag/eks:eks-cluster-name": cluster_name},
                     "ForAllValues:StringEquals": {
                         "aws:TagKeys": [
                             "eks:eks-cluster-name",
@@ -239,9 +231,7 @@ def _iam_integration(
             "Effect": "Allow",
             "Resource": node_role_arn,
             "Action": ["iam:PassRole"],
-            "Condition": {
-                "StringEquals": {"iam:PassedToService": list(_EC2_PASSED_TO_SERVICES)}
-            },
+            "Condition": {"StringEquals": {"iam:PassedToService": list(_EC2_PASSED_TO_SERVICES)}},
         }
     ]
     # Tighter than upstream: when the program creates the instance profile itself and the EC2NodeClass
@@ -343,9 +333,7 @@ def _zonal_shift(cluster_arn: str) -> PolicyDocument:
                 "Effect": "Allow",
                 "Resource": "*",
                 "Action": ["arc-zonal-shift:GetManagedResource"],
-                "Condition": {
-                    "StringEquals": {"arc-zonal-shift:ResourceIdentifier": cluster_arn}
-                },
+                "Condition": {"StringEquals": {"arc-zonal-shift:ResourceIdentifier": cluster_arn}},
             }
         ]
     )

@@ -175,4 +175,3 @@ class KarpenterReleases(pulumi.ComponentResource):
             opts=options(pool_prerequisites),
         )
         self.register_outputs({"releases": [self.crds.name, self.karpenter.name, self.node_pools.name]})
-

@@ -21,9 +21,7 @@ class SpotServiceLinkedRoleArgs:
 
 
 class SpotServiceLinkedRole(pulumi.ComponentResource):
-    def __init__(
-        self, name: str, args: SpotServiceLinkedRoleArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: SpotServiceLinkedRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("karpenter:spot_role:SpotServiceLinkedRole", name, None, opts)
         self.role = aws.iam.ServiceLinkedRole(
             f"{name}-role",

@@ -99,9 +99,7 @@ SCALAR_KEYS = frozenset(
     }
 )
 
-_PREFIXES = frozenset(
-    key.rsplit(".", i)[0] for key in OPEN_KEYS | SCALAR_KEYS for i in range(1, key.count(".") + 1)
-)
+_PREFIXES = frozenset(key.rsplit(".", i)[0] for key in OPEN_KEYS | SCALAR_KEYS for i in range(1, key.count(".") + 1))
 
 
 def unknown_value_key(values: Mapping[str, Any], prefix: str = "") -> str | None:

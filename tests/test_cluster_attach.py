@@ -96,16 +96,20 @@ def test_auto_node_access_follows_the_authentication_mode(run: Run, mode: str, e
         assert kubeconfig["clusters"][0]["cluster"]["server"] == facts_with().endpoint
         command = kubeconfig["users"][0]["user"]["exec"]
         assert [command["command"], *command["args"]] == [
-            "aws", "eks", "get-token", "--cluster-name", "dev", "--region", "eu-west-1"
+            "aws",
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "dev",
+            "--region",
+            "eu-west-1",
         ]
         # Never a resource that owns the whole shared ConfigMap.
         assert result.of_type("kubernetes:core/v1:ConfigMap") == []
         assert result.of_type("kubernetes:core/v1:ConfigMapPatch") == []
 
 
-@pytest.mark.parametrize(
-    ("requested", "mode"), [("access-entry", "CONFIG_MAP"), ("aws-auth", "API")]
-)
+@pytest.mark.parametrize(("requested", "mode"), [("access-entry", "CONFIG_MAP"), ("aws-auth", "API")])
 def test_node_access_that_cannot_work_on_the_cluster_is_refused(run: Run, requested: str, mode: str) -> None:
     with pytest.raises(ConfigError, match=rf"^karpenter:nodeAccess: '{requested}' does not work"):
         run({"nodeAccess": requested}, facts=facts_with(authentication_mode=mode))

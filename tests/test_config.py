@@ -61,8 +61,14 @@ BAD_CONFIGS = [
         "karpenter:nodePools.cpu.capacityTypes[1]: 'preemptible' is not one of spot, on-demand, reserved",
     ),
     ({"nodePools": {"cpu": {"capacityTypes": []}}}, "karpenter:nodePools.cpu.capacityTypes: "),
-    ({"nodePools": {"cpu": {"zones": ["eu-west"]}}}, "karpenter:nodePools.cpu.zones[0]: 'eu-west' is not an availability zone"),
-    ({"nodePools": {"cpu": {"limits": {"cpu": "-4"}}}}, "karpenter:nodePools.cpu.limits.cpu: '-4' is not a Kubernetes quantity ≥ 0"),
+    (
+        {"nodePools": {"cpu": {"zones": ["eu-west"]}}},
+        "karpenter:nodePools.cpu.zones[0]: 'eu-west' is not an availability zone",
+    ),
+    (
+        {"nodePools": {"cpu": {"limits": {"cpu": "-4"}}}},
+        "karpenter:nodePools.cpu.limits.cpu: '-4' is not a Kubernetes quantity ≥ 0",
+    ),
     (
         {"nodePools": {"gpu": {"taints": [{"key": "nvidia.com/gpu", "effect": "NoPlease"}]}}},
         "karpenter:nodePools.gpu.taints[0].effect: 'NoPlease' is not one of NoSchedule, PreferNoSchedule, NoExecute",
@@ -96,6 +102,9 @@ def test_structured_values_arrive_as_json_text_like_the_cli_sends_them() -> None
     assert config.node_pools["a"].weight == 10
 
 
+STACK_HEAD = "config:\n  aws:region: eu-west-1\n  karpenter:clusterName: dev\n  karpenter:nodePools:\n"
+
+
 def _cli(tmp_path: Path, stack_text: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m karpenter synth` in a project whose only stack is `stack_text`."""
     project = tmp_path / "project"
@@ -114,7 +123,7 @@ def _cli(tmp_path: Path, stack_text: str, *args: str) -> subprocess.CompletedPro
 
 
 def test_synth_refuses_bad_config_without_traceback_or_output(tmp_path: Path) -> None:
-    stack = "config:\n  aws:region: eu-west-1\n  karpenter:clusterName: dev\n  karpenter:nodePools:\n    cpu:\n      capacityTypes: [preemptible]\n"
+    stack = STACK_HEAD + "    cpu:\n      capacityTypes: [preemptible]\n"
     result = _cli(tmp_path, stack)
     assert result.returncode != 0
     assert result.stderr.strip() == (
@@ -125,7 +134,7 @@ def test_synth_refuses_bad_config_without_traceback_or_output(tmp_path: Path) ->
 
 
 def test_synth_refuses_a_zone_no_subnet_covers_without_output(tmp_path: Path) -> None:
-    stack = "config:\n  aws:region: eu-west-1\n  karpenter:clusterName: dev\n  karpenter:nodePools:\n    cpu:\n      zones: [eu-west-1a, eu-west-1d]\n"
+    stack = STACK_HEAD + "    cpu:\n      zones: [eu-west-1a, eu-west-1d]\n"
     result = _cli(tmp_path, stack)
     assert result.returncode != 0
     assert result.stderr.strip().startswith("error: karpenter:nodePools.cpu.zones[1]: 'eu-west-1d' is not one of")

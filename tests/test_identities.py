@@ -7,8 +7,8 @@ import json
 import pytest
 
 from karpenter import policies
-from karpenter.synth import COMPUTED
 from karpenter.offline_facts import sample_facts
+from karpenter.synth import COMPUTED
 from tests.conftest import Run, facts_with, policy
 
 NODE_POLICIES = {
@@ -41,7 +41,9 @@ def test_instance_profile_holds_the_node_role_and_waits_for_its_policies(run: Ru
     assert profile.inputs["name"] == "karpenter-instance-profile-dev"
     assert profile.inputs["role"] == "karpenter-node-role-dev"
     attachment_urns = {
-        r.urn for r in result.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r.parent.endswith("::node")
+        r.urn
+        for r in result.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.parent.endswith("::node")
     }
     assert attachment_urns <= set(profile.dependencies)
 

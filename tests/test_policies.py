@@ -84,10 +84,7 @@ def statements(docs: dict[str, Doc]) -> Iterator[Doc]:
 
 def grants(statement: Doc, action: str) -> bool:
     """True if the statement's Action patterns (wildcards included) match ``action``."""
-    return any(
-        fnmatchcase(action.lower(), p.lower())
-        for p in as_list(statement.get("Action", []))
-    )
+    return any(fnmatchcase(action.lower(), p.lower()) for p in as_list(statement.get("Action", [])))
 
 
 def both_profile_modes() -> Iterator[dict[str, Doc]]:
@@ -106,11 +103,7 @@ def test_controller_policy_keys_are_in_upstream_order(manage: bool) -> None:
 def test_interruption_policy_is_absent_without_a_queue() -> None:
     docs = render(interruption_queue_arn=None)
     assert list(docs) == [k for k in EXPECTED_KEYS if k != "Interruption"]
-    assert not [
-        s
-        for s in statements(docs)
-        if any(grants(s, a) for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage"))
-    ]
+    assert not [s for s in statements(docs) if any(grants(s, a) for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage"))]
 
 
 @pytest.mark.parametrize("manage", [True, False])
@@ -191,19 +184,13 @@ def test_managed_policy_limit_is_the_aws_value() -> None:
 # --------------------------------------------------------------------------- iam:PassRole
 
 
-@pytest.mark.parametrize(
-    "docs", list(both_profile_modes()), ids=["managed-profiles", "own-profile"]
-)
+@pytest.mark.parametrize("docs", list(both_profile_modes()), ids=["managed-profiles", "own-profile"])
 def test_pass_role_is_limited_to_node_role_and_ec2(docs: dict[str, Doc]) -> None:
     passing = [s for s in statements(docs) if grants(s, "iam:PassRole")]
     assert len(passing) == 1
     (st,) = passing
     assert as_list(st["Resource"]) == [NODE_ROLE_ARN]
-    assert st["Condition"] == {
-        "StringEquals": {
-            "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]
-        }
-    }
+    assert st["Condition"] == {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]}}
     assert "*" not in json.dumps(st)
 
 
@@ -234,20 +221,14 @@ def unscoped_ec2_grants(docs: dict[str, Doc], cluster: str) -> list[tuple[str, s
             if all(_UNOWNED_ARN.match(r) for r in as_list(st["Resource"])):
                 continue
             cond = st.get("Condition", {})
-            owned = any(
-                cond.get("StringEquals", {}).get(k) == "owned" for k in owned_keys
-            )
-            nodepool = any(
-                cond.get("StringLike", {}).get(k) == "*" for k in nodepool_keys
-            )
+            owned = any(cond.get("StringEquals", {}).get(k) == "owned" for k in owned_keys)
+            nodepool = any(cond.get("StringLike", {}).get(k) == "*" for k in nodepool_keys)
             if not (owned and nodepool):
                 bad.append((st.get("Sid", "?"), action))
     return bad
 
 
-@pytest.mark.parametrize(
-    "docs", list(both_profile_modes()), ids=["managed-profiles", "own-profile"]
-)
+@pytest.mark.parametrize("docs", list(both_profile_modes()), ids=["managed-profiles", "own-profile"])
 def test_cluster_scoped_ec2_actions_carry_cluster_tag_conditions(
     docs: dict[str, Doc],
 ) -> None:
@@ -299,16 +280,10 @@ def test_cluster_tag_scan_flags_an_unconditioned_statement(statement: Doc) -> No
 
 
 def test_only_unowned_resource_types_are_granted_without_conditions() -> None:
-    (st,) = [
-        s
-        for s in statements(render())
-        if s["Sid"] == "AllowScopedEC2InstanceAccessActions"
-    ]
+    (st,) = [s for s in statements(render()) if s["Sid"] == "AllowScopedEC2InstanceAccessActions"]
     assert "Condition" not in st
     assert sorted(st["Action"]) == ["ec2:CreateFleet", "ec2:RunInstances"]
-    assert {r.rsplit(":", 1)[1] for r in st["Resource"]} == {
-        f"{t}/*" for t in UNOWNED_EC2_RESOURCE_TYPES
-    }
+    assert {r.rsplit(":", 1)[1] for r in st["Resource"]} == {f"{t}/*" for t in UNOWNED_EC2_RESOURCE_TYPES}
     assert all(r.startswith(f"arn:{PARTITION}:ec2:{REGION}:") for r in st["Resource"])
 
 
@@ -316,11 +291,7 @@ def test_only_unowned_resource_types_are_granted_without_conditions() -> None:
 
 
 def test_sqs_actions_only_on_the_queue() -> None:
-    sqs = [
-        s
-        for s in statements(render())
-        if any(a.lower().startswith("sqs:") or a == "*" for a in s["Action"])
-    ]
+    sqs = [s for s in statements(render()) if any(a.lower().startswith("sqs:") or a == "*" for a in s["Action"])]
     assert len(sqs) == 1
     assert as_list(sqs[0]["Resource"]) == [QUEUE_ARN]
     assert sorted(sqs[0]["Action"]) == [
@@ -340,9 +311,7 @@ def test_describe_cluster_only_on_the_cluster_arn() -> None:
 def test_zonal_shift_read_is_conditioned_on_the_cluster() -> None:
     (st,) = render()["ZonalShift"]["Statement"]
     assert st["Action"] == ["arc-zonal-shift:GetManagedResource"]
-    assert st["Condition"] == {
-        "StringEquals": {"arc-zonal-shift:ResourceIdentifier": CLUSTER_ARN}
-    }
+    assert st["Condition"] == {"StringEquals": {"arc-zonal-shift:ResourceIdentifier": CLUSTER_ARN}}
 
 
 # --------------------------------------------------------------------------- partition / region hygiene
@@ -362,22 +331,15 @@ def test_partition_region_and_account_come_from_arguments(manage: bool) -> None:
     text = json.dumps([docs, node_managed_policy_arns(partition)])
     assert "arn:aws:" not in text
     assert set(re.findall(r"arn:([a-z-]+):", text)) == {partition}
-    assert set(re.findall(r"\b[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d\b", text)) == {
-        region
-    }
+    assert set(re.findall(r"\b[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d\b", text)) == {region}
     assert set(re.findall(r"\d{12}", text)) == {account}
     assert ACCOUNT not in text and REGION not in text
 
     def first(sid: str) -> Doc:
         return next(s for s in statements(docs) if s["Sid"] == sid)
 
-    assert first("AllowRegionalReadActions")["Condition"] == {
-        "StringEquals": {"aws:RequestedRegion": region}
-    }
-    assert (
-        first("AllowSSMReadActions")["Resource"]
-        == f"arn:{partition}:ssm:{region}::parameter/aws/service/*"
-    )
+    assert first("AllowRegionalReadActions")["Condition"] == {"StringEquals": {"aws:RequestedRegion": region}}
+    assert first("AllowSSMReadActions")["Resource"] == f"arn:{partition}:ssm:{region}::parameter/aws/service/*"
     assert first("AllowAPIServerEndpointDiscovery")["Resource"] == (
         f"arn:{partition}:eks:{region}:{account}:cluster/{CLUSTER}"
     )
@@ -386,18 +348,10 @@ def test_partition_region_and_account_come_from_arguments(manage: bool) -> None:
         "AllowScopedEC2InstanceActionsWithTags",
         "AllowScopedDeletion",
     ):
-        assert all(
-            r.startswith(f"arn:{partition}:ec2:{region}:")
-            for r in as_list(first(sid)["Resource"])
-        )
-    assert (
-        first("AllowInstanceProfileReadActions")["Resource"]
-        == f"arn:{partition}:iam::{account}:instance-profile/*"
-    )
+        assert all(r.startswith(f"arn:{partition}:ec2:{region}:") for r in as_list(first(sid)["Resource"]))
+    assert first("AllowInstanceProfileReadActions")["Resource"] == f"arn:{partition}:iam::{account}:instance-profile/*"
     if manage:
-        cond = first("AllowScopedInstanceProfileCreationActions")["Condition"][
-            "StringEquals"
-        ]
+        cond = first("AllowScopedInstanceProfileCreationActions")["Condition"]["StringEquals"]
         assert cond["aws:RequestTag/topology.kubernetes.io/region"] == region
 
 
@@ -424,16 +378,12 @@ def test_own_instance_profile_mode_drops_profile_mutations(action: str) -> None:
         ("iam:UntagInstanceProfile", False),
     ],
 )
-def test_managed_instance_profile_mode_keeps_upstream_grants(
-    action: str, when_managed: bool
-) -> None:
+def test_managed_instance_profile_mode_keeps_upstream_grants(action: str, when_managed: bool) -> None:
     assert _granted(render(manage_instance_profiles=True), action) is when_managed
 
 
 @pytest.mark.parametrize("manage", [True, False])
-@pytest.mark.parametrize(
-    "action", ["iam:GetInstanceProfile", "iam:ListInstanceProfiles", "iam:PassRole"]
-)
+@pytest.mark.parametrize("action", ["iam:GetInstanceProfile", "iam:ListInstanceProfiles", "iam:PassRole"])
 def test_instance_profile_reads_and_pass_role_remain(manage: bool, action: str) -> None:
     assert _granted(render(manage_instance_profiles=manage), action)
 
@@ -442,14 +392,9 @@ def test_instance_profile_mutations_are_tag_scoped_to_cluster_and_region() -> No
     key = f"aws:ResourceTag/kubernetes.io/cluster/{CLUSTER}"
     for st in statements(render()):
         if any(grants(st, a) for a in INSTANCE_PROFILE_MUTATIONS):
-            assert (
-                st["Resource"] == f"arn:{PARTITION}:iam::{ACCOUNT}:instance-profile/*"
-            )
+            assert st["Resource"] == f"arn:{PARTITION}:iam::{ACCOUNT}:instance-profile/*"
             eq = st["Condition"]["StringEquals"]
-            assert (
-                eq.get(key) == "owned"
-                or eq.get(key.replace("ResourceTag", "RequestTag")) == "owned"
-            )
+            assert eq.get(key) == "owned" or eq.get(key.replace("ResourceTag", "RequestTag")) == "owned"
             assert REGION in eq.values()
 
 
