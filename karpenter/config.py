@@ -274,6 +274,53 @@ class Controller(_Model):
     )
 
 
+class SystemNodeGroup(_Model):
+    instance_types: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")]] = Field(
+        default=["m7i.large"], min_length=1, description="Instance types of the system node group."
+    )
+    desired_size: int = Field(default=2, ge=1, description="Nodes the system group starts with.")
+    min_size: int = Field(default=2, ge=1, description="Fewest system nodes.")
+    max_size: int = Field(default=3, ge=1, description="Most system nodes.")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> SystemNodeGroup:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise PydanticCustomError(
+                "sizes",
+                "need minSize ≤ desiredSize ≤ maxSize, got {a} ≤ {b} ≤ {c}",
+                {"a": self.min_size, "b": self.desired_size, "c": self.max_size},
+            )
+        return self
+
+
+class NewCluster(_Model):
+    create: bool = Field(default=False, description="Create the EKS cluster (pulumi-eks) instead of attaching to one.")
+    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")] | None = Field(
+        default=None, description="With create: the VPC of the new cluster."
+    )
+    subnet_ids: list[SubnetId] | None = Field(
+        default=None, description="With create: private subnets (two zones or more) for the cluster and its nodes."
+    )
+    kubernetes_version: Annotated[str, StringConstraints(pattern=r"^1\.[0-9]+$")] = Field(
+        default="1.33", description="With create: Kubernetes version of the new cluster."
+    )
+    system_node_group: SystemNodeGroup = Field(
+        default_factory=SystemNodeGroup,
+        description="With create: the managed node group the Karpenter controller and system pods run on.",
+    )
+
+    @model_validator(mode="after")
+    def _needs_network(self) -> NewCluster:
+        if self.create and self.vpc_id is None:
+            raise PydanticCustomError("needs", "required with create: true", {"key": "vpcId"})
+        if self.create and not self.subnet_ids:
+            raise PydanticCustomError("needs", "required with create: true", {"key": "subnetIds"})
+        if not self.create and (self.vpc_id or self.subnet_ids):
+            key = "vpcId" if self.vpc_id else "subnetIds"
+            raise PydanticCustomError("needs", "only used with create: true", {"key": key})
+        return self
+
+
 def _default_pools() -> dict[str, NodePool]:
     return {"cpu": NodePool()}
 
@@ -282,6 +329,9 @@ class StackConfig(_Model):
     """Everything under `karpenter:` in a stack file."""
 
     cluster_name: ClusterName = Field(description="Name of the EKS cluster (required).")
+    cluster: NewCluster = Field(
+        default_factory=NewCluster, description="Create the cluster too (default: attach to an existing one)."
+    )
     version: KarpenterVersion = Field(
         default=DEFAULT_KARPENTER_VERSION, description="Karpenter version, plain semver, 1.x."
     )
@@ -338,6 +388,16 @@ class StackConfig(_Model):
                 {"key": unknown, "version": DEFAULT_KARPENTER_VERSION},
             )
         return v
+
+    @model_validator(mode="after")
+    def _new_cluster_access(self) -> StackConfig:
+        if self.cluster.create and self.node_access is NodeAccess.AWS_AUTH:
+            raise PydanticCustomError(
+                "needs",
+                "'aws-auth' does not work on a new cluster, whose authentication mode is API",
+                {"key": "nodeAccess"},
+            )
+        return self
 
     @field_validator("subnet_ids")
     @classmethod

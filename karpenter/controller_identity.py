@@ -25,19 +25,27 @@ class ControllerIdentityArgs:
     create_oidc_provider: bool = False
 
 
-def controller_documents(args: ControllerIdentityArgs) -> tuple[dict, dict[str, dict]]:
-    """The trust policy and the permission policies by kind, as plain data."""
-    facts = args.facts
-    if args.identity is Identity.IRSA:
-        trust = policies.irsa_trust_policy(
-            oidc_provider_arn=facts.oidc_provider_arn,
-            issuer_host=facts.issuer_host,
-            namespace=args.namespace,
-            service_account=SERVICE_ACCOUNT,
+def trust_policy_json(args: ControllerIdentityArgs) -> pulumi.Output[str]:
+    """The controller role's trust policy. Known at once for an existing cluster; for a cluster
+    the stack creates, once its OIDC issuer is."""
+    if args.identity is Identity.POD_IDENTITY:
+        return pulumi.Output.from_input(json.dumps(policies.pod_identity_trust_policy()))
+    return pulumi.Output.all(args.facts.oidc_provider_arn, args.facts.oidc_issuer).apply(
+        lambda values: json.dumps(
+            policies.irsa_trust_policy(
+                oidc_provider_arn=values[0],
+                issuer_host=values[1].removeprefix("https://"),
+                namespace=args.namespace,
+                service_account=SERVICE_ACCOUNT,
+            )
         )
-    else:
-        trust = policies.pod_identity_trust_policy()
-    permissions = policies.controller_policy_documents(
+    )
+
+
+def permission_documents(args: ControllerIdentityArgs) -> dict[str, dict]:
+    """The controller's permission policies by kind, as plain data."""
+    facts = args.facts
+    return policies.controller_policy_documents(
         partition=facts.partition,
         region=facts.region,
         account_id=facts.account_id,
@@ -48,7 +56,6 @@ def controller_documents(args: ControllerIdentityArgs) -> tuple[dict, dict[str, 
         # controller never needs to create, tag or delete instance profiles.
         manage_instance_profiles=False,
     )
-    return trust, permissions
 
 
 class ControllerIdentity(pulumi.ComponentResource):
@@ -57,7 +64,7 @@ class ControllerIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: ControllerIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("karpenter:controller_identity:ControllerIdentity", name, None, opts)
         facts = args.facts
-        trust, permissions = controller_documents(args)
+        permissions = permission_documents(args)
         role_deps: list[pulumi.Resource] = []
         if args.identity is Identity.IRSA and args.create_oidc_provider and not facts.oidc_provider_exists:
             role_deps.append(
@@ -72,7 +79,7 @@ class ControllerIdentity(pulumi.ComponentResource):
             f"{name}-role",
             name=naming.controller_role_name(facts.name),
             description=f"Karpenter controller of EKS cluster {facts.name}",
-            assume_role_policy=json.dumps(trust),
+            assume_role_policy=trust_policy_json(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=role_deps),
         )
         self.policies: dict[str, aws.iam.Policy] = {}
@@ -98,7 +105,7 @@ class ControllerIdentity(pulumi.ComponentResource):
             attachments.append(
                 aws.eks.PodIdentityAssociation(
                     f"{name}-pod-identity",
-                    cluster_name=facts.name,
+                    cluster_name=facts.cluster_ref,
                     namespace=args.namespace,
                     service_account=SERVICE_ACCOUNT,
                     role_arn=self.role.arn,

@@ -32,7 +32,7 @@ def security_group_tags(cluster_name: str) -> dict[str, tuple[str, str]]:
 class DiscoveryTagsArgs:
     cluster_name: str
     subnet_ids: tuple[str, ...]
-    security_group_id: str
+    security_group_id: pulumi.Input[str]
 
 
 class DiscoveryTags(pulumi.ComponentResource):
@@ -52,7 +52,7 @@ class DiscoveryTags(pulumi.ComponentResource):
         ]
         self.tags += [
             aws.ec2.Tag(
-                f"{name}-{args.security_group_id}-{slug}",
+                f"{name}-cluster-security-group-{slug}",
                 resource_id=args.security_group_id,
                 key=key,
                 value=value,

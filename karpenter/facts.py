@@ -6,6 +6,7 @@ Lookups are data-source invokes, which run in `pulumi preview` too, so everythin
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,29 +27,35 @@ class Subnet:
 
 
 @dataclass(frozen=True)
+class Account:
+    partition: str
+    region: str
+    account_id: str
+    spot_role_arn: str | None
+
+
+@dataclass(frozen=True)
 class ClusterFacts:
+    """What the stack knows of its cluster. For an existing cluster every value is known when
+    the program runs; for one the stack creates, those the cluster computes are Outputs."""
+
     name: str
     partition: str
     region: str
     account_id: str
-    endpoint: str
-    certificate_authority: str
-    oidc_issuer: str
-    vpc_id: str
+    endpoint: pulumi.Input[str]
+    oidc_issuer: pulumi.Input[str]
+    oidc_provider_arn: pulumi.Input[str]
     subnets: tuple[Subnet, ...]
-    cluster_security_group_id: str
+    cluster_security_group_id: pulumi.Input[str]
     authentication_mode: str
     kubernetes_version: str
     oidc_provider_exists: bool
     spot_role_arn: str | None
-
-    @property
-    def issuer_host(self) -> str:
-        return self.oidc_issuer.removeprefix("https://")
-
-    @property
-    def oidc_provider_arn(self) -> str:
-        return f"arn:{self.partition}:iam::{self.account_id}:oidc-provider/{self.issuer_host}"
+    # A kubeconfig (JSON) for the cluster, with an `aws eks get-token` user.
+    kubeconfig: pulumi.Input[str]
+    # The cluster's name as an input that, for a cluster the stack creates, waits for it.
+    cluster_ref: pulumi.Input[str]
 
     @property
     def cluster_arn(self) -> str:
@@ -63,38 +70,53 @@ class Placement:
     zones: tuple[str, ...]
 
 
+def lookup_account() -> Account:
+    """Partition, region and account of the AWS provider, and the account's spot role if any."""
+    spot_roles = aws.iam.get_roles(
+        name_regex=f"^{SPOT_SERVICE_LINKED_ROLE}$", path_prefix=SPOT_SERVICE_LINKED_ROLE_PATH
+    )
+    return Account(
+        partition=aws.get_partition().partition,
+        region=aws.get_region().region,
+        account_id=aws.get_caller_identity().account_id,
+        spot_role_arn=sorted(spot_roles.arns)[0] if spot_roles.arns else None,
+    )
+
+
+def lookup_subnets(subnet_ids: list[str]) -> tuple[Subnet, ...]:
+    return tuple(_subnet(subnet_id) for subnet_id in sorted(subnet_ids))
+
+
 def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
-    """Read the cluster and account through AWS data sources."""
-    partition = aws.get_partition().partition
-    region = aws.get_region().region
-    account_id = aws.get_caller_identity().account_id
+    """Read an existing cluster and its account through AWS data sources."""
+    account = lookup_account()
     try:
         cluster = aws.eks.get_cluster(name=config.cluster_name)
     except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
         raise pulumi.RunError(
-            f"karpenter:clusterName: EKS cluster {config.cluster_name!r} was not found in {region}: {exc}"
+            f"karpenter:clusterName: EKS cluster {config.cluster_name!r} was not found in {account.region}: {exc}"
         ) from None
-    subnets = tuple(_subnet(subnet_id) for subnet_id in sorted(cluster.vpc_config.subnet_ids))
     issuer = cluster.identities[0].oidcs[0].issuer
-    oidc_arn = f"arn:{partition}:iam::{account_id}:oidc-provider/{issuer.removeprefix('https://')}"
-    spot_roles = aws.iam.get_roles(
-        name_regex=f"^{SPOT_SERVICE_LINKED_ROLE}$", path_prefix=SPOT_SERVICE_LINKED_ROLE_PATH
-    )
+    issuer_host = issuer.removeprefix("https://")
+    oidc_arn = f"arn:{account.partition}:iam::{account.account_id}:oidc-provider/{issuer_host}"
+    endpoint = cluster.endpoint
+    certificate_authority = cluster.certificate_authorities[0].data
     return ClusterFacts(
         name=config.cluster_name,
-        partition=partition,
-        region=region,
-        account_id=account_id,
-        endpoint=cluster.endpoint,
-        certificate_authority=cluster.certificate_authorities[0].data,
+        partition=account.partition,
+        region=account.region,
+        account_id=account.account_id,
+        endpoint=endpoint,
         oidc_issuer=issuer,
-        vpc_id=cluster.vpc_config.vpc_id,
-        subnets=subnets,
+        oidc_provider_arn=oidc_arn,
+        subnets=lookup_subnets(cluster.vpc_config.subnet_ids),
         cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
         authentication_mode=cluster.access_configs[0].authentication_mode if cluster.access_configs else "CONFIG_MAP",
         kubernetes_version=cluster.version,
         oidc_provider_exists=_oidc_provider_exists(oidc_arn),
-        spot_role_arn=sorted(spot_roles.arns)[0] if spot_roles.arns else None,
+        spot_role_arn=account.spot_role_arn,
+        kubeconfig=json.dumps(kubeconfig(config.cluster_name, account.region, endpoint, certificate_authority)),
+        cluster_ref=config.cluster_name,
     )
 
 
@@ -142,27 +164,27 @@ def node_placement(config: StackConfig, facts: ClusterFacts) -> Placement:
     return Placement(subnet_ids=tuple(subnet.id for subnet in chosen), zones=zones)
 
 
-def kubeconfig(facts: ClusterFacts) -> dict[str, Any]:
+def kubeconfig(cluster_name: str, region: str, endpoint: str, certificate_authority: str) -> dict[str, Any]:
     """A kubeconfig that authenticates with `aws eks get-token`, as the AWS CLI writes it."""
     return {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [
             {
-                "name": facts.name,
-                "cluster": {"server": facts.endpoint, "certificate-authority-data": facts.certificate_authority},
+                "name": cluster_name,
+                "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority},
             }
         ],
-        "contexts": [{"name": facts.name, "context": {"cluster": facts.name, "user": facts.name}}],
-        "current-context": facts.name,
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+        "current-context": cluster_name,
         "users": [
             {
-                "name": facts.name,
+                "name": cluster_name,
                 "user": {
                     "exec": {
                         "apiVersion": "client.authentication.k8s.io/v1beta1",
                         "command": "aws",
-                        "args": ["eks", "get-token", "--cluster-name", facts.name, "--region", facts.region],
+                        "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
                         "interactiveMode": "Never",
                     }
                 },

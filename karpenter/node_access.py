@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -11,7 +10,7 @@ import pulumi_aws as aws
 
 from karpenter.aws_auth import AwsAuthRoleMapping, AwsAuthRoleMappingArgs
 from karpenter.config import ConfigError, NodeAccess
-from karpenter.facts import ClusterFacts, kubeconfig
+from karpenter.facts import ClusterFacts
 
 ACCESS_ENTRY_MODES = ("API", "API_AND_CONFIG_MAP")
 CONFIG_MAP_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP")
@@ -53,7 +52,7 @@ class NodeAccessGrant(pulumi.ComponentResource):
         if args.method is NodeAccessMethod.ACCESS_ENTRY:
             self.grant = aws.eks.AccessEntry(
                 f"{name}-access-entry",
-                cluster_name=args.facts.name,
+                cluster_name=args.facts.cluster_ref,
                 principal_arn=args.node_role_arn,
                 type="EC2_LINUX",
                 opts=child,
@@ -63,7 +62,7 @@ class NodeAccessGrant(pulumi.ComponentResource):
                 f"{name}-aws-auth",
                 AwsAuthRoleMappingArgs(
                     role_arn=args.node_role_arn,
-                    kubeconfig=json.dumps(kubeconfig(args.facts)),
+                    kubeconfig=args.facts.kubeconfig,
                 ),
                 opts=child,
             )

@@ -6,7 +6,6 @@ The values are plain data built by the functions here; the component only wires 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ import pulumi_kubernetes as k8s
 from karpenter.chart_values import GPU_TAINT, karpenter_config_values
 from karpenter.config import Identity, StackConfig
 from karpenter.facts import ClusterFacts
+from karpenter.system_nodes import SYSTEM_NODE_LABEL
 
 KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter"
 KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
@@ -35,12 +35,12 @@ CONFIG_RELEASE_TIMEOUT_SECONDS = 1800
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """`override` laid over `base`, maps merged key by key, anything else replaced."""
-    merged = copy.deepcopy(dict(base))
+    merged = dict(base)
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
             merged[key] = deep_merge(merged[key], value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = value
     return merged
 
 
@@ -62,6 +62,10 @@ def karpenter_values(
     if interruption_queue:
         # The queue's name: an ARN or URL here silently disables interruption handling.
         values["settings"]["interruptionQueue"] = interruption_queue
+    if config.cluster.create:
+        # The controller runs on the system node group the stack creates with the cluster.
+        key, value = SYSTEM_NODE_LABEL
+        values["nodeSelector"] = {"kubernetes.io/os": "linux", key: value}
     if config.identity is Identity.IRSA:
         values["serviceAccount"] = {"annotations": {"eks.amazonaws.com/role-arn": controller_role_arn}}
     return deep_merge(values, config.helm_values)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ from karpenter import naming
 from karpenter.config import ConfigError, Identity, SpotServiceLinkedRole, StackConfig
 from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
 from karpenter.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
-from karpenter.facts import ClusterFacts, Placement, kubeconfig, node_placement
+from karpenter.facts import ClusterFacts, Placement, node_placement
 from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
 from karpenter.node_access import NodeAccessArgs, NodeAccessGrant, NodeAccessMethod, node_access_method
 from karpenter.node_identity import NodeIdentity, NodeIdentityArgs
@@ -105,7 +104,7 @@ class KarpenterStack(pulumi.ComponentResource):
         )
         cluster = k8s.Provider(
             "cluster",
-            kubeconfig=json.dumps(kubeconfig(facts)),
+            kubeconfig=facts.kubeconfig,
             opts=pulumi.ResourceOptions(parent=self),
         )
         queue_name = naming.interruption_queue_name(facts.name) if queue else None

@@ -26,6 +26,7 @@ import yaml
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -152,6 +153,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
         }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ.startswith("eks:index:"):
+            # pulumi-eks components run in their own plugin: they arrive as one resource.
+            return None, ({} if self.preview else self._eks_outputs(args.typ, args.inputs))
         if not args.custom:
             return None, {}
         inputs = dict(args.inputs)
@@ -160,6 +164,22 @@ class OfflineMocks(pulumi.runtime.Mocks):
             return "", inputs
         resource_id, outputs = self._created(args.typ, args.name, inputs)
         return resource_id, {**inputs, **outputs}
+
+    def _eks_outputs(self, typ: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        from karpenter.facts import kubeconfig
+
+        f = self.facts
+        if typ != "eks:index:Cluster":
+            return {}
+        name = inputs.get("name", self.cluster_name)
+        issuer = f.oidc_issuer.removeprefix("https://")
+        return {
+            "kubeconfigJson": json.dumps(kubeconfig(name, f.region, f.endpoint, f.certificate_authority)),
+            "oidcIssuer": issuer,
+            "oidcProviderUrl": f"https://{issuer}",
+            "oidcProviderArn": f"arn:{f.partition}:iam::{f.account_id}:oidc-provider/{issuer}",
+            "clusterSecurityGroupId": f.cluster_security_group_id,
+        }
 
     def _created(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         f = self.facts
@@ -236,6 +256,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+
+    def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
+        """Without resource references, a resource passed as an input (a pulumi-eks cluster to
+        its node group) crosses as its URN; rebuilding it inside the mock would need the
+        provider plugins this engine runs without."""
+        info = super().GetDeploymentInfo(request)
+        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    def SupportsFeature(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
+        if request.id == "resourceReferences":
+            return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
+        return super().SupportsFeature(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
         response = super().RegisterResource(request)
@@ -393,7 +426,8 @@ def write(result: SynthResult, out: Path, extra_files: dict[str, str] | None = N
 
 def summary(result: SynthResult) -> str:
     """A short table of what the stack would create."""
-    custom = [r for r in result.resources if r.custom]
+    # Our own components only group; pulumi-eks components are real infrastructure.
+    custom = [r for r in result.resources if r.custom or not r.type.startswith("karpenter:")]
     counts = Counter(r.type for r in custom)
     mode = "preview (first run: computed values unknown)" if result.preview else "deployment"
     lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources", "", "  count  type"]

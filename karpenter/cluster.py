@@ -1,0 +1,124 @@
+"""A new EKS cluster (pulumi-eks) for stacks that create one, and the facts the rest reads from it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+
+from karpenter import naming, policies
+from karpenter.config import StackConfig
+from karpenter.facts import Account, ClusterFacts, Subnet, lookup_account, lookup_subnets, node_placement
+from karpenter.system_nodes import SYSTEM_NODE_LABEL
+
+# The system nodes need no SSM access: only what a node needs to join and pull images.
+_SYSTEM_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")
+
+
+@dataclass(frozen=True)
+class NewClusterArgs:
+    config: StackConfig
+    account: Account
+    subnets: tuple[Subnet, ...]
+
+
+class NewCluster(pulumi.ComponentResource):
+    """Authentication mode API, an IAM OIDC provider, and a small managed node group for
+    system pods, in the VPC and subnets the stack names."""
+
+    cluster: eks.Cluster
+
+    def __init__(self, name: str, args: NewClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("karpenter:cluster:NewCluster", name, None, opts)
+        config, account = args.config, args.account
+        settings = config.cluster
+        child = pulumi.ResourceOptions(parent=self)
+        subnet_ids = [subnet.id for subnet in args.subnets]
+        self.cluster = eks.Cluster(
+            f"{name}-eks",
+            name=config.cluster_name,
+            version=settings.kubernetes_version,
+            vpc_id=settings.vpc_id,
+            private_subnet_ids=subnet_ids,
+            authentication_mode=eks.AuthenticationMode.API,
+            create_oidc_provider=True,
+            skip_default_node_group=True,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-system-node-role",
+            name=naming.bounded_name("system-node-role", config.cluster_name, naming.IAM_ROLE_NAME_LIMIT),
+            description=f"System node group of EKS cluster {config.cluster_name}",
+            assume_role_policy=json.dumps(policies.node_trust_policy()),
+            opts=child,
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-system-{policy}",
+                role=role.name,
+                policy_arn=f"arn:{account.partition}:iam::aws:policy/{policy}",
+                opts=child,
+            )
+            for policy in _SYSTEM_NODE_POLICIES
+        ]
+        group = settings.system_node_group
+        key, value = SYSTEM_NODE_LABEL
+        self.system_nodes = eks.ManagedNodeGroup(
+            f"{name}-system-nodes",
+            cluster=self.cluster,
+            node_role=role,
+            subnet_ids=subnet_ids,
+            instance_types=group.instance_types,
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                desired_size=group.desired_size, min_size=group.min_size, max_size=group.max_size
+            ),
+            labels={key: value},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+        )
+        self.register_outputs({"kubeconfig": self.cluster.kubeconfig_json})
+
+
+def create_cluster(config: StackConfig) -> ClusterFacts:
+    """Check the stack's network against its config, then create the cluster; the facts the
+    cluster computes come back as Outputs."""
+    account = lookup_account()
+    subnets = lookup_subnets(config.cluster.subnet_ids or [])
+    known = ClusterFacts(
+        name=config.cluster_name,
+        partition=account.partition,
+        region=account.region,
+        account_id=account.account_id,
+        endpoint="",
+        oidc_issuer="",
+        oidc_provider_arn="",
+        subnets=subnets,
+        cluster_security_group_id="",
+        authentication_mode="API",
+        kubernetes_version=config.cluster.kubernetes_version,
+        oidc_provider_exists=True,
+        spot_role_arn=account.spot_role_arn,
+        kubeconfig="",
+        cluster_ref=config.cluster_name,
+    )
+    # Refuse bad zones or subnets before anything is registered.
+    node_placement(config, known)
+    new = NewCluster("cluster", NewClusterArgs(config=config, account=account, subnets=subnets))
+    created = new.cluster
+    kubeconfig_json = created.kubeconfig_json
+    # What talks to the cluster (Helm releases) also waits for the nodes the controller runs on.
+    with_system_nodes = pulumi.Output.all(kubeconfig_json, new.system_nodes.urn).apply(lambda values: values[0])
+    return ClusterFacts(
+        **{
+            **known.__dict__,
+            "endpoint": kubeconfig_json.apply(lambda text: json.loads(text)["clusters"][0]["cluster"]["server"]),
+            "oidc_issuer": created.oidc_issuer,
+            "oidc_provider_arn": created.oidc_provider_arn,
+            "cluster_security_group_id": created.cluster_security_group_id,
+            "kubeconfig": with_system_nodes,
+            # Resolves to the name once the cluster exists, so what names it waits for it.
+            "cluster_ref": kubeconfig_json.apply(lambda _: config.cluster_name),
+        }
+    )
