@@ -1,0 +1,128 @@
+"""Create-cluster mode: pulumi-eks builds the cluster, then the same Karpenter setup runs on it.
+
+The pulumi-eks components run in their own plugin; the mock engine answers for them with the
+outputs they give (kubeconfig, OIDC issuer and provider, cluster security group).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from karpenter import synth
+from karpenter.config import ConfigError
+from tests.conftest import ROOT, Run
+
+VPC = "vpc-0a1b2c3d4e5f6a7b8"
+PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2c3d4e5f6a7b3"]
+NEW = {"cluster": {"create": True, "vpcId": VPC, "subnetIds": PRIVATE}}
+
+
+def _new(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {**NEW, **(extra or {})}
+
+
+def test_cluster_is_created_with_api_authentication_and_an_oidc_provider(run: Run) -> None:
+    result = run(_new())
+    (cluster,) = result.of_type("eks:index:Cluster")
+    assert cluster.inputs["name"] == "dev"
+    assert cluster.inputs["vpcId"] == VPC
+    assert cluster.inputs["privateSubnetIds"] == PRIVATE
+    assert cluster.inputs["authenticationMode"] == "API"
+    assert cluster.inputs["createOidcProvider"] is True
+    assert cluster.inputs["skipDefaultNodeGroup"] is True
+    assert cluster.inputs["version"] == "1.33"
+    assert result.outputs["nodeAccess"] == "access-entry"
+    # No lookup of an existing cluster happens, and no aws-auth entry is written.
+    assert result.of_type("pulumi-python:dynamic:Resource") == []
+
+
+def test_system_node_group_is_labelled_and_runs_the_controller(run: Run) -> None:
+    result = run(_new({"cluster": {**NEW["cluster"], "systemNodeGroup": {"instanceTypes": ["m7g.large"]}}}))
+    (group,) = result.of_type("eks:index:ManagedNodeGroup")
+    (cluster,) = result.of_type("eks:index:Cluster")
+    assert group.inputs["labels"] == {"workload-type": "system"}
+    assert group.inputs["instanceTypes"] == ["m7g.large"]
+    assert group.inputs["scalingConfig"] == {"desiredSize": 2, "minSize": 2, "maxSize": 3}
+    assert cluster.urn in group.dependencies
+    # Its own role: EKS makes the access entry of a managed group's role, so sharing the
+    # Karpenter node role would collide with the stack's own access entry.
+    assert group.inputs["nodeRole"] != "karpenter-node-role-dev"
+    values = {r.inputs["name"]: r for r in result.of_type("kubernetes:helm.sh/v3:Release")}["karpenter"]
+    assert values.inputs["values"]["nodeSelector"] == {"kubernetes.io/os": "linux", "workload-type": "system"}
+
+
+def test_everything_that_needs_the_cluster_waits_for_it(run: Run) -> None:
+    result = run(_new({"identity": "pod-identity"}))
+    cluster = result.of_type("eks:index:Cluster")[0].urn
+    nodes = result.of_type("eks:index:ManagedNodeGroup")[0].urn
+    (entry,) = result.of_type("aws:eks/accessEntry:AccessEntry")
+    (association,) = result.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    (provider,) = result.of_type("pulumi:providers:kubernetes")
+    assert cluster in entry.dependencies
+    assert cluster in association.dependencies
+    assert {cluster, nodes} <= set(provider.dependencies)
+    assert json.loads(provider.inputs["kubeconfig"])["users"][0]["user"]["exec"]["command"] == "aws"
+
+
+def test_node_subnets_of_the_new_cluster_are_tagged_for_discovery(run: Run) -> None:
+    result = run(_new())
+    tagged = {(t.inputs["resourceId"], t.inputs["key"]) for t in result.of_type("aws:ec2/tag:Tag")}
+    for subnet in PRIVATE:
+        assert (subnet, "karpenter.sh/discovery") in tagged
+    (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.inputs["resourceId"].startswith("sg-")]
+    assert sg_tag.inputs["resourceId"] == "sg-0a1b2c3d4e5f6a7b8"
+    assert result.of_type("eks:index:Cluster")[0].urn in sg_tag.dependencies
+
+
+def test_irsa_trust_names_the_oidc_provider_the_cluster_creates(run: Run) -> None:
+    result = run(_new({"identity": "irsa"}))
+    trust = json.loads(result.named("controller-role").inputs["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    issuer = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789"
+    assert statement["Principal"]["Federated"] == f"arn:aws:iam::123456789012:oidc-provider/{issuer}"
+    assert statement["Condition"]["StringEquals"][f"{issuer}:sub"] == "system:serviceaccount:kube-system:karpenter"
+    assert result.of_type("eks:index:Cluster")[0].urn in result.named("controller-role").dependencies
+
+
+def test_first_preview_of_a_new_cluster_completes(run: Run) -> None:
+    result = run(_new({"identity": "irsa"}), preview=True)
+    assert result.named("controller-role").inputs["assumeRolePolicy"] == synth.COMPUTED
+    releases = {r.inputs["name"]: r for r in result.of_type("kubernetes:helm.sh/v3:Release")}
+    assert releases["karpenter"].inputs["values"]["settings"]["clusterEndpoint"] == synth.COMPUTED
+    assert result.outputs["zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+
+def test_a_pool_zone_outside_the_new_clusters_subnets_is_refused_before_the_cluster(run: Run) -> None:
+    config = _new({"cluster": {**NEW["cluster"], "subnetIds": PRIVATE[:2]}})
+    config["nodePools"] = {"cpu": {"zones": ["eu-west-1c"]}}
+    with pytest.raises(ConfigError, match=r"^karpenter:nodePools\.cpu\.zones\[0\]: 'eu-west-1c' is not one of"):
+        run(config)
+
+
+@pytest.mark.parametrize(
+    ("cluster", "message"),
+    [
+        ({"create": True, "subnetIds": PRIVATE}, "karpenter:cluster.vpcId: required with create: true"),
+        ({"create": True, "vpcId": VPC}, "karpenter:cluster.subnetIds: required with create: true"),
+        ({"vpcId": VPC}, "karpenter:cluster.vpcId: only used with create: true"),
+        ({"create": True, "vpcId": VPC, "subnetIds": PRIVATE, "systemNodeGroup": {"maxSize": 1}}, "karpenter:cluster"),
+    ],
+)
+def test_bad_new_cluster_config_is_refused_naming_the_key(run: Run, cluster: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run({"cluster": cluster})
+    assert str(refused.value).startswith(message)
+
+
+def test_aws_auth_is_refused_for_a_new_cluster(run: Run) -> None:
+    with pytest.raises(ConfigError, match=r"^karpenter:nodeAccess: 'aws-auth' does not work on a new cluster"):
+        run(_new({"nodeAccess": "aws-auth"}))
+
+
+def test_the_example_create_stack_synthesises() -> None:
+    result = synth.run_program("new-cluster", synth.stack_settings("new-cluster", ROOT), project_dir=ROOT)
+    assert result.outputs["clusterName"] == "new-cluster"
+    assert len(result.of_type("eks:index:Cluster")) == 1
