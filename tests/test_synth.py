@@ -9,6 +9,7 @@ import pytest
 
 from karpenter import synth
 from karpenter.__main__ import main
+from karpenter.config import ConfigError
 from tests.conftest import ROOT, Run
 
 
@@ -68,3 +69,32 @@ def test_preview_writes_computed_values_as_such(tmp_path: Path) -> None:
     resources = json.loads((out / "resources.json").read_text())
     (entry,) = [r for r in resources if r["type"] == "aws:eks/accessEntry:AccessEntry"]
     assert entry["inputs"]["principalArn"] == synth.COMPUTED
+
+
+def _project_with_facts(tmp_path: Path, facts_text: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+    (project / "facts.yaml").write_text(facts_text)
+    (project / "Pulumi.facts.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  karpenter:clusterName: legacy\n  karpenter:synthFacts: facts.yaml\n"
+    )
+    return project
+
+
+def test_a_stack_can_name_its_own_cluster_facts_file(tmp_path: Path) -> None:
+    facts = synth.sample_facts("eu-west-1").model_dump(by_alias=True)
+    facts["authenticationMode"] = "CONFIG_MAP"
+    facts["subnets"] = facts["subnets"][:1]
+    project = _project_with_facts(tmp_path, json.dumps(facts))
+    result = synth.run_program("facts", synth.stack_settings("facts", project), project_dir=project)
+    assert result.outputs["nodeAccess"] == "aws-auth"
+    assert result.outputs["subnetIds"] == [facts["subnets"][0]["id"]]
+
+
+def test_a_bad_facts_file_is_refused_naming_the_key(tmp_path: Path) -> None:
+    facts = synth.sample_facts("eu-west-1").model_dump(by_alias=True)
+    facts["authenticationMode"] = "OPEN"
+    project = _project_with_facts(tmp_path, json.dumps(facts))
+    with pytest.raises(ConfigError, match=r"^karpenter:synthFacts: .*facts.yaml: authenticationMode: "):
+        synth.run_program("facts", synth.stack_settings("facts", project), project_dir=project)
