@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 # Rebuilt only when the requirements change, so a second run does not reinstall.
 INSTALLED := $(VENV)/.installed
-LINTED := karpenter tests __main__.py
+LINTED := karpenter tests policy __main__.py
 RUFF_FLAGS := --line-length 120 --target-version py311
 
 .PHONY: install synth test lint typecheck unit bench docs clean

@@ -11,15 +11,16 @@ import copy
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
-import kubernetes.client
-import kubernetes.config
 import pulumi
 import pulumi.dynamic
 import yaml
-from kubernetes.client import V1ConfigMap, V1ObjectMeta
-from kubernetes.client.exceptions import ApiException
+
+# The kubernetes client is imported where the provider talks to the cluster, not here: the
+# program only declares the resource, and the client costs a tenth of a second to import.
+if TYPE_CHECKING:
+    from kubernetes.client import V1ConfigMap
 
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 NODE_GROUPS: tuple[str, ...] = ("system:bootstrappers", "system:nodes")
@@ -158,12 +159,6 @@ class ConfigMapApi(Protocol):
 
 ApiFactory = Callable[[str], ConfigMapApi]
 
-# The one untyped function of the otherwise typed kubernetes client.
-_new_client_from_config_dict = cast(
-    Callable[..., kubernetes.client.ApiClient],
-    kubernetes.config.new_client_from_config_dict,
-)
-
 
 def core_v1_api(kubeconfig: str) -> ConfigMapApi:
     """A CoreV1Api for the cluster described by a JSON (or YAML) kubeconfig string."""
@@ -173,8 +168,11 @@ def core_v1_api(kubeconfig: str) -> ConfigMapApi:
         config_dict = yaml.safe_load(kubeconfig)
     if not isinstance(config_dict, dict):
         raise AwsAuthError("kubeconfig must be a JSON or YAML object")
+    import kubernetes.client
+    import kubernetes.config
+
     # persist_config=False: there is no kubeconfig file to write refreshed tokens to.
-    api_client = _new_client_from_config_dict(config_dict=config_dict, persist_config=False)
+    api_client = kubernetes.config.new_client_from_config_dict(config_dict=config_dict, persist_config=False)
     return kubernetes.client.CoreV1Api(api_client)
 
 
@@ -272,6 +270,9 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
         create_missing: bool,
     ) -> str | None:
         """Apply `edit` to mapRoles; return mapRoles as read by the write that stuck."""
+        from kubernetes.client import V1ConfigMap, V1ObjectMeta
+        from kubernetes.client.exceptions import ApiException
+
         api = self.api_factory(kubeconfig)
         for attempt in range(1, self.max_attempts + 1):
             try:

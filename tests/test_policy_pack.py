@@ -23,7 +23,7 @@ from pulumi_policy import (
 # do too: it hands out Mapping/Sequence proxies, not dicts and lists.
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from karpenter import naming, policies, synth
+from karpenter import naming, policies, releases, synth
 from karpenter.chart_values import GPU_TAINT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,6 @@ ROLE = "aws:iam/role:Role"
 QUEUE = "aws:sqs/queue:Queue"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
-CONFIG_CHART = "karpenter/charts/karpenter-config"
 CONTROLLER_POLICY_NAME = "KarpenterControllerNodeLifecyclePolicy-dev"
 SUBNETS = "arn:aws:ec2:eu-west-1:*:subnet/*"
 SECURITY_GROUPS = "arn:aws:ec2:eu-west-1:*:security-group/*"
@@ -98,14 +97,16 @@ def controller_policy(*statements: dict[str, Any], name: str = CONTROLLER_POLICY
 
 
 def config_release(**pools: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "karpenter-config", "chart": CONFIG_CHART, "values": {"nodePools": pools}}
+    return {"name": "karpenter-config", "chart": releases.CONFIG_CHART, "values": {"nodePools": pools}}
 
 
 def requirement(key: str, operator: str, *values: str) -> dict[str, Any]:
     return {"key": key, "operator": operator, "values": list(values)} if values else {"key": key, "operator": operator}
 
 
-def crd_node_pool(*, limits: dict[str, str] | None, requirements: list[dict[str, Any]], taints: list[Any]) -> dict:
+def crd_node_pool(
+    *, limits: dict[str, str] | None, requirements: list[dict[str, Any]], taints: list[Any]
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"template": {"spec": {"requirements": requirements, "taints": taints}}}
     if limits is not None:
         spec["limits"] = limits
@@ -132,9 +133,7 @@ def test_the_pack_holds_the_five_guardrails_all_mandatory() -> None:
 
 
 def test_the_pack_knows_the_names_the_program_uses() -> None:
-    from karpenter.releases import CONFIG_CHART as program_chart
-
-    assert guardrails.NODE_POOL_CHART == program_chart
+    assert guardrails.NODE_POOL_CHART == releases.CONFIG_CHART
     assert naming.controller_policy_name("dev", "NodeLifecycle").startswith(guardrails.CONTROLLER_POLICY_PREFIX)
     assert guardrails.UNOWNED_EC2_RESOURCE_TYPES == set(policies.UNOWNED_EC2_RESOURCE_TYPES)
     assert GPU_TAINT["key"] == guardrails.GPU_RESOURCE and GPU_TAINT["effect"] in guardrails.GPU_TAINT_EFFECTS
@@ -252,7 +251,7 @@ def test_read_only_ec2_actions_need_no_condition() -> None:
 def test_unconditioned_run_instances_on_star_is_refused() -> None:
     statement = allow(["ec2:RunInstances", "ec2:CreateFleet"], "*", Sid="Launch")
     (message,) = violations("no-unconditioned-ec2-mutation", IAM_POLICY, controller_policy(statement), "lifecycle")
-    assert message.startswith('lifecycle: policy statement "Launch" grants ec2:RunInstances, ec2:CreateFleet')
+    assert message.startswith('lifecycle: policy, statement "Launch" grants ec2:RunInstances, ec2:CreateFleet')
 
 
 def test_star_among_unowned_resources_is_refused() -> None:
