@@ -31,7 +31,7 @@ typecheck: $(INSTALLED)
 	$(BIN)/mypy --config-file tests/mypy.ini karpenter __main__.py
 
 unit: $(INSTALLED)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -rs tests
 
 bench: $(INSTALLED)
 	$(BIN)/python -m karpenter.bench
