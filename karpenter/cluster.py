@@ -9,13 +9,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
-from karpenter import naming, policies
+from karpenter import naming
 from karpenter.config import StackConfig
 from karpenter.facts import Account, ClusterFacts, Subnet, lookup_account, lookup_subnets, node_placement
+from karpenter.node_identity import node_role
 from karpenter.system_nodes import SYSTEM_NODE_LABEL
-
-# The system nodes need no SSM access: only what a node needs to join and pull images.
-_SYSTEM_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")
 
 
 @dataclass(frozen=True)
@@ -48,22 +46,15 @@ class NewCluster(pulumi.ComponentResource):
             skip_default_node_group=True,
             opts=child,
         )
-        role = aws.iam.Role(
-            f"{name}-system-node-role",
-            name=naming.bounded_name("system-node-role", config.cluster_name, naming.IAM_ROLE_NAME_LIMIT),
+        # Its own role: EKS makes the access entry of a managed group's role itself, which
+        # would collide with the stack's access entry for the Karpenter node role.
+        role, attachments = node_role(
+            f"{name}-system-node",
+            role_name=naming.bounded_name("system-node-role", config.cluster_name, naming.IAM_ROLE_NAME_LIMIT),
             description=f"System node group of EKS cluster {config.cluster_name}",
-            assume_role_policy=json.dumps(policies.node_trust_policy()),
-            opts=child,
+            partition=account.partition,
+            parent=self,
         )
-        attachments = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-system-{policy}",
-                role=role.name,
-                policy_arn=f"arn:{account.partition}:iam::aws:policy/{policy}",
-                opts=child,
-            )
-            for policy in _SYSTEM_NODE_POLICIES
-        ]
         group = settings.system_node_group
         key, value = SYSTEM_NODE_LABEL
         self.system_nodes = eks.ManagedNodeGroup(

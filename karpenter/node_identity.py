@@ -17,29 +17,38 @@ class NodeIdentityArgs:
     partition: str
 
 
+def node_role(
+    name: str, *, role_name: str, description: str, partition: str, parent: pulumi.Resource
+) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+    """A role EC2 instances assume to be EKS nodes, with the managed policies nodes need."""
+    child = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        f"{name}-role",
+        name=role_name,
+        description=description,
+        assume_role_policy=json.dumps(policies.node_trust_policy(url_suffix=policies.url_suffix(partition))),
+        opts=child,
+    )
+    attachments = [
+        aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child)
+        for arn in policies.node_managed_policy_arns(partition)
+    ]
+    return role, attachments
+
+
 class NodeIdentity(pulumi.ComponentResource):
     role: aws.iam.Role
     instance_profile: aws.iam.InstanceProfile
 
     def __init__(self, name: str, args: NodeIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("karpenter:node_identity:NodeIdentity", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=naming.node_role_name(args.cluster_name),
+        self.role, attachments = node_role(
+            name,
+            role_name=naming.node_role_name(args.cluster_name),
             description=f"Nodes that Karpenter launches for EKS cluster {args.cluster_name}",
-            assume_role_policy=json.dumps(policies.node_trust_policy()),
-            opts=child,
+            partition=args.partition,
+            parent=self,
         )
-        attachments = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-{arn.rsplit('/', 1)[-1]}",
-                role=self.role.name,
-                policy_arn=arn,
-                opts=child,
-            )
-            for arn in policies.node_managed_policy_arns(args.partition)
-        ]
         self.instance_profile = aws.iam.InstanceProfile(
             f"{name}-instance-profile",
             name=naming.instance_profile_name(args.cluster_name),

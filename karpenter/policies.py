@@ -73,6 +73,11 @@ def node_managed_policy_arns(partition: str) -> list[str]:
     return [f"arn:{partition}:iam::aws:policy/{name}" for name in _NODE_MANAGED_POLICIES]
 
 
+def url_suffix(partition: str) -> str:
+    """The domain of AWS service principals in a partition."""
+    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+
+
 def node_trust_policy(*, url_suffix: str = "amazonaws.com") -> PolicyDocument:
     """Trust policy letting EC2 instances assume the node role.
 

@@ -141,6 +141,8 @@ def test_partition_region_and_account_come_from_the_provider(run: Run) -> None:
     assert "123456789012" not in text
     assert "eu-west-1" not in text
     assert "arn:aws-cn:iam::210987654321:role/karpenter-node-role-dev" in text
+    trust = policy(result.named("node-role"), "assumeRolePolicy")
+    assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com.cn"}
 
 
 def test_missing_oidc_provider_is_refused_unless_the_stack_creates_it(run: Run) -> None:
