@@ -56,6 +56,9 @@ def stack_settings(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str
     settings_: dict[str, str] = {}
     for key, value in (document.get("config") or {}).items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            # Encrypted with the stack's secrets provider, which only the Pulumi CLI can reach.
+            raise SynthError(f"{full_key}: a secret value; offline synth cannot decrypt it")
         settings_[full_key] = _as_cli_text(value)
     return settings_
 

@@ -98,3 +98,9 @@ def test_a_bad_facts_file_is_refused_naming_the_key(tmp_path: Path) -> None:
     project = _project_with_facts(tmp_path, json.dumps(facts))
     with pytest.raises(ConfigError, match=r"^karpenter:synthFacts: .*facts.yaml: authenticationMode: "):
         synth.run_program("facts", synth.stack_settings("facts", project), project_dir=project)
+
+
+def test_secret_config_values_are_refused_by_name_offline(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.s.yaml").write_text("config:\n  karpenter:clusterName:\n    secure: v1:abc\n")
+    with pytest.raises(synth.SynthError, match=r"^karpenter:clusterName: a secret value"):
+        synth.stack_settings("s", tmp_path)
