@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import pulumi
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -78,15 +79,16 @@ def _quantity(value: Any) -> str:
     return text
 
 
-Quantity = Annotated[str, BeforeValidator(lambda v: _quantity(v))]
-
-
 def _duration(value: str) -> str:
     if not _DURATION.match(value):
         raise PydanticCustomError(
             "duration", "'{value}' is not a duration such as 30s, 5m or 720h, or Never", {"value": value}
         )
     return value
+
+
+Quantity = Annotated[str, BeforeValidator(_quantity)]
+Duration = Annotated[str, AfterValidator(_duration)]
 
 
 class Identity(StrEnum):
@@ -188,11 +190,9 @@ class Disruption(_Model):
         default=None,
         description="WhenEmpty or WhenEmptyOrUnderutilized (default: WhenEmpty for GPU pools, else the other).",
     )
-    consolidate_after: str = Field(
+    consolidate_after: Duration = Field(
         default="1m", description="How long a node stays empty or underused before consolidation (s, m, h, or Never)."
     )
-
-    _check_after = field_validator("consolidate_after")(classmethod(lambda cls, v: _duration(v)))
 
 
 class NodePool(_Model):
@@ -227,7 +227,7 @@ class NodePool(_Model):
         default_factory=list, description="Taints put on the pool's nodes (GPU pools also get nvidia.com/gpu)."
     )
     weight: int | None = Field(default=None, ge=1, le=100, description="Priority among pools, 1-100 (optional).")
-    expire_after: str = Field(default="720h", description="Node lifetime before replacement (s, m, h, or Never).")
+    expire_after: Duration = Field(default="720h", description="Node lifetime before replacement (s, m, h, or Never).")
     disruption: Disruption = Field(default_factory=Disruption, description="Consolidation settings.")
 
     @field_validator("labels")
@@ -247,9 +247,7 @@ class NodePool(_Model):
                 raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
         return v
 
-    _check_expire = field_validator("expire_after")(classmethod(lambda cls, v: _duration(v)))
-
-    @field_validator("capacity_types", "zones", "architectures")
+    @field_validator("capacity_types", "zones", "architectures", "instance_categories", "instance_families")
     @classmethod
     def _unique(cls, v: list[Any] | None) -> list[Any] | None:
         if v is not None and len(set(v)) != len(v):
