@@ -10,8 +10,16 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from karpenter import naming
-from karpenter.config import StackConfig
-from karpenter.facts import Account, ClusterFacts, Subnet, lookup_account, lookup_subnets, node_placement
+from karpenter.config import Identity, StackConfig
+from karpenter.facts import (
+    POD_IDENTITY_AGENT,
+    Account,
+    ClusterFacts,
+    Subnet,
+    lookup_account,
+    lookup_subnets,
+    node_placement,
+)
 from karpenter.node_identity import node_role
 from karpenter.system_nodes import SYSTEM_NODE_LABEL
 
@@ -69,6 +77,18 @@ class NewCluster(pulumi.ComponentResource):
             labels={key: value},
             opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
         )
+        # What has to run before anything else is installed: the system nodes, and with Pod
+        # Identity the agent that hands the controller its credentials.
+        self.ready: list[pulumi.Resource] = [self.system_nodes]
+        if config.identity is Identity.POD_IDENTITY:
+            self.ready.append(
+                aws.eks.Addon(
+                    f"{name}-pod-identity-agent",
+                    cluster_name=self.cluster.kubeconfig_json.apply(lambda _: config.cluster_name),
+                    addon_name=POD_IDENTITY_AGENT,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.system_nodes]),
+                )
+            )
         self.register_outputs({"kubeconfig": self.cluster.kubeconfig_json})
 
 
@@ -90,6 +110,7 @@ def create_cluster(config: StackConfig) -> ClusterFacts:
         authentication_mode="API",
         kubernetes_version=config.cluster.kubernetes_version,
         oidc_provider_exists=True,
+        pod_identity_agent=True,
         spot_role_arn=account.spot_role_arn,
         kubeconfig="",
         cluster_ref=config.cluster_name,
@@ -100,7 +121,7 @@ def create_cluster(config: StackConfig) -> ClusterFacts:
     created = new.cluster
     kubeconfig_json = created.kubeconfig_json
     # What talks to the cluster (Helm releases) also waits for the nodes the controller runs on.
-    with_system_nodes = pulumi.Output.all(kubeconfig_json, new.system_nodes.urn).apply(lambda values: values[0])
+    with_system_nodes = pulumi.Output.all(kubeconfig_json, *(r.urn for r in new.ready)).apply(lambda values: values[0])
     return ClusterFacts(
         **{
             **known.__dict__,

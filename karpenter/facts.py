@@ -7,6 +7,7 @@ Lookups are data-source invokes, which run in `pulumi preview` too, so everythin
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ from karpenter.config import ConfigError, StackConfig
 
 SPOT_SERVICE_LINKED_ROLE = "AWSServiceRoleForEC2Spot"
 SPOT_SERVICE_LINKED_ROLE_PATH = "/aws-service-role/spot.amazonaws.com/"
+# EKS Pod Identity hands out credentials through this add-on's agent on every node.
+POD_IDENTITY_AGENT = "eks-pod-identity-agent"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ClusterFacts:
     authentication_mode: str
     kubernetes_version: str
     oidc_provider_exists: bool
+    pod_identity_agent: bool
     spot_role_arn: str | None
     # A kubeconfig (JSON) for the cluster, with an `aws eks get-token` user.
     kubeconfig: pulumi.Input[str]
@@ -114,6 +118,9 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
         authentication_mode=cluster.access_configs[0].authentication_mode if cluster.access_configs else "CONFIG_MAP",
         kubernetes_version=cluster.version,
         oidc_provider_exists=_oidc_provider_exists(oidc_arn),
+        pod_identity_agent=_lookup_succeeds(
+            lambda: aws.eks.get_addon(addon_name=POD_IDENTITY_AGENT, cluster_name=config.cluster_name)
+        ),
         spot_role_arn=account.spot_role_arn,
         kubeconfig=json.dumps(kubeconfig(config.cluster_name, account.region, endpoint, certificate_authority)),
         cluster_ref=config.cluster_name,
@@ -126,9 +133,15 @@ def _subnet(subnet_id: str) -> Subnet:
 
 
 def _oidc_provider_exists(arn: str) -> bool:
+    return _lookup_succeeds(lambda: aws.iam.get_open_id_connect_provider(arn=arn))
+
+
+def _lookup_succeeds(lookup: Callable[[], object]) -> bool:
+    """Whether a data source finds its object; a missing one fails the lookup, and there is no
+    "exists" query."""
     try:
-        aws.iam.get_open_id_connect_provider(arn=arn)
-    except Exception:  # noqa: BLE001 - a missing provider fails the lookup; there is no "exists" query
+        lookup()
+    except Exception:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
         return False
     return True
 

@@ -36,6 +36,7 @@ class OfflineFacts(BaseModel):
     certificate_authority: str
     oidc_issuer: str
     oidc_provider_exists: bool = True
+    pod_identity_agent: bool = True
     vpc_id: str
     cluster_security_group_id: str
     authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]

@@ -12,7 +12,7 @@ from karpenter import naming
 from karpenter.config import ConfigError, Identity, SpotServiceLinkedRole, StackConfig
 from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
 from karpenter.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
-from karpenter.facts import ClusterFacts, Placement, node_placement
+from karpenter.facts import POD_IDENTITY_AGENT, ClusterFacts, Placement, node_placement
 from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
 from karpenter.node_access import NodeAccessArgs, NodeAccessGrant, NodeAccessMethod, node_access_method
 from karpenter.node_identity import NodeIdentity, NodeIdentityArgs
@@ -35,6 +35,11 @@ class KarpenterStackArgs:
             raise ConfigError(
                 f"karpenter:identity: 'irsa' needs an IAM OIDC provider for {facts.oidc_issuer}, and cluster "
                 f"{facts.name!r} has none; set karpenter:createOidcProvider to true, or use 'pod-identity'"
+            )
+        if config.identity is Identity.POD_IDENTITY and not facts.pod_identity_agent:
+            raise ConfigError(
+                f"karpenter:identity: 'pod-identity' needs the {POD_IDENTITY_AGENT} add-on, and cluster "
+                f"{facts.name!r} does not have it; install the add-on, or use 'irsa'"
             )
         return cls(
             config=config,

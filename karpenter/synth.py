@@ -124,6 +124,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 else []
             )
             return {"id": f.region, "arns": arns, "names": [_SPOT_ROLE_NAME] * len(arns)}
+        if token == "aws:eks/getAddon:getAddon":
+            if args.args.get("addonName") == "eks-pod-identity-agent" and f.pod_identity_agent:
+                return {"id": f"{self.cluster_name}:eks-pod-identity-agent", "addonName": "eks-pod-identity-agent"}
+            return {}, [("addonName", "couldn't find resource")]
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             if not f.oidc_provider_exists:
                 # The engine reports a failed lookup as a failure, which the SDK raises.

@@ -170,3 +170,11 @@ def test_first_preview_completes_with_unknown_computed_outputs(run: Run) -> None
         "aws:eks/podIdentityAssociation:PodIdentityAssociation"
     )
     assert association.inputs["roleArn"] == COMPUTED
+
+
+def test_pod_identity_needs_the_agent_add_on_on_an_existing_cluster(run: Run) -> None:
+    from karpenter.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^karpenter:identity: 'pod-identity' needs the eks-pod-identity-agent"):
+        run({"identity": "pod-identity"}, facts=facts_with(pod_identity_agent=False))
+    assert run({"identity": "irsa"}, facts=facts_with(pod_identity_agent=False)).outputs["identity"] == "irsa"

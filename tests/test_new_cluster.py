@@ -126,3 +126,14 @@ def test_the_example_create_stack_synthesises() -> None:
     result = synth.run_program("new-cluster", synth.stack_settings("new-cluster", ROOT), project_dir=ROOT)
     assert result.outputs["clusterName"] == "new-cluster"
     assert len(result.of_type("eks:index:Cluster")) == 1
+
+
+def test_pod_identity_on_a_new_cluster_installs_the_agent_before_karpenter(run: Run) -> None:
+    result = run(_new({"identity": "pod-identity"}))
+    (addon,) = result.of_type("aws:eks/addon:Addon")
+    assert addon.inputs["addonName"] == "eks-pod-identity-agent"
+    assert addon.inputs["clusterName"] == "dev"
+    assert result.of_type("eks:index:ManagedNodeGroup")[0].urn in addon.dependencies
+    (provider,) = result.of_type("pulumi:providers:kubernetes")
+    assert addon.urn in provider.dependencies
+    assert run(_new({"identity": "irsa"})).of_type("aws:eks/addon:Addon") == []
