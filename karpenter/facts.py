@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from karpenter.config import ConfigError, StackConfig
+from karpenter.config import ConfigError, Identity, StackConfig
 
 SPOT_SERVICE_LINKED_ROLE = "AWSServiceRoleForEC2Spot"
 SPOT_SERVICE_LINKED_ROLE_PATH = "/aws-service-role/spot.amazonaws.com/"
@@ -54,6 +54,7 @@ class ClusterFacts:
     authentication_mode: str
     kubernetes_version: str
     oidc_provider_exists: bool
+    # Whether the Pod Identity agent add-on is there; looked up only for stacks that use it.
     pod_identity_agent: bool
     spot_role_arn: str | None
     # A kubeconfig (JSON) for the cluster, with an `aws eks get-token` user.
@@ -118,7 +119,8 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
         authentication_mode=cluster.access_configs[0].authentication_mode if cluster.access_configs else "CONFIG_MAP",
         kubernetes_version=cluster.version,
         oidc_provider_exists=_oidc_provider_exists(oidc_arn),
-        pod_identity_agent=_lookup_succeeds(
+        pod_identity_agent=config.identity is Identity.POD_IDENTITY
+        and _lookup_succeeds(
             lambda: aws.eks.get_addon(addon_name=POD_IDENTITY_AGENT, cluster_name=config.cluster_name)
         ),
         spot_role_arn=account.spot_role_arn,
