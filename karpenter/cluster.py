@@ -107,6 +107,7 @@ def create_cluster(config: StackConfig) -> ClusterFacts:
         oidc_provider_arn="",
         subnets=subnets,
         cluster_security_group_id="",
+        cluster_security_group_tags={},
         authentication_mode="API",
         kubernetes_version=config.cluster.kubernetes_version,
         oidc_provider_exists=True,

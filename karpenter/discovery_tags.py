@@ -1,22 +1,28 @@
 """Discovery tags: the subnet and security-group tags Karpenter's node classes select on.
 
 One `aws.ec2.Tag` per key per resource: the stack owns its tags, never the subnet or group, so
-destroying the stack removes exactly these tags and nothing else.
+destroying the stack removes its tags and nothing else. A tag someone else already set to
+another value is left alone, and a discovery tag that names another cluster is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from karpenter.config import ConfigError
+
 DISCOVERY_TAG = "karpenter.sh/discovery"
 
+# Tags by a short stable name (the resource names derive from it): key and value.
+TagPlan = dict[str, tuple[str, str]]
 
-def subnet_tags(cluster_name: str) -> dict[str, tuple[str, str]]:
-    """Tags every node subnet gets, by a short stable name: the runbook's two, plus the one the
-    node classes select on."""
+
+def subnet_tags(cluster_name: str) -> TagPlan:
+    """Tags every node subnet gets: the runbook's two, plus the one the node classes select on."""
     return {
         "cluster": (f"kubernetes.io/cluster/{cluster_name}", "shared"),
         "subnet": ("subnet", "private"),
@@ -24,15 +30,35 @@ def subnet_tags(cluster_name: str) -> dict[str, tuple[str, str]]:
     }
 
 
-def security_group_tags(cluster_name: str) -> dict[str, tuple[str, str]]:
+def security_group_tags(cluster_name: str) -> TagPlan:
     return {"discovery": (DISCOVERY_TAG, cluster_name)}
+
+
+def plan_tags(wanted: TagPlan, existing: Mapping[str, str], *, where: str, config_key: str) -> TagPlan:
+    """The tags to own on one resource, given the tags it already has.
+
+    A key already set to another value belongs to someone else: overwriting it now and deleting
+    it on destroy would damage what relies on it (an `owned` cluster tag, for one), so it is
+    left out. A discovery tag naming another cluster cannot be shared at all.
+    """
+    planned: TagPlan = {}
+    for slug, (key, value) in wanted.items():
+        current = existing.get(key)
+        if current is None or current == value:
+            planned[slug] = (key, value)
+        elif key == DISCOVERY_TAG:
+            raise ConfigError(
+                f"{config_key}: {where} is tagged {key}={current}, so another cluster's Karpenter launches "
+                f"nodes there; give this cluster other subnets, or retag that one"
+            )
+    return planned
 
 
 @dataclass(frozen=True)
 class DiscoveryTagsArgs:
-    cluster_name: str
-    subnet_ids: tuple[str, ...]
+    subnet_tags: Mapping[str, TagPlan]
     security_group_id: pulumi.Input[str]
+    security_group_tags: TagPlan
 
 
 class DiscoveryTags(pulumi.ComponentResource):
@@ -40,15 +66,9 @@ class DiscoveryTags(pulumi.ComponentResource):
         super().__init__("karpenter:discovery_tags:DiscoveryTags", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.tags: list[aws.ec2.Tag] = [
-            aws.ec2.Tag(
-                f"{name}-{subnet_id}-{slug}",
-                resource_id=subnet_id,
-                key=key,
-                value=value,
-                opts=child,
-            )
-            for subnet_id in args.subnet_ids
-            for slug, (key, value) in subnet_tags(args.cluster_name).items()
+            aws.ec2.Tag(f"{name}-{subnet_id}-{slug}", resource_id=subnet_id, key=key, value=value, opts=child)
+            for subnet_id, plan in args.subnet_tags.items()
+            for slug, (key, value) in plan.items()
         ]
         self.tags += [
             aws.ec2.Tag(
@@ -58,7 +78,7 @@ class DiscoveryTags(pulumi.ComponentResource):
                 value=value,
                 opts=child,
             )
-            for slug, (key, value) in security_group_tags(args.cluster_name).items()
+            for slug, (key, value) in args.security_group_tags.items()
         ]
-        self.subnet_ids = list(args.subnet_ids)
+        self.subnet_ids = list(args.subnet_tags)
         self.register_outputs({"subnetIds": self.subnet_ids, "securityGroupId": args.security_group_id})

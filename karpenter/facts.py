@@ -7,8 +7,8 @@ Lookups are data-source invokes, which run in `pulumi preview` too, so everythin
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -27,6 +27,7 @@ class Subnet:
     id: str
     zone: str
     public: bool
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class ClusterFacts:
     oidc_provider_arn: pulumi.Input[str]
     subnets: tuple[Subnet, ...]
     cluster_security_group_id: pulumi.Input[str]
+    # Tags the cluster security group has before the stack runs (none for a cluster it creates).
+    cluster_security_group_tags: Mapping[str, str]
     authentication_mode: str
     kubernetes_version: str
     oidc_provider_exists: bool
@@ -116,6 +119,9 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
         oidc_provider_arn=oidc_arn,
         subnets=lookup_subnets(cluster.vpc_config.subnet_ids),
         cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
+        cluster_security_group_tags=dict(
+            aws.ec2.get_security_group(id=cluster.vpc_config.cluster_security_group_id).tags or {}
+        ),
         authentication_mode=cluster.access_configs[0].authentication_mode if cluster.access_configs else "CONFIG_MAP",
         kubernetes_version=cluster.version,
         oidc_provider_exists=_oidc_provider_exists(oidc_arn),
@@ -131,7 +137,12 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
 
 def _subnet(subnet_id: str) -> Subnet:
     found = aws.ec2.get_subnet(id=subnet_id)
-    return Subnet(id=subnet_id, zone=found.availability_zone, public=bool(found.map_public_ip_on_launch))
+    return Subnet(
+        id=subnet_id,
+        zone=found.availability_zone,
+        public=bool(found.map_public_ip_on_launch),
+        tags=dict(found.tags or {}),
+    )
 
 
 def _oidc_provider_exists(arn: str) -> bool:

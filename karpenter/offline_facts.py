@@ -21,6 +21,7 @@ class OfflineSubnet(BaseModel):
     id: str
     zone: str
     public: bool = False
+    tags: dict[str, str] = {}
 
 
 class OfflineFacts(BaseModel):
@@ -39,6 +40,7 @@ class OfflineFacts(BaseModel):
     pod_identity_agent: bool = True
     vpc_id: str
     cluster_security_group_id: str
+    cluster_security_group_tags: dict[str, str] = {}
     authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
     kubernetes_version: str
     subnets: list[OfflineSubnet]

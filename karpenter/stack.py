@@ -11,7 +11,14 @@ import pulumi_kubernetes as k8s
 from karpenter import naming
 from karpenter.config import ConfigError, Identity, SpotServiceLinkedRole, StackConfig
 from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
-from karpenter.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
+from karpenter.discovery_tags import (
+    DiscoveryTags,
+    DiscoveryTagsArgs,
+    TagPlan,
+    plan_tags,
+    security_group_tags,
+    subnet_tags,
+)
 from karpenter.facts import POD_IDENTITY_AGENT, ClusterFacts, Placement, node_placement
 from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
 from karpenter.node_access import NodeAccessArgs, NodeAccessGrant, NodeAccessMethod, node_access_method
@@ -27,6 +34,8 @@ class KarpenterStackArgs:
     facts: ClusterFacts
     placement: Placement
     node_access: NodeAccessMethod
+    subnet_tags: dict[str, TagPlan]
+    security_group_tags: TagPlan
 
     @classmethod
     def resolve(cls, config: StackConfig, facts: ClusterFacts) -> KarpenterStackArgs:
@@ -41,11 +50,28 @@ class KarpenterStackArgs:
                 f"karpenter:identity: 'pod-identity' needs the {POD_IDENTITY_AGENT} add-on, and cluster "
                 f"{facts.name!r} does not have it; install the add-on, or use 'irsa'"
             )
+        placement = node_placement(config, facts)
+        subnets = {subnet.id: subnet for subnet in facts.subnets}
         return cls(
             config=config,
             facts=facts,
-            placement=node_placement(config, facts),
+            placement=placement,
             node_access=node_access_method(config.node_access, facts.authentication_mode),
+            subnet_tags={
+                subnet_id: plan_tags(
+                    subnet_tags(facts.name),
+                    subnets[subnet_id].tags,
+                    where=f"subnet {subnet_id}",
+                    config_key="karpenter:subnetIds",
+                )
+                for subnet_id in placement.subnet_ids
+            },
+            security_group_tags=plan_tags(
+                security_group_tags(facts.name),
+                facts.cluster_security_group_tags,
+                where="the cluster security group",
+                config_key="karpenter:clusterName",
+            ),
         )
 
 
@@ -77,9 +103,9 @@ class KarpenterStack(pulumi.ComponentResource):
         tags = DiscoveryTags(
             "discovery",
             DiscoveryTagsArgs(
-                cluster_name=facts.name,
-                subnet_ids=args.placement.subnet_ids,
+                subnet_tags=args.subnet_tags,
                 security_group_id=facts.cluster_security_group_id,
+                security_group_tags=args.security_group_tags,
             ),
             child,
         )

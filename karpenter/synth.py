@@ -114,8 +114,13 @@ class OfflineMocks(pulumi.runtime.Mocks):
                         "availabilityZone": subnet.zone,
                         "mapPublicIpOnLaunch": subnet.public,
                         "vpcId": f.vpc_id,
+                        "tags": subnet.tags,
                     }
             return {}, [("id", f"no matching EC2 Subnet found: {args.args.get('id')}")]
+        if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
+            if args.args.get("id") != f.cluster_security_group_id:
+                return {}, [("id", f"no matching EC2 Security Group found: {args.args.get('id')}")]
+            return {"id": f.cluster_security_group_id, "vpcId": f.vpc_id, "tags": f.cluster_security_group_tags}
         if token == "aws:iam/getRoles:getRoles":
             path = "/aws-service-role/spot.amazonaws.com/"
             arns = (

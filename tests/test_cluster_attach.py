@@ -215,3 +215,39 @@ def test_unknown_cluster_is_refused_naming_the_key(run: Run) -> None:
 
     with pytest.raises(pulumi.RunError, match=r"^karpenter:clusterName: EKS cluster 'nope' was not found"):
         run({"clusterName": "nope"}, facts=facts_with(cluster_name="dev"))
+
+
+def _with_subnet_tags(tags: dict[str, str]):
+    facts = facts_with()
+    subnets = [s.model_copy(update={"tags": tags}) if s.id == PRIVATE[0] else s for s in facts.subnets]
+    return facts.model_copy(update={"subnets": subnets})
+
+
+def test_a_tag_someone_else_set_to_another_value_is_left_alone(run: Run) -> None:
+    result = run(facts=_with_subnet_tags({"kubernetes.io/cluster/dev": "owned", "subnet": "private"}))
+    tags = _tags(result)
+    # Not overwritten to "shared" now, nor deleted on destroy: the stack declares no tag for it.
+    assert (PRIVATE[0], "kubernetes.io/cluster/dev") not in tags
+    assert tags[(PRIVATE[0], "subnet")] == "private"
+    assert tags[(PRIVATE[0], "karpenter.sh/discovery")] == "dev"
+    assert tags[(PRIVATE[1], "kubernetes.io/cluster/dev")] == "shared"
+
+
+def test_a_subnet_another_clusters_karpenter_discovers_is_refused(run: Run) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run(facts=_with_subnet_tags({"karpenter.sh/discovery": "prod"}))
+    assert str(refused.value).startswith(
+        f"karpenter:subnetIds: subnet {PRIVATE[0]} is tagged karpenter.sh/discovery=prod"
+    )
+
+
+def test_a_security_group_another_clusters_karpenter_uses_is_refused(run: Run) -> None:
+    facts = facts_with(cluster_security_group_tags={"karpenter.sh/discovery": "prod"})
+    with pytest.raises(ConfigError, match=r"the cluster security group is tagged karpenter.sh/discovery=prod"):
+        run(facts=facts)
+    assert (
+        _tags(run(facts=facts_with(cluster_security_group_tags={"karpenter.sh/discovery": "dev"})))[
+            ("sg-0a1b2c3d4e5f6a7b8", "karpenter.sh/discovery")
+        ]
+        == "dev"
+    )
