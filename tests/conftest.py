@@ -13,7 +13,6 @@ from karpenter import synth
 from karpenter.offline_facts import OfflineFacts, sample_facts
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_CRDS = ROOT.parent / "shared" / "karpenter" / "crds"
 
 Run = Callable[..., synth.SynthResult]
 
