@@ -6,14 +6,11 @@ config → validated model → cluster facts (an existing cluster, or one the st
 
 import pulumi
 
-from karpenter.cluster import create_cluster
 from karpenter.config import load_stack_config
-from karpenter.facts import lookup_cluster_facts
-from karpenter.stack import KarpenterStack, KarpenterStackArgs
+from karpenter.stack import KarpenterStack, stack_args
 
 config = load_stack_config()
-facts = create_cluster(config) if config.cluster.create else lookup_cluster_facts(config)
-stack = KarpenterStack("karpenter", KarpenterStackArgs.resolve(config, facts))
+stack = KarpenterStack("karpenter", stack_args(config))
 
 for output_name, value in stack.outputs.items():
     pulumi.export(output_name, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -13,12 +14,10 @@ from karpenter import naming
 from karpenter.config import Identity, StackConfig
 from karpenter.facts import (
     POD_IDENTITY_AGENT,
-    Account,
     ClusterFacts,
     Subnet,
     lookup_account,
     lookup_subnets,
-    node_placement,
 )
 from karpenter.node_identity import node_role
 from karpenter.system_nodes import SYSTEM_NODE_LABEL
@@ -27,7 +26,7 @@ from karpenter.system_nodes import SYSTEM_NODE_LABEL
 @dataclass(frozen=True)
 class NewClusterArgs:
     config: StackConfig
-    account: Account
+    partition: str
     subnets: tuple[Subnet, ...]
 
 
@@ -39,7 +38,7 @@ class NewCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NewClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("karpenter:cluster:NewCluster", name, None, opts)
-        config, account = args.config, args.account
+        config = args.config
         settings = config.cluster
         child = pulumi.ResourceOptions(parent=self)
         subnet_ids = [subnet.id for subnet in args.subnets]
@@ -60,7 +59,7 @@ class NewCluster(pulumi.ComponentResource):
             f"{name}-system-node",
             role_name=naming.bounded_name("system-node-role", config.cluster_name, naming.IAM_ROLE_NAME_LIMIT),
             description=f"System node group of EKS cluster {config.cluster_name}",
-            partition=account.partition,
+            partition=args.partition,
             parent=self,
         )
         group = settings.system_node_group
@@ -92,12 +91,13 @@ class NewCluster(pulumi.ComponentResource):
         self.register_outputs({"kubeconfig": self.cluster.kubeconfig_json})
 
 
-def create_cluster(config: StackConfig) -> ClusterFacts:
-    """Check the stack's network against its config, then create the cluster; the facts the
-    cluster computes come back as Outputs."""
+def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
+    """What is known of the cluster the stack will create, before it exists: its account and
+    subnets, and what the stack sets. What the cluster computes stays empty until
+    `create_cluster` fills it in, so the config can be checked before anything is registered."""
     account = lookup_account()
     subnets = lookup_subnets(config.cluster.subnet_ids or [])
-    known = ClusterFacts(
+    return ClusterFacts(
         name=config.cluster_name,
         partition=account.partition,
         region=account.region,
@@ -116,22 +116,22 @@ def create_cluster(config: StackConfig) -> ClusterFacts:
         kubeconfig="",
         cluster_ref=config.cluster_name,
     )
-    # Refuse bad zones or subnets before anything is registered.
-    node_placement(config, known)
-    new = NewCluster("cluster", NewClusterArgs(config=config, account=account, subnets=subnets))
+
+
+def create_cluster(config: StackConfig, planned: ClusterFacts) -> ClusterFacts:
+    """Create the cluster; the facts it computes come back as Outputs."""
+    new = NewCluster("cluster", NewClusterArgs(config=config, partition=planned.partition, subnets=planned.subnets))
     created = new.cluster
     kubeconfig_json = created.kubeconfig_json
     # What talks to the cluster (Helm releases) also waits for the nodes the controller runs on.
     with_system_nodes = pulumi.Output.all(kubeconfig_json, *(r.urn for r in new.ready)).apply(lambda values: values[0])
-    return ClusterFacts(
-        **{
-            **known.__dict__,
-            "endpoint": kubeconfig_json.apply(lambda text: json.loads(text)["clusters"][0]["cluster"]["server"]),
-            "oidc_issuer": created.oidc_issuer,
-            "oidc_provider_arn": created.oidc_provider_arn,
-            "cluster_security_group_id": created.cluster_security_group_id,
-            "kubeconfig": with_system_nodes,
-            # Resolves to the name once the cluster exists, so what names it waits for it.
-            "cluster_ref": kubeconfig_json.apply(lambda _: config.cluster_name),
-        }
+    return dataclasses.replace(
+        planned,
+        endpoint=kubeconfig_json.apply(lambda text: json.loads(text)["clusters"][0]["cluster"]["server"]),
+        oidc_issuer=created.oidc_issuer,
+        oidc_provider_arn=created.oidc_provider_arn,
+        cluster_security_group_id=created.cluster_security_group_id,
+        kubeconfig=with_system_nodes,
+        # Resolves to the name once the cluster exists, so what names it waits for it.
+        cluster_ref=kubeconfig_json.apply(lambda _: config.cluster_name),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from karpenter import naming
+from karpenter.cluster import create_cluster, planned_cluster_facts
 from karpenter.config import ConfigError, Identity, SpotServiceLinkedRole, StackConfig
 from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
 from karpenter.discovery_tags import (
@@ -19,7 +21,7 @@ from karpenter.discovery_tags import (
     security_group_tags,
     subnet_tags,
 )
-from karpenter.facts import POD_IDENTITY_AGENT, ClusterFacts, Placement, node_placement
+from karpenter.facts import POD_IDENTITY_AGENT, ClusterFacts, Placement, lookup_cluster_facts, node_placement
 from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
 from karpenter.node_access import NodeAccessArgs, NodeAccessGrant, NodeAccessMethod, node_access_method
 from karpenter.node_identity import NodeIdentity, NodeIdentityArgs
@@ -73,6 +75,15 @@ class KarpenterStackArgs:
                 config_key="karpenter:clusterName",
             ),
         )
+
+
+def stack_args(config: StackConfig) -> KarpenterStackArgs:
+    """The cluster's facts, checked against the config before anything is registered; a
+    cluster the stack creates is created only once the checks pass."""
+    if not config.cluster.create:
+        return KarpenterStackArgs.resolve(config, lookup_cluster_facts(config))
+    checked = KarpenterStackArgs.resolve(config, planned_cluster_facts(config))
+    return dataclasses.replace(checked, facts=create_cluster(config, checked.facts))
 
 
 class KarpenterStack(pulumi.ComponentResource):

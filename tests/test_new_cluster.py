@@ -137,3 +137,23 @@ def test_pod_identity_on_a_new_cluster_installs_the_agent_before_karpenter(run: 
     (provider,) = result.of_type("pulumi:providers:kubernetes")
     assert addon.urn in provider.dependencies
     assert run(_new({"identity": "irsa"})).of_type("aws:eks/addon:Addon") == []
+
+
+def test_a_refused_new_cluster_config_registers_nothing(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monitors: list[synth.RecordingMonitor] = []
+
+    class Watched(synth.RecordingMonitor):
+        def __init__(self, mocks: Any) -> None:
+            super().__init__(mocks)
+            monitors.append(self)
+
+    monkeypatch.setattr(synth, "RecordingMonitor", Watched)
+    facts = synth.sample_facts("eu-west-1")
+    subnets = [s.model_copy(update={"tags": {"karpenter.sh/discovery": "prod"}}) for s in facts.subnets]
+    with pytest.raises(ConfigError, match=r"^karpenter:subnetIds: subnet .* is tagged karpenter.sh/discovery=prod"):
+        run(_new(), facts=facts.model_copy(update={"subnets": subnets}))
+    (monitor,) = monitors
+    assert monitor.registrations == {}
+    # The same watch sees registrations when the config is good, so the check above can fail.
+    run(_new())
+    assert monitors[1].registrations
