@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from karpenter import naming
-from karpenter.config import Identity, StackConfig
+from karpenter.config import ConfigError, Identity, StackConfig
 from karpenter.facts import (
     POD_IDENTITY_AGENT,
     ClusterFacts,
@@ -97,6 +97,15 @@ def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
     `create_cluster` fills it in, so the config can be checked before anything is registered."""
     account = lookup_account()
     subnets = lookup_subnets(config.cluster.subnet_ids or [])
+    for index, subnet_id in enumerate(config.cluster.subnet_ids or []):
+        (subnet,) = [s for s in subnets if s.id == subnet_id]
+        if subnet.vpc_id != config.cluster.vpc_id:
+            raise ConfigError(
+                f"karpenter:cluster.subnetIds[{index}]: {subnet_id!r} is in {subnet.vpc_id}, "
+                f"not in karpenter:cluster.vpcId {config.cluster.vpc_id}"
+            )
+    if len({subnet.zone for subnet in subnets}) < 2:
+        raise ConfigError("karpenter:cluster.subnetIds: EKS needs subnets in two availability zones or more")
     return ClusterFacts(
         name=config.cluster_name,
         partition=account.partition,

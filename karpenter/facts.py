@@ -28,6 +28,7 @@ class Subnet:
     zone: str
     public: bool
     tags: Mapping[str, str] = field(default_factory=dict)
+    vpc_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def _subnet(subnet_id: str) -> Subnet:
         zone=found.availability_zone,
         public=bool(found.map_public_ip_on_launch),
         tags=dict(found.tags or {}),
+        vpc_id=found.vpc_id,
     )
 
 

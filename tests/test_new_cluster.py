@@ -157,3 +157,12 @@ def test_a_refused_new_cluster_config_registers_nothing(run: Run, monkeypatch: p
     # The same watch sees registrations when the config is good, so the check above can fail.
     run(_new())
     assert monitors[1].registrations
+
+
+def test_new_cluster_subnets_must_be_in_its_vpc_and_span_two_zones(run: Run) -> None:
+    other_vpc = {"cluster": {**NEW["cluster"], "vpcId": "vpc-0fffffffffffffff0"}}
+    with pytest.raises(ConfigError, match=r"^karpenter:cluster\.subnetIds\[0\]: 'subnet-0a1b2c3d4e5f6a7b1' is in vpc-"):
+        run(other_vpc)
+    one_zone = {"cluster": {**NEW["cluster"], "subnetIds": PRIVATE[:1]}}
+    with pytest.raises(ConfigError, match=r"^karpenter:cluster\.subnetIds: EKS needs subnets in two"):
+        run(one_zone)
