@@ -102,6 +102,9 @@ def _node_pool(name: str, pool: NodePool, all_zones: list[str]) -> dict[str, Any
     ]
     if pool.instance_families:
         requirements.append(_requirement("karpenter.k8s.aws/instance-family", "In", list(pool.instance_families)))
+    if pool.gpu:
+        # g and p also hold AMD and Gaudi instances; the device plugin and the AMI's drivers are NVIDIA's.
+        requirements.append(_requirement("karpenter.k8s.aws/instance-gpu-manufacturer", "In", ["nvidia"]))
     requirements += [
         _requirement("karpenter.k8s.aws/instance-generation", "Gt", [str(pool.min_instance_generation)]),
         _requirement("kubernetes.io/os", "In", ["linux"]),

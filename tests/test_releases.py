@@ -180,3 +180,17 @@ def test_a_misspelt_helm_value_is_refused_before_anything_is_registered(run: Run
 
     with pytest.raises(ConfigError, match=r"^karpenter:helmValues\.settings\.clustername: not a value of"):
         run({"helmValues": {"settings": {"clustername": "x"}}})
+
+
+def test_gpu_pools_launch_only_nvidia_instances_the_device_plugin_serves(run: Run) -> None:
+    manifests = _rendered_pools(run({"nodePools": {"cpu": {}, "gpu": {"gpu": True}}}))
+    pools = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "NodePool"}
+
+    def manufacturer(pool: dict[str, Any]) -> list[dict[str, Any]]:
+        requirements = pool["spec"]["template"]["spec"]["requirements"]
+        return [r for r in requirements if r["key"] == "karpenter.k8s.aws/instance-gpu-manufacturer"]
+
+    assert manufacturer(pools["gpu"]) == [
+        {"key": "karpenter.k8s.aws/instance-gpu-manufacturer", "operator": "In", "values": ["nvidia"]}
+    ]
+    assert manufacturer(pools["cpu"]) == []
