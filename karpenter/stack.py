@@ -125,14 +125,13 @@ class KarpenterStack(pulumi.ComponentResource):
             NodeAccessArgs(facts=facts, method=args.node_access, node_role_arn=node.role_arn),
             child,
         )
-        node_role_arn = f"arn:{facts.partition}:iam::{facts.account_id}:role/{naming.node_role_name(facts.name)}"
         controller = ControllerIdentity(
             "controller",
             ControllerIdentityArgs(
                 facts=facts,
                 identity=config.identity,
                 namespace=config.namespace,
-                node_role_arn=node_role_arn,
+                node_role_arn=facts.role_arn(naming.node_role_name(facts.name)),
                 interruption_queue_arn=(
                     interruption_queue_arn(facts.partition, facts.region, facts.account_id, facts.name)
                     if queue
@@ -156,9 +155,7 @@ class KarpenterStack(pulumi.ComponentResource):
                 config=config,
                 facts=facts,
                 provider=cluster,
-                controller_role_arn=(
-                    f"arn:{facts.partition}:iam::{facts.account_id}:role/{naming.controller_role_name(facts.name)}"
-                ),
+                controller_role_arn=facts.role_arn(naming.controller_role_name(facts.name)),
                 interruption_queue=queue_name,
                 instance_profile_name=naming.instance_profile_name(facts.name),
                 zones=args.placement.zones,
