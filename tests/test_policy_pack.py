@@ -25,6 +25,8 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from karpenter import naming, policies, releases, synth
 from karpenter.chart_values import GPU_TAINT
+from karpenter.guardrails import actions, rules
+from karpenter.guardrails import node_pools as pool_views
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policy"
@@ -133,10 +135,10 @@ def test_the_pack_holds_the_five_guardrails_all_mandatory() -> None:
 
 
 def test_the_pack_knows_the_names_the_program_uses() -> None:
-    assert guardrails.NODE_POOL_CHART == releases.CONFIG_CHART
-    assert naming.controller_policy_name("dev", "NodeLifecycle").startswith(guardrails.CONTROLLER_POLICY_PREFIX)
-    assert guardrails.UNOWNED_EC2_RESOURCE_TYPES == set(policies.UNOWNED_EC2_RESOURCE_TYPES)
-    assert GPU_TAINT["key"] == guardrails.GPU_RESOURCE and GPU_TAINT["effect"] in guardrails.GPU_TAINT_EFFECTS
+    assert pool_views.NODE_POOL_CHART == releases.CONFIG_CHART
+    assert naming.controller_policy_name("dev", "NodeLifecycle").startswith(rules.CONTROLLER_POLICY_PREFIX)
+    assert actions.UNOWNED_EC2_RESOURCE_TYPES == set(policies.UNOWNED_EC2_RESOURCE_TYPES)
+    assert GPU_TAINT["key"] == pool_views.GPU_RESOURCE and GPU_TAINT["effect"] in pool_views.GPU_TAINT_EFFECTS
 
 
 def test_the_pack_pins_the_sdk_versions_the_program_uses() -> None:
@@ -164,8 +166,8 @@ def test_every_policy_passes_every_resource_of_the_dev_stack() -> None:
     types = {resource.type for resource in result.resources}
     assert {IAM_POLICY, ROLE, QUEUE, RELEASE} <= types
     assert any(r.inputs.get("name", "").startswith("KarpenterController") for r in result.of_type(IAM_POLICY))
-    pools = [pool for r in result.resources for pool in guardrails.node_pools(r.type, r.name, r.inputs)]
-    assert [pool for pool in pools if guardrails.gpu_capabilities(pool)]
+    pools = [pool for r in result.resources for pool in pool_views.node_pools(r.type, r.name, r.inputs)]
+    assert [pool for pool in pools if pool_views.gpu_capabilities(pool)]
 
 
 # --- no-passrole-on-star --------------------------------------------------------------------
