@@ -118,7 +118,7 @@ def _node_pool(name: str, pool: NodePool, all_zones: list[str]) -> dict[str, Any
     values: dict[str, Any] = {
         "nodeClass": GPU_NODE_CLASS if pool.gpu else DEFAULT_NODE_CLASS,
         "requirements": requirements,
-        "taints": _taints(pool),
+        "taints": pool_taints(pool),
         "labels": dict(pool.labels),
         "limits": limits,
     }
@@ -136,7 +136,8 @@ def _requirement(key: str, operator: str, values: list[str]) -> dict[str, Any]:
     return {"key": key, "operator": operator, "values": values}
 
 
-def _taints(pool: NodePool) -> list[dict[str, str]]:
+def pool_taints(pool: NodePool) -> list[dict[str, str]]:
+    """The taints a pool's nodes carry: the configured ones, and on GPU pools the GPU taint."""
     taints: list[dict[str, str]] = []
     for taint in pool.taints:
         rendered = {"key": taint.key}

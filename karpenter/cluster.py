@@ -104,6 +104,11 @@ def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
                 f"karpenter:cluster.subnetIds[{index}]: {subnet_id!r} is in {subnet.vpc_id}, "
                 f"not in karpenter:cluster.vpcId {config.cluster.vpc_id}"
             )
+        if subnet.public:
+            raise ConfigError(
+                f"karpenter:cluster.subnetIds[{index}]: {subnet_id!r} is a public subnet (it maps public IPs on "
+                "launch), so nodes launched there would get public IPs; name private subnets"
+            )
     if len({subnet.zone for subnet in subnets}) < 2:
         raise ConfigError("karpenter:cluster.subnetIds: EKS needs subnets in two availability zones or more")
     return ClusterFacts(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -88,6 +89,22 @@ def _duration(value: str) -> str:
 
 
 Quantity = Annotated[str, BeforeValidator(_quantity)]
+
+_QUANTITY_SUFFIXES = {
+    **{suffix: Decimal(1024) ** power for power, suffix in enumerate(("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))},
+    **{suffix: Decimal(10) ** power for suffix, power in (("n", -9), ("u", -6), ("m", -3), ("k", 3), ("M", 6))},
+    **{suffix: Decimal(10) ** power for suffix, power in (("G", 9), ("T", 12), ("P", 15), ("E", 18))},
+}
+
+
+def quantity_value(text: str) -> Decimal:
+    """The number a valid Kubernetes quantity stands for, so two can be compared: 500m < 1, 1Gi > 1G."""
+    number = re.match(r"^\+?([0-9.]+([eE][-+]?[0-9.]+)?)", text)
+    assert number is not None, text
+    suffix = text[number.end() :]
+    return Decimal(number.group(1)) * _QUANTITY_SUFFIXES[suffix]
+
+
 Duration = Annotated[str, AfterValidator(_duration)]
 
 
@@ -271,6 +288,21 @@ class Controller(_Model):
         default_factory=ControllerResources, description="Controller container resources."
     )
 
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Controller:
+        # The API server refuses a pod whose request exceeds its limit, halfway through `pulumi up`.
+        requests, limits = self.resources.requests, self.resources.limits
+        for resource in ("cpu", "memory"):
+            request, limit = getattr(requests, resource), getattr(limits, resource)
+            if quantity_value(request) > quantity_value(limit):
+                raise PydanticCustomError(
+                    "request_above_limit",
+                    "'{request}' is more than the limit '{limit}' (karpenter:controller.resources.limits.{resource}); "
+                    "Kubernetes refuses a request above its limit: lower the request or raise the limit",
+                    {"key": f"resources.requests.{resource}", "request": request, "limit": limit, "resource": resource},
+                )
+        return self
+
 
 class SystemNodeGroup(_Model):
     instance_types: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")]] = Field(
@@ -394,6 +426,21 @@ class StackConfig(_Model):
                 "needs",
                 "'aws-auth' does not work on a new cluster, whose authentication mode is API",
                 {"key": "nodeAccess"},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _controllers_fit_the_system_nodes(self) -> StackConfig:
+        # The chart keeps one controller per node and none on nodes Karpenter launches, so on a
+        # new cluster every replica needs a node of the system group or stays Pending for good.
+        nodes = self.cluster.system_node_group.desired_size
+        if self.cluster.create and self.controller.replicas > nodes:
+            raise PydanticCustomError(
+                "replicas",
+                "{replicas} controllers need {replicas} system nodes (the chart runs one per node, none on "
+                "Karpenter's own), and karpenter:cluster.systemNodeGroup.desiredSize is {nodes}; lower the "
+                "replicas or raise desiredSize (and maxSize)",
+                {"key": "controller.replicas", "replicas": self.controller.replicas, "nodes": nodes},
             )
         return self
 

@@ -178,12 +178,19 @@ def node_placement(config: StackConfig, facts: ClusterFacts) -> Placement:
                     f"karpenter:subnetIds[{index}]: {subnet_id!r} is not a subnet of cluster "
                     f"{facts.name!r}; its subnets are {', '.join(sorted(by_id))}"
                 )
+            if by_id[subnet_id].public:
+                # Tagged for discovery, it would take nodes that get public IPs at launch.
+                raise ConfigError(
+                    f"karpenter:subnetIds[{index}]: {subnet_id!r} is a public subnet (it maps public IPs on "
+                    "launch), so nodes launched there would get public IPs; name private subnets"
+                )
         chosen = [by_id[subnet_id] for subnet_id in config.subnet_ids]
     else:
         chosen = [subnet for subnet in facts.subnets if not subnet.public]
         if not chosen:
             raise ConfigError(
-                f"karpenter:subnetIds: cluster {facts.name!r} has no private subnets; name the node subnets here"
+                f"karpenter:subnetIds: cluster {facts.name!r} has no private subnets, and nodes go only into "
+                "private ones; add a private subnet to the cluster"
             )
     zones = tuple(sorted({subnet.zone for subnet in chosen}))
     for pool_name, pool in config.node_pools.items():

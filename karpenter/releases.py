@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from karpenter.chart_values import GPU_TAINT, karpenter_config_values
+from karpenter.chart_values import karpenter_config_values, pool_taints
 from karpenter.config import Identity, StackConfig
 from karpenter.facts import ClusterFacts
 from karpenter.system_nodes import SYSTEM_NODE_LABEL
@@ -71,8 +71,13 @@ def karpenter_values(
     return deep_merge(values, config.helm_values)
 
 
-def nvidia_device_plugin_values() -> dict[str, Any]:
-    """Run the device plugin on GPU nodes only, past their taint."""
+def nvidia_device_plugin_values(config: StackConfig) -> dict[str, Any]:
+    """Run the device plugin on GPU nodes only, past every taint a GPU pool puts on them: a taint
+    it does not tolerate keeps it off those nodes, and their GPUs are never advertised."""
+    tolerated: dict[tuple[str, str], None] = {}
+    for pool in config.node_pools.values():
+        if pool.gpu:
+            tolerated.update(((taint["key"], taint["effect"]), None) for taint in pool_taints(pool))
     return {
         # The chart's own affinity waits for node-feature-discovery labels nobody sets here.
         "affinity": {
@@ -85,7 +90,7 @@ def nvidia_device_plugin_values() -> dict[str, Any]:
             }
         },
         "tolerations": [
-            {"key": GPU_TAINT["key"], "operator": "Exists", "effect": GPU_TAINT["effect"]},
+            *({"key": key, "operator": "Exists", "effect": effect} for key, effect in tolerated),
             {"key": "CriticalAddonsOnly", "operator": "Exists"},
         ],
     }
@@ -158,7 +163,7 @@ class KarpenterReleases(pulumi.ComponentResource):
                 version=NVIDIA_DEVICE_PLUGIN_VERSION,
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=NVIDIA_DEVICE_PLUGIN_REPO),
                 namespace="kube-system",
-                values=nvidia_device_plugin_values(),
+                values=nvidia_device_plugin_values(config),
                 opts=options(),
             )
             pool_prerequisites.append(self.device_plugin)

@@ -43,12 +43,24 @@ def test_a_subnet_outside_the_cluster_is_refused(run: Run) -> None:
         run({"subnetIds": ["subnet-0fffffffffffffff0"]})
 
 
-def test_a_cluster_with_only_public_subnets_needs_subnet_ids(run: Run) -> None:
+def test_a_cluster_with_only_public_subnets_is_refused(run: Run) -> None:
     facts = facts_with()
     public_only = facts.model_copy(update={"subnets": [s for s in facts.subnets if s.public]})
-    with pytest.raises(ConfigError, match=r"^karpenter:subnetIds: cluster 'dev' has no private subnets"):
+    with pytest.raises(ConfigError) as refused:
         run(facts=public_only)
-    assert run({"subnetIds": PUBLIC[:1]}, facts=public_only).outputs["zones"] == ["eu-west-1a"]
+    assert str(refused.value) == (
+        "karpenter:subnetIds: cluster 'dev' has no private subnets, and nodes go only into private ones; "
+        "add a private subnet to the cluster"
+    )
+
+
+def test_a_public_subnet_named_for_nodes_is_refused(run: Run) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run({"subnetIds": [PRIVATE[0], PUBLIC[1]]})
+    assert str(refused.value) == (
+        f"karpenter:subnetIds[1]: {PUBLIC[1]!r} is a public subnet (it maps public IPs on launch), so nodes "
+        "launched there would get public IPs; name private subnets"
+    )
 
 
 def test_each_node_subnet_gets_three_tags_and_the_security_group_one(run: Run) -> None:

@@ -166,3 +166,27 @@ def test_new_cluster_subnets_must_be_in_its_vpc_and_span_two_zones(run: Run) -> 
     one_zone = {"cluster": {**NEW["cluster"], "subnetIds": PRIVATE[:1]}}
     with pytest.raises(ConfigError, match=r"^karpenter:cluster\.subnetIds: EKS needs subnets in two"):
         run(one_zone)
+
+
+def test_a_public_subnet_for_a_new_cluster_is_refused(run: Run) -> None:
+    public = "subnet-0a1b2c3d4e5f6a7b4"
+    with pytest.raises(ConfigError) as refused:
+        run({"cluster": {**NEW["cluster"], "subnetIds": [*PRIVATE[:2], public]}})
+    assert str(refused.value) == (
+        f"karpenter:cluster.subnetIds[2]: {public!r} is a public subnet (it maps public IPs on launch), so nodes "
+        "launched there would get public IPs; name private subnets"
+    )
+
+
+def test_more_controllers_than_system_nodes_are_refused(run: Run) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run(_new({"controller": {"replicas": 3}}))
+    assert str(refused.value) == (
+        "karpenter:controller.replicas: 3 controllers need 3 system nodes (the chart runs one per node, none on "
+        "Karpenter's own), and karpenter:cluster.systemNodeGroup.desiredSize is 2; lower the replicas or raise "
+        "desiredSize (and maxSize)"
+    )
+    grown = {"systemNodeGroup": {"desiredSize": 3, "minSize": 2, "maxSize": 3}}
+    accepted = run(_new({"cluster": {**NEW["cluster"], **grown}, "controller": {"replicas": 3}}))
+    (karpenter,) = [r for r in accepted.of_type("kubernetes:helm.sh/v3:Release") if r.name == "karpenter"]
+    assert karpenter.inputs["values"]["replicas"] == 3
