@@ -9,6 +9,15 @@ from pathlib import Path
 import pulumi
 
 from karpenter import synth
+from karpenter.synth_guardrails import guardrail_violations
+
+
+def judge(result: synth.SynthResult, rendered: dict[str, str]) -> None:
+    """Refuse a render that breaks a guardrail of the policy pack, naming the policy and the resource."""
+    violations = guardrail_violations([(r.type, r.name, r.inputs) for r in result.resources], rendered)
+    if violations:
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        raise synth.SynthError(f"{violations[0]}{more}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     render = commands.add_parser("synth", help="render a stack offline, without AWS or the Pulumi CLI")
     render.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
-    render.add_argument("--out", type=Path, help="output folder (default build/synth/<stack>)")
+    render.add_argument(
+        "--out",
+        type=Path,
+        help="output folder: new, empty, or an earlier synth's, which it replaces (default build/synth/<stack>)",
+    )
     render.add_argument(
         "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
     )
@@ -24,11 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path("build/synth") / args.stack
     try:
+        # Before the program runs: a refused folder costs nothing and nothing is created.
+        synth.check_output_folder(out, args.project_dir)
         settings = synth.stack_settings(args.stack, args.project_dir)
         result = synth.run_program(args.stack, settings, preview=args.preview, project_dir=args.project_dir)
-        synth.write(result, out, synth.rendered_files(result))
+        rendered = synth.rendered_files(result)
+        judge(result, rendered)
+        synth.write(result, out, rendered, args.project_dir)
     except (pulumi.RunError, synth.SynthError) as exc:
-        # Bad input is one line naming the key; nothing has been written.
+        # Bad input is one line naming the key or the file; nothing has been written.
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sys.stdout.write(synth.summary(result))

@@ -30,6 +30,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from karpenter import stack_file
 from karpenter.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
 from karpenter.offline_facts import OfflineFacts, load_facts_file, sample_facts
 
@@ -49,26 +50,13 @@ class SynthError(Exception):
 def stack_settings(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """A stack file's config as the Pulumi CLI hands it to a program: scalars as text,
     structured values as JSON text."""
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise SynthError(f"no stack file {path.name} in {project_dir}")
-    document = yaml.safe_load(path.read_text()) or {}
-    settings_: dict[str, str] = {}
-    for key, value in (document.get("config") or {}).items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            # Encrypted with the stack's secrets provider, which only the Pulumi CLI can reach.
-            raise SynthError(f"{full_key}: a secret value; offline synth cannot decrypt it")
-        settings_[full_key] = _as_cli_text(value)
-    return settings_
+    try:
+        return stack_file.stack_settings(stack, project_dir)
+    except stack_file.StackFileError as exc:
+        raise SynthError(str(exc)) from exc
 
 
-def _as_cli_text(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+_as_cli_text = stack_file.as_cli_text
 
 
 def offline_facts(config: StackConfig, settings_: dict[str, str], project_dir: Path = PROJECT_DIR) -> OfflineFacts:
@@ -412,8 +400,55 @@ def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def write(result: SynthResult, out: Path, extra_files: dict[str, str] | None = None) -> None:
-    """Write the result into `out`, replacing what an earlier run left there."""
+SYNTH_MARKER = ".karpenter-synth"
+_MARKER_TEXT = "Written by `python -m karpenter synth`, which replaces this whole folder on its next run.\n"
+_STAGING_PREFIX = ".synth-"
+_OWN_FOLDER = "synth writes only into a folder of its own, such as build/synth/<stack>"
+
+
+def check_output_folder(out: Path, project_dir: Path = PROJECT_DIR) -> Path:
+    """`out` resolved, if synth may replace it: a new folder, an empty one or a previous synth's
+    output. Anything else is refused before anything is created or removed."""
+    try:
+        target = out.resolve()
+        shown = f"--out {target}"
+        if target == Path(target.anchor):
+            raise SynthError(f"{shown}: the filesystem root; {_OWN_FOLDER}")
+        home = _home()
+        if home is not None and (target == home or target in home.parents):
+            raise SynthError(f"{shown}: the home folder or one of its parents; {_OWN_FOLDER}")
+        project = project_dir.resolve()
+        if target == project or target in project.parents:
+            raise SynthError(f"{shown}: the project folder or one of its parents; {_OWN_FOLDER}")
+        existing = next(folder for folder in (target, *target.parents) if folder.exists())
+        if existing == target and not target.is_dir():
+            raise SynthError(f"{shown}: a file, not a folder; choose a new or empty folder")
+        if not existing.is_dir():
+            raise SynthError(f"{shown}: {existing} is a file, not a folder; choose another place")
+        if existing == target and not (target / SYNTH_MARKER).is_file() and any(target.iterdir()):
+            raise SynthError(
+                f"{shown}: the folder holds files synth did not write (no {SYNTH_MARKER} marker); "
+                "choose an empty or new folder"
+            )
+    except (OSError, RuntimeError) as exc:
+        # An unreadable folder or a symlink loop: refuse rather than guess.
+        raise SynthError(f"--out {out}: cannot be checked: {getattr(exc, 'strerror', None) or exc}") from exc
+    return target
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (KeyError, RuntimeError):
+        return None  # no HOME and no password entry: there is no home folder to protect
+
+
+def write(
+    result: SynthResult, out: Path, extra_files: dict[str, str] | None = None, project_dir: Path = PROJECT_DIR
+) -> None:
+    """Write the result into `out` as a whole: a previous output is replaced only once the new one
+    is complete, and a folder synth did not write is refused (see `check_output_folder`)."""
+    target = check_output_folder(out, project_dir)
     files: dict[str, str] = {
         "resources.json": _json([vars(r) for r in result.resources]),
         "outputs.json": _json(result.outputs),
@@ -421,19 +456,41 @@ def write(result: SynthResult, out: Path, extra_files: dict[str, str] | None = N
     for name, document in policy_documents(result).items():
         files[f"iam/{name}.json"] = _json(document)
     files.update(extra_files or {})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=out.parent))
+    files[SYNTH_MARKER] = _MARKER_TEXT
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Beside the target, so that the swap is a rename within one filesystem.
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=target.parent))
+        # mkdtemp makes the folder private; the output is for reviewers, like any build folder.
+        staging.chmod(0o755)
+    except OSError as exc:
+        raise SynthError(f"--out {target}: cannot be created: {exc.strerror or exc}") from exc
     try:
         for relative, text in files.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        _swap_in(staging, target)
+    except OSError as exc:
+        raise SynthError(f"--out {target}: writing failed, nothing replaced: {exc.strerror or exc}") from exc
     finally:
         if staging.exists():
-            shutil.rmtree(staging)
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put the new output where the old one was; should the second rename fail, the old one returns."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    aside = staging.with_name(staging.name + ".old")
+    target.rename(aside)
+    try:
+        staging.rename(target)
+    except OSError:
+        aside.rename(target)
+        raise
+    shutil.rmtree(aside)
 
 
 def summary(result: SynthResult) -> str:

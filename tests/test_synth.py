@@ -43,6 +43,7 @@ def test_synth_replaces_stale_files_from_an_earlier_run(tmp_path: Path) -> None:
     out = tmp_path / "dev"
     (out / "iam").mkdir(parents=True)
     (out / "iam" / "removed-policy.json").write_text("{}")
+    (out / synth.SYNTH_MARKER).write_text("")
     assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(out)]) == 0
     assert not (out / "iam" / "removed-policy.json").exists()
 

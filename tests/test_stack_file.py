@@ -1,0 +1,267 @@
+"""Stack files: what the Pulumi CLI would refuse, and `karpenter` keys the program would never read,
+are refused by synth in one line naming the file or the key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from karpenter import synth
+from tests.conftest import ROOT
+
+_SECRET = (
+    "a secret value; offline synth cannot decrypt it, and the program reads no secrets: "
+    "set it in plain text or remove it"
+)
+
+
+def _settings(tmp_path: Path, text: str) -> dict[str, str]:
+    (tmp_path / "Pulumi.prod.yaml").write_text(text)
+    return synth.stack_settings("prod", tmp_path)
+
+
+def _refusal(tmp_path: Path, text: str) -> str:
+    with pytest.raises(synth.SynthError) as refused:
+        _settings(tmp_path, text)
+    return str(refused.value)
+
+
+def test_a_missing_stack_file_is_refused_naming_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(synth.SynthError) as refused:
+        synth.stack_settings("prod", tmp_path)
+    assert str(refused.value) == f"no stack file Pulumi.prod.yaml in {tmp_path}"
+
+
+def test_a_yaml_syntax_error_is_refused_with_its_line_and_column(tmp_path: Path) -> None:
+    text = "config:\n  karpenter:nodePools: [cpu\n  aws:region: eu-west-1\n"
+    assert _refusal(tmp_path, text) == "Pulumi.prod.yaml:3:13: not valid YAML: expected ',' or ']', but got ':'"
+
+
+def test_a_tab_indent_is_refused_as_not_valid_yaml(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config:\n\taws:region: eu-west-1\n")
+        == "Pulumi.prod.yaml:2:1: not valid YAML: found character '\\t' that cannot start any token"
+    )
+
+
+def test_a_control_character_is_refused_with_its_line_and_column(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, 'config:\n  a: "\x07"\n')
+        == "Pulumi.prod.yaml:2:7: not valid YAML: unacceptable character #x0007: special characters are not allowed"
+    )
+
+
+def test_two_documents_in_one_stack_file_are_refused(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config: {}\n---\nconfig: {}\n")
+        == "Pulumi.prod.yaml:2:1: not valid YAML: expected a single document in the stream, but found another document"
+    )
+
+
+def test_a_stack_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.prod.yaml").write_bytes(b"config:\n  a: \xff\n")
+    with pytest.raises(synth.SynthError) as refused:
+        synth.stack_settings("prod", tmp_path)
+    assert str(refused.value) == "Pulumi.prod.yaml: not UTF-8 text (byte 14); save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("- config\n- aws:region\n", "a list"), ("config\n", "a string"), ("42\n", "a number")],
+)
+def test_a_document_that_is_not_a_mapping_is_refused(tmp_path: Path, text: str, kind: str) -> None:
+    assert (
+        _refusal(tmp_path, text) == f"Pulumi.prod.yaml: the document must be a mapping with a 'config' key, not {kind}"
+    )
+
+
+def test_config_that_is_a_list_is_refused_where_it_starts(tmp_path: Path) -> None:
+    text = "# Example stack\nconfig:\n- aws:region: eu-west-1\n"
+    assert _refusal(tmp_path, text) == "Pulumi.prod.yaml:3:1: 'config' must be a mapping of keys to values, not a list"
+
+
+def test_config_that_is_a_string_is_refused(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config: eu-west-1\n")
+        == "Pulumi.prod.yaml:1:9: 'config' must be a mapping of keys to values, not a string"
+    )
+
+
+def test_an_empty_file_or_one_without_config_is_an_empty_config(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "") == {}
+    assert _settings(tmp_path, "# nothing yet\n") == {}
+    assert _settings(tmp_path, "secretsprovider: passphrase\n") == {}
+    assert _settings(tmp_path, "config:\n") == {}
+
+
+def test_a_duplicate_pool_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    text = (
+        "config:\n"
+        "  karpenter:clusterName: prod\n"
+        "  karpenter:nodePools:\n"
+        "    cpu:\n"
+        "      zones: [eu-west-1a]\n"
+        "    # copied from the runbook\n"
+        "    cpu2: {}\n"
+        "    gpu:\n"
+        "      gpu: true\n"
+        "    arm: {}\n"
+        "    # and once more\n"
+        "    gpu:\n"
+        "      gpu: false\n"
+    )
+    assert (
+        _refusal(tmp_path, text)
+        == "Pulumi.prod.yaml:12:5: duplicate key 'gpu' (first at line 8); the Pulumi CLI refuses duplicate keys"
+    )
+
+
+def test_a_duplicate_top_level_config_key_is_refused(tmp_path: Path) -> None:
+    text = "config:\n  aws:region: eu-west-1\n  karpenter:clusterName: prod\n  aws:region: us-east-1\n"
+    assert (
+        _refusal(tmp_path, text)
+        == "Pulumi.prod.yaml:4:3: duplicate key 'aws:region' (first at line 2); the Pulumi CLI refuses duplicate keys"
+    )
+
+
+def test_a_duplicate_key_deep_in_a_list_is_refused(tmp_path: Path) -> None:
+    text = (
+        "config:\n"
+        "  karpenter:helmValues:\n"
+        "    tolerations:\n"
+        "      - key: a\n"
+        "        effect: NoSchedule\n"
+        "        key: b\n"
+    )
+    assert (
+        _refusal(tmp_path, text)
+        == "Pulumi.prod.yaml:6:9: duplicate key 'key' (first at line 4); the Pulumi CLI refuses duplicate keys"
+    )
+
+
+def test_the_same_key_in_different_mappings_and_merge_overrides_are_accepted(tmp_path: Path) -> None:
+    text = (
+        "defaults: &limits\n"
+        "  cpu: '100'\n"
+        "config:\n"
+        "  karpenter:nodePools:\n"
+        "    cpu:\n"
+        "      limits:\n"
+        "        <<: *limits\n"
+        "        cpu: '200'\n"
+        "    gpu:\n"
+        "      limits: {cpu: '8'}\n"
+    )
+    assert _settings(tmp_path, text) == {
+        "karpenter:nodePools": '{"cpu": {"limits": {"cpu": "200"}}, "gpu": {"limits": {"cpu": "8"}}}'
+    }
+
+
+def test_a_key_without_namespace_and_its_namespaced_twin_are_refused_together(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config:\n  clusterName: a\n  karpenter:clusterName: b\n")
+        == "Pulumi.prod.yaml:3:3: config keys 'clusterName' and 'karpenter:clusterName' both set "
+        "karpenter:clusterName; keep one"
+    )
+
+
+def test_a_config_key_that_is_not_text_is_refused(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config:\n  aws:region: eu-west-1\n  1: a\n")
+        == "Pulumi.prod.yaml:3:3: config key 1 must be text of the form namespace:name, such as 'karpenter:clusterName'"
+    )
+
+
+@pytest.mark.parametrize("namespace", ["karpeter", "karpenterr", "karpnter", "Karpenter", "KARPENTER", "carpenter"])
+def test_a_near_miss_of_the_karpenter_namespace_is_refused(tmp_path: Path, namespace: str) -> None:
+    text = f"config:\n  aws:region: eu-west-1\n  {namespace}:nodePools: {{}}\n"
+    assert (
+        _refusal(tmp_path, text)
+        == f"Pulumi.prod.yaml:3:3: config key '{namespace}:nodePools' is not read by this program; "
+        "did you mean 'karpenter:nodePools'?"
+    )
+
+
+def test_other_packages_namespaces_and_keys_without_namespace_are_read(tmp_path: Path) -> None:
+    text = (
+        "config:\n"
+        "  aws:region: eu-west-1\n"
+        "  kubernetes:context: prod\n"
+        "  pulumi:tags: {team: platform}\n"
+        "  eks:something: true\n"
+        "  karpenter-config:other: 1\n"
+        "  clusterName: prod\n"
+    )
+    assert _settings(tmp_path, text) == {
+        "aws:region": "eu-west-1",
+        "kubernetes:context": "prod",
+        "pulumi:tags": '{"team": "platform"}',
+        "eks:something": "true",
+        "karpenter-config:other": "1",
+        "karpenter:clusterName": "prod",
+    }
+
+
+def test_a_top_level_karpenter_secret_is_refused_by_key(tmp_path: Path) -> None:
+    text = "config:\n  karpenter:clusterName:\n    secure: v1:abc\n"
+    assert _refusal(tmp_path, text) == f"karpenter:clusterName: {_SECRET}"
+
+
+def test_a_secret_without_namespace_is_refused_as_karpenters(tmp_path: Path) -> None:
+    assert _refusal(tmp_path, "config:\n  clusterName:\n    secure: v1:abc\n") == f"karpenter:clusterName: {_SECRET}"
+
+
+def test_a_secret_deep_inside_helm_values_is_refused_by_its_path(tmp_path: Path) -> None:
+    text = (
+        "config:\n"
+        "  karpenter:helmValues:\n"
+        "    controller:\n"
+        "      env:\n"
+        "        - name: TOKEN\n"
+        "          value:\n"
+        "            secure: v1:abc\n"
+    )
+    assert _refusal(tmp_path, text) == f"karpenter:helmValues.controller.env[0].value: {_SECRET}"
+
+
+def test_a_map_with_a_secure_key_beside_others_is_plain_data(tmp_path: Path) -> None:
+    text = "config:\n  karpenter:helmValues:\n    secure: true\n    other: 1\n"
+    assert _settings(tmp_path, text) == {"karpenter:helmValues": '{"secure": true, "other": 1}'}
+
+
+def test_secrets_of_other_packages_pass_through_untouched(tmp_path: Path) -> None:
+    text = "config:\n  aws:region: eu-west-1\n  aws:secretKey:\n    secure: v1:abc\n"
+    assert _settings(tmp_path, text) == {"aws:region": "eu-west-1", "aws:secretKey": '{"secure": "v1:abc"}'}
+
+
+def test_dates_reach_the_program_as_typed(tmp_path: Path) -> None:
+    text = (
+        "config:\n  karpenter:helmValues:\n    podAnnotations: {since: 2026-01-02}\n  other:when: 2026-01-02 10:00:00\n"
+    )
+    assert _settings(tmp_path, text) == {
+        "karpenter:helmValues": '{"podAnnotations": {"since": "2026-01-02"}}',
+        "other:when": "2026-01-02 10:00:00",
+    }
+
+
+def test_the_command_line_reports_a_bad_stack_file_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  aws:region: a\n  aws:region: b\n")
+    out = tmp_path / "build" / "synth" / "prod"
+    command = [sys.executable, "-m", "karpenter", "synth", "--stack", "prod"]
+    done = subprocess.run(
+        [*command, "--project-dir", str(tmp_path), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: Pulumi.prod.yaml:3:3: duplicate key 'aws:region' (first at line 2); "
+        "the Pulumi CLI refuses duplicate keys\n"
+    )
+    assert done.stdout == ""
+    assert not (tmp_path / "build").exists()
