@@ -96,7 +96,7 @@ def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
     subnets, and what the stack sets. What the cluster computes stays empty until
     `create_cluster` fills it in, so the config can be checked before anything is registered."""
     account = lookup_account()
-    subnets = lookup_subnets(config.cluster.subnet_ids or [])
+    subnets = lookup_subnets(config.cluster.subnet_ids or [], "karpenter:cluster.subnetIds")
     for index, subnet_id in enumerate(config.cluster.subnet_ids or []):
         (subnet,) = [s for s in subnets if s.id == subnet_id]
         if subnet.vpc_id != config.cluster.vpc_id:

@@ -96,8 +96,18 @@ def lookup_account() -> Account:
     )
 
 
-def lookup_subnets(subnet_ids: list[str]) -> tuple[Subnet, ...]:
-    return tuple(_subnet(subnet_id) for subnet_id in sorted(subnet_ids))
+def lookup_subnets(subnet_ids: list[str], config_key: str) -> tuple[Subnet, ...]:
+    """The subnets, read from EC2; one that cannot be read is refused naming `config_key`, the list
+    the ids came from (with the index), or the key that led to it."""
+    found = []
+    for index, subnet_id in enumerate(subnet_ids):
+        try:
+            found.append(_subnet(subnet_id))
+        except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
+            reason = str(exc).removeprefix("invoke of aws:ec2/getSubnet:getSubnet failed: ")
+            where = f"{config_key}[{index}]" if config_key.endswith("subnetIds") else config_key
+            raise ConfigError(f"{where}: subnet {subnet_id!r} cannot be read: {reason}") from None
+    return tuple(sorted(found, key=lambda subnet: subnet.id))
 
 
 def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
@@ -122,7 +132,7 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
         endpoint=endpoint,
         oidc_issuer=issuer,
         oidc_provider_arn=oidc_arn,
-        subnets=lookup_subnets(cluster.vpc_config.subnet_ids),
+        subnets=lookup_subnets(cluster.vpc_config.subnet_ids, "karpenter:clusterName"),
         cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
         cluster_security_group_tags=dict(
             aws.ec2.get_security_group(id=cluster.vpc_config.cluster_security_group_id).tags or {}

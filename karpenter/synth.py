@@ -40,6 +40,12 @@ COMPUTED = "<computed>"
 _SPOT_ROLE_NAME = "AWSServiceRoleForEC2Spot"
 
 
+SAMPLE_FACTS_HINT = (
+    "offline synth checked this against its built-in sample cluster; describe your cluster in a facts file "
+    "and name it in karpenter:synthFacts"
+)
+
+
 class SynthError(Exception):
     """Synth could not run: the message says why."""
 
@@ -351,6 +357,7 @@ def run_program(
 ) -> SynthResult:
     """Evaluate `__main__.py` for these settings under the mock engine, in a fresh event loop."""
     config = parse_stack_config({k: v for k, v in settings_.items() if k.startswith(f"{NAMESPACE}:")})
+    sample = facts is None and config.synth_facts is None
     facts = facts or offline_facts(config, settings_, project_dir)
     mocks = OfflineMocks(facts, config.cluster_name, preview)
     monitor = RecordingMonitor(mocks)
@@ -361,7 +368,13 @@ def run_program(
         runtime_config.set_all_config(dict(settings_), [])
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
         with _construction_order() as order:
-            _sync_await(run_pulumi_func(lambda: _run_main(project_dir)))
+            try:
+                _sync_await(run_pulumi_func(lambda: _run_main(project_dir)))
+            except pulumi.RunError as exc:
+                if not sample:
+                    raise
+                # The config is valid on its own; what failed was checked against a cluster that is not theirs.
+                raise ConfigError(f"{exc} ({SAMPLE_FACTS_HINT})") from None
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}
         outputs = {
