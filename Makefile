@@ -1,5 +1,7 @@
 # Two-command start: `make synth` then `make test`. Nothing here needs AWS or the Pulumi CLI.
-STACK ?= dev
+# `make synth` renders every Pulumi.<stack>.yaml into build/synth/<stack>/; `make synth STACK=prod`
+# renders one stack (into OUT, default build/synth/prod).
+STACK ?=
 OUT ?= build/synth/$(STACK)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := venv
@@ -9,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 LINTED := karpenter tests policy __main__.py
 RUFF_FLAGS := --line-length 120 --target-version py311
 
-.PHONY: install synth test lint typecheck unit bench docs clean
+.PHONY: install synth check test lint typecheck workflows unit bench docs clean
 
 install: $(INSTALLED)
 
@@ -19,9 +21,17 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	touch $@
 
 synth: $(INSTALLED)
+ifeq ($(STACK),)
+	$(BIN)/python -m karpenter synth --all --out build/synth
+else
 	$(BIN)/python -m karpenter synth --stack $(STACK) --out $(OUT)
+endif
 
-test: lint typecheck unit
+# Every stack file renders and passes the guardrails: one line per stack, non-zero if any is refused.
+check: $(INSTALLED)
+	$(BIN)/python -m karpenter synth --all --out build/synth
+
+test: lint typecheck workflows unit check
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check $(RUFF_FLAGS) --select E,F,W,I,B,UP,N,BLE $(LINTED)
@@ -29,6 +39,12 @@ lint: $(INSTALLED)
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy --config-file tests/mypy.ini karpenter __main__.py
+
+# Offline: actionlint checks syntax, expressions and (with the venv's shellcheck on PATH) the run
+# scripts; zizmor checks security.
+workflows: $(INSTALLED)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/zizmor --offline .github/workflows/
 
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest -q -rs tests

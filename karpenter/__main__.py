@@ -1,4 +1,4 @@
-"""Command line: `python -m karpenter synth --stack NAME --out DIR [--preview]`."""
+"""Command line: `python -m karpenter synth (--stack NAME | --all) [--out DIR] [--preview]`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 import pulumi
 
 from karpenter import synth
+from karpenter.stack_file import stack_names
 from karpenter.synth_guardrails import guardrail_violations
+
+DEFAULT_OUT = Path("build/synth")
 
 
 def judge(result: synth.SynthResult, rendered: dict[str, str]) -> None:
@@ -20,30 +23,66 @@ def judge(result: synth.SynthResult, rendered: dict[str, str]) -> None:
         raise synth.SynthError(f"{violations[0]}{more}")
 
 
+def render(stack: str, out: Path, project_dir: Path, preview: bool) -> synth.SynthResult:
+    """Render one stack into `out`; raises RunError or SynthError, having written nothing, when refused."""
+    # Before the program runs: a refused folder costs nothing and nothing is created.
+    synth.check_output_folder(out, project_dir)
+    settings = synth.stack_settings(stack, project_dir)
+    result = synth.run_program(stack, settings, preview=preview, project_dir=project_dir)
+    rendered = synth.rendered_files(result)
+    judge(result, rendered)
+    synth.write(result, out, rendered, project_dir)
+    return result
+
+
+def render_all(out: Path, project_dir: Path, preview: bool) -> int:
+    """Every stack file of the project, one line each; 2 if any stack is refused."""
+    stacks = stack_names(project_dir)
+    if not stacks:
+        print(f"no stack files (Pulumi.<stack>.yaml) in {project_dir}")
+        return 0
+    width = max(len(stack) for stack in stacks)
+    refused = 0
+    for stack in stacks:
+        try:
+            result = render(stack, out / stack, project_dir, preview)
+        except (pulumi.RunError, synth.SynthError) as exc:
+            refused += 1
+            print(f"{stack:<{width}}  refused  {exc}")
+            continue
+        print(
+            f"{stack:<{width}}  ok       {synth.resource_count(result)} resources ({result.region}) in {out / stack}/"
+        )
+    if refused:
+        print(f"\n{refused} of {len(stacks)} stacks refused", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m karpenter")
     commands = parser.add_subparsers(dest="command", required=True)
-    render = commands.add_parser("synth", help="render a stack offline, without AWS or the Pulumi CLI")
-    render.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
-    render.add_argument(
+    command = commands.add_parser("synth", help="render stacks offline, without AWS or the Pulumi CLI")
+    which = command.add_mutually_exclusive_group()
+    which.add_argument("--stack", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
+    which.add_argument("--all", action="store_true", help="every Pulumi.<stack>.yaml of the project, a line each")
+    command.add_argument(
         "--out",
         type=Path,
-        help="output folder: new, empty, or an earlier synth's, which it replaces (default build/synth/<stack>)",
+        help="output folder: new, empty, or an earlier synth's, which it replaces (default build/synth/<stack>; "
+        "with --all, one folder per stack inside it, default build/synth)",
     )
-    render.add_argument(
+    command.add_argument(
         "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
     )
-    render.add_argument("--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack")
+    command.add_argument("--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack")
     args = parser.parse_args(argv)
-    out = args.out or Path("build/synth") / args.stack
+    if args.all:
+        return render_all(args.out or DEFAULT_OUT, args.project_dir, args.preview)
+    stack = args.stack or "dev"
+    out = args.out or DEFAULT_OUT / stack
     try:
-        # Before the program runs: a refused folder costs nothing and nothing is created.
-        synth.check_output_folder(out, args.project_dir)
-        settings = synth.stack_settings(args.stack, args.project_dir)
-        result = synth.run_program(args.stack, settings, preview=args.preview, project_dir=args.project_dir)
-        rendered = synth.rendered_files(result)
-        judge(result, rendered)
-        synth.write(result, out, rendered, args.project_dir)
+        result = render(stack, out, args.project_dir, args.preview)
     except (pulumi.RunError, synth.SynthError) as exc:
         # Bad input is one line naming the key or the file; nothing has been written.
         print(f"error: {exc}", file=sys.stderr)

@@ -506,10 +506,19 @@ def _swap_in(staging: Path, target: Path) -> None:
     shutil.rmtree(aside)
 
 
+def _infrastructure(result: SynthResult) -> list[Registration]:
+    # Our own components only group; pulumi-eks components are real infrastructure.
+    return [r for r in result.resources if r.custom or not r.type.startswith("karpenter:")]
+
+
+def resource_count(result: SynthResult) -> int:
+    """How many resources the stack would create (component groupings aside)."""
+    return len(_infrastructure(result))
+
+
 def summary(result: SynthResult) -> str:
     """A short table of what the stack would create."""
-    # Our own components only group; pulumi-eks components are real infrastructure.
-    custom = [r for r in result.resources if r.custom or not r.type.startswith("karpenter:")]
+    custom = _infrastructure(result)
     counts = Counter(r.type for r in custom)
     mode = "preview (first run: computed values unknown)" if result.preview else "deployment"
     lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources", "", "  count  type"]

@@ -1,7 +1,16 @@
-"""The pull-request workflow: offline checks gate a `pulumi preview` of every stack file in the repository."""
+"""The pull-request workflow: offline checks gate a `pulumi preview`, under the guardrails, of every stack file.
+
+The stack files themselves are never read here: they are examples that users replace with their own.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +26,13 @@ Job = dict[str, Any]
 Step = dict[str, Any]
 StepTest = Callable[[Step], bool]
 
+# `uses: owner/repo@<40 hex> # v1.2.3`, the form Dependabot and Renovate keep up to date.
+PINNED_USES = re.compile(
+    r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40})\s+#\s+v\d+\.\d+\.\d+\s*$"
+)
+# A stack file named literally, e.g. `Pulumi.dev.yaml`; globs (`*`), placeholders (`<stack>`) and variables differ.
+LITERAL_STACK_FILE = re.compile(r"Pulumi\.[\w-][\w.-]*\.yaml")
+
 
 @pytest.fixture(scope="module")
 def workflow() -> dict[Any, Any]:
@@ -24,13 +40,14 @@ def workflow() -> dict[Any, Any]:
     return loaded
 
 
-def _stack_files(root: Path) -> set[str]:
-    return {path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in root.glob("Pulumi.*.yaml")}
-
-
 def _job(workflow: dict[Any, Any], name: str) -> Job:
     job: Job = workflow["jobs"][name]
     return job
+
+
+def _steps(workflow: dict[Any, Any]) -> list[tuple[str, Step]]:
+    """Every step of every job, with the job's name."""
+    return [(name, step) for name, job in workflow["jobs"].items() for step in job.get("steps", [])]
 
 
 def _action(step: Step) -> str:
@@ -59,24 +76,70 @@ def _uses(action: str) -> StepTest:
     return lambda step: _action(step) == action
 
 
-def _preview_stacks(workflow: dict[Any, Any]) -> list[str]:
-    return [str(name) for name in _job(workflow, "preview")["strategy"]["matrix"]["stack"]]
-
-
-def _synth_step(workflow: dict[Any, Any]) -> Step:
-    steps = _job(workflow, "test")["steps"]
-    step: Step = steps[_index(steps, _runs("make synth"), "runs `make synth`")]
+def _step(workflow: dict[Any, Any], job: str, found: StepTest, what: str) -> Step:
+    steps = _job(workflow, job)["steps"]
+    step: Step = steps[_index(steps, found, what)]
     return step
 
 
-def _synth_stacks(workflow: dict[Any, Any]) -> list[str]:
-    return str(_synth_step(workflow)["env"]["STACKS"]).split()
+def _permissions(workflow: dict[Any, Any], job: str) -> dict[str, str]:
+    # Permissions set on a job replace the workflow's, so the job's own block is what applies.
+    permissions: dict[str, str] = _job(workflow, job).get("permissions", workflow.get("permissions", {}))
+    return permissions
 
 
-def _pulumi_step(workflow: dict[Any, Any]) -> Step:
-    steps = _job(workflow, "preview")["steps"]
-    step: Step = steps[_index(steps, _uses("pulumi/actions"), "uses pulumi/actions")]
-    return step
+def _needs(job: Job) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def _run_script(script: str, cwd: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Runs a `run:` script as GitHub's default bash shell does, returning what it wrote to GITHUB_OUTPUT."""
+    output = cwd.parent / "github_output"
+    output.write_text("")
+    (cwd.parent / "step.sh").write_text(script)
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(cwd.parent / "step.sh")],
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = output.read_text().splitlines()
+    outputs = dict(line.split("=", 1) for line in lines)
+    assert len(outputs) == len(lines), f"an output was written twice or over several lines: {lines}"
+    return result, outputs
+
+
+def _list_stacks(workflow: dict[Any, Any], tmp_path: Path, files: list[str]) -> list[str]:
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed (GitHub's runners have it)")
+    step = _step(workflow, "stacks", lambda step: step.get("id") == "list", "has id `list`")
+    assert step.get("shell", "bash") == "bash"
+    repository = tmp_path / "repository"
+    for name in files:
+        (repository / name).parent.mkdir(parents=True, exist_ok=True)
+        (repository / name).write_text("config: {}\n")
+    repository.mkdir(exist_ok=True)
+    result, outputs = _run_script(str(step["run"]), repository, {})
+    assert result.returncode == 0, result.stderr
+    stacks: list[str] = json.loads(outputs["stacks"])
+    return stacks
+
+
+def _read_region(workflow: dict[Any, Any], tmp_path: Path, stack_file: str, default_region: str) -> tuple[int, str]:
+    step = _step(workflow, "preview", lambda step: step.get("id") == "stack", "has id `stack`")
+    assert step["env"]["STACK"] == "${{ matrix.stack }}"
+    repository = tmp_path / "repository"
+    (repository / "venv" / "bin").mkdir(parents=True)
+    # The script runs venv/bin/python; this interpreter has PyYAML just as the job's venv/ does.
+    python = repository / "venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    (repository / "Pulumi.a.yaml").write_text(stack_file)
+    result, outputs = _run_script(str(step["run"]), repository, {"STACK": "a", "DEFAULT_REGION": default_region})
+    return result.returncode, outputs.get("region", "")
 
 
 def test_the_workflow_runs_on_pull_requests_and_on_demand(workflow: dict[Any, Any]) -> None:
@@ -86,73 +149,116 @@ def test_the_workflow_runs_on_pull_requests_and_on_demand(workflow: dict[Any, An
     assert "workflow_dispatch" in triggers
 
 
-def test_every_stack_the_workflow_names_has_a_stack_file(workflow: dict[Any, Any]) -> None:
-    named = {"preview matrix": _preview_stacks(workflow), "synth step": _synth_stacks(workflow)}
-    for where, stacks in named.items():
-        assert stacks, f"the {where} names no stack"
-        missing = [name for name in stacks if not (ROOT / f"Pulumi.{name}.yaml").is_file()]
-        assert not missing, f"the {where} names stacks without a Pulumi.<stack>.yaml: {missing}"
+def test_the_stack_list_holds_every_stack_file_in_the_root_and_nothing_else(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    files = ["Pulumi.b-c.yaml", "Pulumi.a.yaml", "Pulumi.yaml", "README.md", "policy/Pulumi.nested.yaml"]
+    assert _list_stacks(workflow, tmp_path, files) == ["a", "b-c"]
 
 
-def test_every_stack_file_is_previewed_and_rendered(workflow: dict[Any, Any]) -> None:
-    stack_files = _stack_files(ROOT)
-    assert stack_files, "no Pulumi.<stack>.yaml in the repository root"
-    unpreviewed = stack_files - set(_preview_stacks(workflow))
-    assert not unpreviewed, f"add these stacks to the preview matrix in {WORKFLOW.name}: {sorted(unpreviewed)}"
-    unrendered = stack_files - set(_synth_stacks(workflow))
-    assert not unrendered, f"add these stacks to STACKS of the synth step in {WORKFLOW.name}: {sorted(unrendered)}"
+def test_the_stack_list_is_sorted_whatever_order_the_files_are_listed_in(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    names = ["z", "y", "x", "w", "v", "u", "b-c", "a"]
+    assert _list_stacks(workflow, tmp_path, [f"Pulumi.{name}.yaml" for name in names]) == sorted(names)
 
 
-def test_stack_files_are_found_by_name_alone(tmp_path: Path) -> None:
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.new-cluster.yaml", "README.md"):
-        (tmp_path / name).write_text("")
-    assert _stack_files(tmp_path) == {"dev", "new-cluster"}
+def test_the_stack_list_is_empty_without_stack_files(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    assert _list_stacks(workflow, tmp_path, ["Pulumi.yaml"]) == []
 
 
-def test_the_test_job_runs_make_test_then_renders_and_uploads_every_stack(workflow: dict[Any, Any]) -> None:
+def test_the_stack_list_is_the_stacks_job_output(workflow: dict[Any, Any]) -> None:
+    assert _job(workflow, "stacks")["outputs"]["stacks"] == "${{ steps.list.outputs.stacks }}"
+
+
+def test_the_preview_matrix_is_the_stack_list(workflow: dict[Any, Any]) -> None:
+    preview = _job(workflow, "preview")
+    assert "stacks" in _needs(preview)
+    assert preview["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"}
+
+
+def test_no_stack_is_named_in_the_workflow(workflow: dict[Any, Any]) -> None:
+    literal = LITERAL_STACK_FILE.findall(WORKFLOW.read_text())
+    assert not literal, f"stacks named by hand in {WORKFLOW.name}: {literal}"
+    for name, job in workflow["jobs"].items():
+        matrix = job.get("strategy", {}).get("matrix", {})
+        hand_kept = {key: value for key, value in matrix.items() if not str(value).startswith("${{")}
+        assert not hand_kept, f"{name}: a matrix written by hand: {hand_kept}"
+
+
+def test_without_stack_files_the_preview_job_is_skipped(workflow: dict[Any, Any]) -> None:
+    # An empty matrix fails the job instead of skipping it.
+    assert "needs.stacks.outputs.stacks != '[]'" in str(_job(workflow, "preview")["if"])
+
+
+def test_fork_pull_requests_stop_at_the_offline_checks(workflow: dict[Any, Any]) -> None:
+    condition = " ".join(str(_job(workflow, "preview")["if"]).split())
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "github.event_name != 'pull_request' ||" in condition
+
+
+def test_the_test_job_runs_make_test_then_uploads_every_rendered_stack(workflow: dict[Any, Any]) -> None:
     steps = _job(workflow, "test")["steps"]
     make_test = _index(steps, _runs("make test"), "runs `make test`")
-    synth = _index(steps, _runs("make synth"), "runs `make synth`")
     upload = _index(steps, _uses("actions/upload-artifact"), "uploads an artifact")
-    assert make_test < synth < upload
-    run = str(steps[synth]["run"])
-    assert 'STACK="$stack"' in run
-    assert 'OUT="build/synth/$stack"' in run
+    assert make_test < upload
+    # `make test` renders every stack file (`make check`) into build/synth, which the upload takes.
+    test_target = re.search(r"^test:(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert test_target is not None and "check" in test_target.group(1).split()
+    check_target = re.search(r"^check:.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert check_target is not None and check_target.group(1).endswith("synth --all --out build/synth")
     assert steps[upload]["with"]["path"] == "build/synth"
+    assert steps[upload]["with"]["if-no-files-found"] == "error"
 
 
-def test_the_preview_job_waits_for_the_test_job(workflow: dict[Any, Any]) -> None:
-    needs = _job(workflow, "preview").get("needs", [])
-    assert "test" in ([needs] if isinstance(needs, str) else needs)
+def test_the_preview_job_waits_for_the_offline_checks(workflow: dict[Any, Any]) -> None:
+    assert "test" in _needs(_job(workflow, "preview"))
 
 
 def test_the_preview_job_may_fetch_an_oidc_token_and_comment(workflow: dict[Any, Any]) -> None:
-    # Permissions set on a job replace the workflow's, so the job's own block is what applies.
-    permissions = _job(workflow, "preview").get("permissions", workflow.get("permissions", {}))
-    assert permissions.get("id-token") == "write"
-    assert permissions.get("pull-requests") == "write"
-    assert permissions.get("contents") == "read"
+    permissions = _permissions(workflow, "preview")
+    assert permissions == {"contents": "read", "id-token": "write", "pull-requests": "write"}
 
 
-def test_the_test_job_gets_no_oidc_token(workflow: dict[Any, Any]) -> None:
-    permissions = _job(workflow, "test").get("permissions", workflow.get("permissions", {}))
-    assert permissions.get("id-token") != "write"
+def test_only_the_preview_job_may_write_or_fetch_an_oidc_token(workflow: dict[Any, Any]) -> None:
+    assert all(level == "read" for level in workflow.get("permissions", {}).values())
+    for name in workflow["jobs"]:
+        if name != "preview":
+            permissions = _permissions(workflow, name)
+            assert all(level == "read" for level in permissions.values()), f"{name}: {permissions}"
 
 
 def test_preview_installs_and_signs_in_before_pulumi_runs(workflow: dict[Any, Any]) -> None:
     steps = _job(workflow, "preview")["steps"]
     install = _index(steps, _runs("make install"), "runs `make install`")
+    policy = _index(steps, _runs("policy/venv/bin/pip install"), "installs the policy pack")
     credentials = _index(steps, _uses("aws-actions/configure-aws-credentials"), "configures AWS credentials")
     pulumi = _index(steps, _uses("pulumi/actions"), "uses pulumi/actions")
     assert install < credentials < pulumi
+    assert policy < pulumi
     role = steps[credentials]["with"]
     assert role["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
-    assert role["aws-region"]
+    assert role["aws-region"] == "${{ steps.stack.outputs.region }}"
     assert "aws-access-key-id" not in role
 
 
+def test_the_region_is_read_from_the_stack_file(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    stack_file = "config:\n  aws:region: ap-southeast-2\n  karpenter:clusterName: a\n"
+    assert _read_region(workflow, tmp_path, stack_file, "us-east-1") == (0, "ap-southeast-2")
+
+
+def test_a_stack_file_without_a_region_uses_the_repository_variable(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    assert _read_region(workflow, tmp_path, "config:\n  karpenter:clusterName: a\n", "us-east-1") == (0, "us-east-1")
+
+
+def test_a_stack_without_any_region_fails_its_preview(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    returncode, region = _read_region(workflow, tmp_path, "config:\n  karpenter:clusterName: a\n", "")
+    assert returncode != 0
+    assert region == ""
+
+
 def test_pulumi_previews_the_matrix_stack_and_comments_on_the_pr(workflow: dict[Any, Any]) -> None:
-    step = _pulumi_step(workflow)
+    step = _step(workflow, "preview", _uses("pulumi/actions"), "uses pulumi/actions")
     inputs = step["with"]
     assert inputs["command"] == "preview"
     assert str(inputs["comment-on-pr"]).lower() == "true"
@@ -161,9 +267,54 @@ def test_pulumi_previews_the_matrix_stack_and_comments_on_the_pr(workflow: dict[
     assert step["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
 
 
-def test_every_action_is_pinned_to_a_major_version(workflow: dict[Any, Any]) -> None:
-    for name, job in workflow["jobs"].items():
-        for step in job["steps"]:
-            if "uses" in step:
-                version = str(step["uses"]).partition("@")[2]
-                assert version.startswith("v") and version[1:].split(".")[0].isdigit(), f"{name}: {step['uses']}"
+def test_the_preview_runs_the_policy_pack(workflow: dict[Any, Any]) -> None:
+    inputs = _step(workflow, "preview", _uses("pulumi/actions"), "uses pulumi/actions")["with"]
+    # Paths are taken from the work dir; the action splits the input on commas and lines.
+    packs = [pack.strip() for pack in re.split(r"[,\n]", str(inputs.get("policyPacks", ""))) if pack.strip()]
+    assert packs == ["policy"]
+    assert (ROOT / inputs["work-dir"] / packs[0] / "PulumiPolicy.yaml").is_file()
+
+
+def test_the_policy_pack_is_installed_into_the_virtualenv_it_names(workflow: dict[Any, Any]) -> None:
+    pack = yaml.safe_load((ROOT / "policy" / "PulumiPolicy.yaml").read_text())
+    virtualenv = f"policy/{pack['runtime']['options']['virtualenv']}"
+    script = str(_step(workflow, "preview", _runs("python -m venv"), "creates a virtualenv")["run"])
+    assert f"python -m venv {virtualenv}" in script
+    assert f"{virtualenv}/bin/pip install" in script
+    assert "-r policy/requirements.txt" in script
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version_in_a_comment(workflow: dict[Any, Any]) -> None:
+    # Comments are lost in parsing, so the raw lines are read; a step written another way is caught by the count.
+    lines = [line for line in WORKFLOW.read_text().splitlines() if re.match(r"^\s*(?:-\s+)?uses:", line)]
+    unpinned = [line.strip() for line in lines if not PINNED_USES.match(line)]
+    assert not unpinned, f"pin these to a full commit SHA with `# vX.Y.Z` after it: {unpinned}"
+    pinned = sorted(f"{match['action']}@{match['sha']}" for line in lines if (match := PINNED_USES.match(line)))
+    used = sorted(str(step["uses"]) for _, step in _steps(workflow) if "uses" in step)
+    assert used
+    assert used == pinned
+
+
+def test_each_action_is_pinned_to_one_commit_throughout(workflow: dict[Any, Any]) -> None:
+    pins: dict[str, set[str]] = {}
+    for _, step in _steps(workflow):
+        if "uses" in step:
+            action, _, ref = str(step["uses"]).partition("@")
+            pins.setdefault(action, set()).add(ref)
+    mixed = {action: sorted(refs) for action, refs in pins.items() if len(refs) > 1}
+    assert not mixed, f"bump every use of an action together: {mixed}"
+
+
+def test_every_checkout_leaves_no_credentials_behind(workflow: dict[Any, Any]) -> None:
+    checkouts = [(job, step) for job, step in _steps(workflow) if _action(step) == "actions/checkout"]
+    assert {job for job, _ in checkouts} == set(workflow["jobs"])
+    for job, step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, f"{job}: checkout keeps the token"
+
+
+def test_no_expression_expands_inside_a_script(workflow: dict[Any, Any]) -> None:
+    # Values reach scripts through `env:`; an expansion inside a script can inject shell code.
+    expanding = [
+        f"{job}: {step.get('name', step['run'])}" for job, step in _steps(workflow) if "${{" in str(step.get("run", ""))
+    ]
+    assert not expanding, f"pass these through env: {expanding}"

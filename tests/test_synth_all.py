@@ -1,0 +1,64 @@
+"""`synth --all` renders every stack file of a project, a line each, and fails naming a refused stack."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from karpenter.__main__ import main
+from karpenter.stack_file import stack_names
+from tests.conftest import ROOT
+
+
+def _project(folder: Path, stacks: dict[str, dict[str, object]]) -> Path:
+    folder.mkdir(exist_ok=True)
+    for name in ("__main__.py", "Pulumi.yaml"):
+        shutil.copy(ROOT / name, folder / name)
+    for stack, config in stacks.items():
+        (folder / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return folder
+
+
+ATTACH = {"aws:region": "eu-west-1", "karpenter:clusterName": "prod"}
+
+
+def test_the_stacks_are_the_stack_files_beside_pulumi_yaml(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.eu-west.yaml", "Pulumi..yaml", "notes.yaml"):
+        (tmp_path / name).write_text("")
+    assert stack_names(tmp_path) == ["eu-west", "prod"]
+
+
+def test_every_stack_renders_into_a_folder_of_its_own(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project(tmp_path / "project", {"prod": ATTACH, "staging": {**ATTACH, "karpenter:clusterName": "stg"}})
+    out = tmp_path / "out"
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"prod     ok       47 resources (eu-west-1) in {out}/prod/",
+        f"staging  ok       47 resources (eu-west-1) in {out}/staging/",
+    ]
+    assert sorted(path.name for path in out.iterdir()) == ["prod", "staging"]
+    assert (out / "staging" / "helm" / "karpenter.values.yaml").read_text().count("clusterName: stg") == 1
+
+
+def test_a_refused_stack_is_named_and_fails_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {**ATTACH, "karpenter:nodePools": {"cpu": {"capacityTypes": ["spot", "preemptible"]}}}
+    project = _project(tmp_path / "project", {"bad": bad, "good": ATTACH})
+    out = tmp_path / "out"
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "bad   refused  karpenter:nodePools.cpu.capacityTypes[1]: 'preemptible' is not one of spot, on-demand, "
+        "reserved",
+        f"good  ok       47 resources (eu-west-1) in {out}/good/",
+    ]
+    assert captured.err == "\n1 of 2 stacks refused\n"
+    assert sorted(path.name for path in out.iterdir()) == ["good"]
+
+
+def test_no_stack_files_is_nothing_to_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project(tmp_path, {})
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out == f"no stack files (Pulumi.<stack>.yaml) in {project}\n"
