@@ -22,13 +22,16 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from karpenter.upstream_chart import unknown_value_key
+from karpenter import instance_families
+from karpenter.resource_names import resource_name_problem
+from karpenter.upstream_chart import SUPPORTED_VERSIONS, helm_values_refusal
 
 NAMESPACE = "karpenter"
 DEFAULT_KARPENTER_VERSION = "1.14.1"
@@ -64,7 +67,23 @@ DnsLabel = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern
 PoolName = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=_DNS_LABEL)]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")]
 Zone = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$")]
-KarpenterVersion = Annotated[str, StringConstraints(pattern=r"^1\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")]
+
+
+def _supported_version(value: str) -> str:
+    if value not in SUPPORTED_VERSIONS:
+        raise PydanticCustomError(
+            "version",
+            "'{v}' is not a version this program supports; supported: {supported}",
+            {"v": value, "supported": ", ".join(SUPPORTED_VERSIONS)},
+        )
+    return value
+
+
+KarpenterVersion = Annotated[
+    str,
+    StringConstraints(pattern=r"^1\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"),
+    AfterValidator(_supported_version),
+]
 
 
 def _quantity(value: Any) -> str:
@@ -212,6 +231,11 @@ class Disruption(_Model):
     )
 
 
+def _default_instance_categories(gpu: bool) -> list[str]:
+    """The categories a pool without instanceCategories launches from, as the chart renders them."""
+    return ["g", "p"] if gpu else ["c", "m", "r"]
+
+
 class NodePool(_Model):
     gpu: bool = Field(
         default=False,
@@ -231,7 +255,7 @@ class NodePool(_Model):
     instance_categories: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+$")]] | None = Field(
         default=None, description="EC2 instance categories; default c, m, r (g, p for GPU pools)."
     )
-    instance_families: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9\-]+$")]] | None = Field(
+    instance_families: list[str] | None = Field(
         default=None, description="EC2 instance families to restrict to, e.g. g5, g6 (optional)."
     )
     min_instance_generation: int = Field(default=2, ge=0, description="Only instance generations greater than this.")
@@ -270,6 +294,168 @@ class NodePool(_Model):
         if v is not None and len(set(v)) != len(v):
             raise PydanticCustomError("duplicate", "values must not repeat")
         return v
+
+    @field_validator("limits")
+    @classmethod
+    def _limits(cls, v: dict[str, str]) -> dict[str, str]:
+        if not v:
+            raise PydanticCustomError(
+                "limits",
+                "an empty map leaves the pool unbounded, so one unschedulable pod could grow it without end; "
+                "name at least cpu, or leave limits out for the defaults (cpu 1000, memory 1000Gi)",
+            )
+        for name in v:
+            problem = resource_name_problem(name)
+            if problem:
+                raise PydanticCustomError("resource_name", "{problem}", {"key": name, "problem": problem})
+        return v
+
+    @model_validator(mode="after")
+    def _launchable(self) -> NodePool:
+        """Refuses a pool that could never launch a node, or would launch machines it was not meant for."""
+        categories = self.instance_categories
+        families = self.instance_families or []
+        problem = (
+            # No node class of this stack selects capacity reservations yet.
+            self._reserved_capacity_problem([c.value for c in self.capacity_types], selects_reservations=False)
+            or self._family_name_problem(families)
+            or (
+                self._gpu_pool_problem(categories, families)
+                if self.gpu
+                else self._untainted_gpu_problem(categories, families)
+            )
+            or self._family_category_problem(self.gpu, categories, families)
+            or self._family_architecture_problem([a.value for a in self.architectures], families)
+            or self._family_generation_problem(self.min_instance_generation, families)
+        )
+        if problem:
+            key, message = problem
+            raise PydanticCustomError("node_pool", "{message}", {"key": key, "message": message})
+        return self
+
+    # Each rule below reads plain data and returns (the key below the pool, why) or None.
+
+    @staticmethod
+    def _reserved_capacity_problem(capacity_types: list[str], *, selects_reservations: bool) -> tuple[str, str] | None:
+        # Karpenter launches reserved capacity only from reservations a node class selects.
+        if selects_reservations or CapacityType.RESERVED.value not in capacity_types:
+            return None
+        return (
+            f"capacityTypes[{capacity_types.index(CapacityType.RESERVED.value)}]",
+            "'reserved' needs a node class that selects capacity reservations, which this stack does not "
+            "configure; use spot or on-demand",
+        )
+
+    @staticmethod
+    def _family_name_problem(families: list[str]) -> tuple[str, str] | None:
+        for index, family in enumerate(families):
+            problem = instance_families.family_problem(family)
+            if problem:
+                return f"instanceFamilies[{index}]", problem
+        return None
+
+    @staticmethod
+    def _gpu_pool_problem(categories: list[str] | None, families: list[str]) -> tuple[str, str] | None:
+        # The chart lets a GPU pool launch only instances with NVIDIA GPUs, whatever else it names.
+        if families:
+            key, names = "instanceFamilies", families
+            lacking = [f for f in families if instance_families.family_gpu_manufacturer(f) != instance_families.NVIDIA]
+            one, many, what, hint = "has", "have", "NVIDIA GPUs", "name NVIDIA GPU families such as g5, g6e, p5"
+        elif categories:
+            key, names = "instanceCategories", categories
+            lacking = [c for c in categories if not instance_families.categories_admit_nvidia_gpus([c])]
+            one, many, what, hint = "holds", "hold", "instances with NVIDIA GPUs", "use g, p or gr"
+        else:
+            return None
+        if not lacking:
+            return None
+        if len(lacking) == len(names):
+            verb = one if len(names) == 1 else many
+            return key, f"{', '.join(names)} {verb} no {what}, so this gpu: true pool could never launch a node; {hint}"
+        name = lacking[0]
+        return (
+            f"{key}[{names.index(name)}]",
+            f"'{name}' {one} no {what}, and this gpu: true pool launches only instances with NVIDIA GPUs; "
+            f"drop '{name}'",
+        )
+
+    @staticmethod
+    def _untainted_gpu_problem(categories: list[str] | None, families: list[str]) -> tuple[str, str] | None:
+        # Only a gpu: true pool taints its nodes, which keeps pods that need no GPU off them.
+        key, names, what = (
+            ("instanceFamilies", families, "is a GPU family")
+            if families
+            else ("instanceCategories", categories or [], "holds GPU instances")
+        )
+        for index, name in enumerate(names):
+            if families:
+                maker = instance_families.family_gpu_manufacturer(name)
+                nvidia, other = maker == instance_families.NVIDIA, maker not in (None, instance_families.NVIDIA)
+            else:
+                nvidia = instance_families.categories_admit_nvidia_gpus([name])
+                other = instance_families.categories_admit_gpus([name])
+            if nvidia:
+                return (
+                    f"{key}[{index}]",
+                    f"'{name}' {what}, which this pool would launch without the nvidia.com/gpu "
+                    f"taint; set gpu: true on the pool, or drop '{name}'",
+                )
+            if other:
+                return (
+                    f"{key}[{index}]",
+                    f"'{name}' {what}, which this pool would launch for pods that need no GPU, "
+                    f"and gpu: true pools launch only instances with NVIDIA GPUs; drop '{name}'",
+                )
+        return None
+
+    @staticmethod
+    def _family_category_problem(
+        gpu: bool, categories: list[str] | None, families: list[str]
+    ) -> tuple[str, str] | None:
+        allowed = categories if categories is not None else _default_instance_categories(gpu)
+        for index, family in enumerate(families):
+            category = instance_families.family_category(family)
+            if category in allowed:
+                continue
+            if categories is not None:
+                why = (
+                    f"which instanceCategories ({', '.join(allowed)}) excludes; add '{category}' to instanceCategories"
+                )
+            else:
+                why = (
+                    f"which the default instanceCategories ({', '.join(allowed)}) exclude; "
+                    f"set instanceCategories to include '{category}'"
+                )
+            return f"instanceFamilies[{index}]", f"'{family}' is in category '{category}', {why} or drop the family"
+        return None
+
+    @staticmethod
+    def _family_architecture_problem(architectures: list[str], families: list[str]) -> tuple[str, str] | None:
+        for index, family in enumerate(families):
+            architecture = instance_families.family_architecture(family)
+            if architecture in architectures:
+                continue
+            processor = instance_families.arm64_processor(family)
+            kind = f"an arm64 ({processor})" if processor else "an amd64"
+            return (
+                f"instanceFamilies[{index}]",
+                f"'{family}' is {kind} family, and architectures is [{', '.join(architectures)}]; "
+                f"add {architecture} to architectures or drop the family",
+            )
+        return None
+
+    @staticmethod
+    def _family_generation_problem(min_generation: int, families: list[str]) -> tuple[str, str] | None:
+        # The chart requires instance-generation Gt minInstanceGeneration.
+        for index, family in enumerate(families):
+            generation = instance_families.family_generation(family)
+            if generation is not None and generation <= min_generation:
+                return (
+                    f"instanceFamilies[{index}]",
+                    f"'{family}' is generation {generation}, and minInstanceGeneration {min_generation} admits "
+                    f"only later ones; lower minInstanceGeneration to {generation - 1}, or drop the family",
+                )
+        return None
 
 
 class Resources(_Model):
@@ -363,7 +549,9 @@ class StackConfig(_Model):
         default_factory=NewCluster, description="Create the cluster too (default: attach to an existing one)."
     )
     version: KarpenterVersion = Field(
-        default=DEFAULT_KARPENTER_VERSION, description="Karpenter version, plain semver, 1.x."
+        default=DEFAULT_KARPENTER_VERSION,
+        description=f"Karpenter version; one whose IAM, chart values and CRDs this program knows: "
+        f"{', '.join(SUPPORTED_VERSIONS)}.",
     )
     namespace: DnsLabel = Field(default="kube-system", description="Namespace of the Karpenter controller.")
     identity: Identity = Field(default=Identity.IRSA, description="Controller credentials: irsa or pod-identity.")
@@ -392,7 +580,8 @@ class StackConfig(_Model):
     )
     helm_values: dict[str, Any] = Field(
         default_factory=dict,
-        description="Further values for the karpenter chart, merged last; every key must exist in the chart.",
+        description="Further values for the karpenter chart, merged last: keys the chart reads, with the types "
+        "it reads them as, and none the stack sets itself.",
     )
     synth_facts: str | None = Field(
         default=None, description="Cluster-facts YAML file used only by offline synth (default: a built-in sample)."
@@ -409,14 +598,10 @@ class StackConfig(_Model):
 
     @field_validator("helm_values")
     @classmethod
-    def _chart_keys(cls, v: dict[str, Any]) -> dict[str, Any]:
-        unknown = unknown_value_key(v)
-        if unknown:
-            raise PydanticCustomError(
-                "chart_key",
-                "not a value of the karpenter chart {version}",
-                {"key": unknown, "version": DEFAULT_KARPENTER_VERSION},
-            )
+    def _chart_keys(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        refusal = helm_values_refusal(v, version=info.data.get("version", DEFAULT_KARPENTER_VERSION))
+        if refusal:
+            raise PydanticCustomError("chart_value", "{reason}", {"key": refusal.path, "reason": refusal.reason})
         return v
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from karpenter.chart_values import karpenter_config_values, pool_taints
 from karpenter.config import Identity, StackConfig
 from karpenter.facts import ClusterFacts
 from karpenter.system_nodes import SYSTEM_NODE_LABEL
+from karpenter.upstream_chart import ROLE_ARN_ANNOTATION
 
 KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter"
 KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
@@ -47,9 +48,13 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 def karpenter_values(
     config: StackConfig, facts: ClusterFacts, *, controller_role_arn: str, interruption_queue: str | None
 ) -> dict[str, Any]:
-    """Values of the karpenter chart, v1 keys only, with the stack's `helmValues` merged last."""
+    """Values of the karpenter chart, v1 keys only, with the stack's `helmValues` merged in.
+
+    `helmValues` may change where the controller runs; what the stack owns is laid over it last.
+    """
     resources = config.controller.resources
-    values: dict[str, Any] = {
+    # The config refuses these in `helmValues`; laid last so that nothing there can drop them.
+    owned: dict[str, Any] = {
         "settings": {"clusterName": facts.name, "clusterEndpoint": facts.endpoint},
         "replicas": config.controller.replicas,
         "controller": {
@@ -61,14 +66,15 @@ def karpenter_values(
     }
     if interruption_queue:
         # The queue's name: an ARN or URL here silently disables interruption handling.
-        values["settings"]["interruptionQueue"] = interruption_queue
+        owned["settings"]["interruptionQueue"] = interruption_queue
+    if config.identity is Identity.IRSA:
+        owned["serviceAccount"] = {"annotations": {ROLE_ARN_ANNOTATION: controller_role_arn}}
+    placement: dict[str, Any] = {}
     if config.cluster.create:
         # The controller runs on the system node group the stack creates with the cluster.
         key, value = SYSTEM_NODE_LABEL
-        values["nodeSelector"] = {"kubernetes.io/os": "linux", key: value}
-    if config.identity is Identity.IRSA:
-        values["serviceAccount"] = {"annotations": {"eks.amazonaws.com/role-arn": controller_role_arn}}
-    return deep_merge(values, config.helm_values)
+        placement["nodeSelector"] = {"kubernetes.io/os": "linux", key: value}
+    return deep_merge(deep_merge(placement, config.helm_values), owned)
 
 
 def nvidia_device_plugin_values(config: StackConfig) -> dict[str, Any]:

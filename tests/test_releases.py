@@ -11,7 +11,7 @@ import yaml
 from karpenter import synth
 from karpenter.chart_render import render_chart
 from karpenter.releases import CONFIG_CHART, deep_merge
-from karpenter.upstream_chart import unknown_value_key
+from karpenter.upstream_chart import chart_misfit
 from tests.conftest import Run
 from tests.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
 
@@ -57,7 +57,7 @@ def test_controller_values_use_v1_keys_from_the_stack(run: Run) -> None:
         "limits": {"cpu": "1", "memory": "1Gi"},
     }
     assert "aws" not in values["settings"], "settings.aws.* are v0 keys that v1 ignores"
-    assert unknown_value_key(values) is None
+    assert chart_misfit(values, version="1.14.1") is None
 
 
 def test_interruption_queue_setting_is_the_queue_name_not_its_arn(run: Run) -> None:
@@ -74,11 +74,15 @@ def test_pod_identity_gets_no_role_annotation(run: Run) -> None:
     assert "serviceAccount" not in values
 
 
-def test_helm_values_from_config_are_merged_last(run: Run) -> None:
-    overrides = {"logLevel": "debug", "settings": {"featureGates": {"spotToSpotConsolidation": True}}, "replicas": 3}
+def test_helm_values_from_config_are_merged_with_the_stack_values(run: Run) -> None:
+    overrides = {
+        "logLevel": "debug",
+        "settings": {"featureGates": {"spotToSpotConsolidation": True}},
+        "revisionHistoryLimit": 3,
+    }
     values = _releases(run({"helmValues": overrides}))["karpenter"].inputs["values"]
     assert values["logLevel"] == "debug"
-    assert values["replicas"] == 3
+    assert values["revisionHistoryLimit"] == 3
     assert values["settings"]["featureGates"] == {"spotToSpotConsolidation": True}
     assert values["settings"]["clusterName"] == "dev", "merging must keep the keys the program sets"
 
