@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from karpenter import synth
 from karpenter.offline_facts import OfflineFacts, sample_facts
 
 ROOT = Path(__file__).resolve().parent.parent
+# The tests' own stack files: the project folder's examples are the user's to delete.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# What a project folder needs besides its stack files.
+PROGRAM_FILES = ("__main__.py", "Pulumi.yaml")
 
 Run = Callable[..., synth.SynthResult]
 
@@ -23,6 +29,24 @@ def settings_for(config: dict[str, Any], region: str = "eu-west-1") -> dict[str,
     for key, value in config.items():
         settings[f"karpenter:{key}"] = synth._as_cli_text(value)
     return settings
+
+
+def fixture_settings(stack: str) -> dict[str, str]:
+    """The settings of a test stack under tests/fixtures, read as synth reads any stack file."""
+    return synth.stack_settings(stack, FIXTURES)
+
+
+def make_project(folder: Path, stacks: dict[str, dict[str, Any]] | None = None, fixtures: tuple[str, ...] = ()) -> Path:
+    """A project folder holding the program and the given stack files: `stacks` as config maps,
+    `fixtures` copied from tests/fixtures."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in PROGRAM_FILES:
+        shutil.copy(ROOT / name, folder / name)
+    for stack in fixtures:
+        shutil.copy(FIXTURES / f"Pulumi.{stack}.yaml", folder / f"Pulumi.{stack}.yaml")
+    for stack, config in (stacks or {}).items():
+        (folder / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return folder
 
 
 def facts_with(**changes: Any) -> OfflineFacts:

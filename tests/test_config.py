@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from karpenter import synth
 from karpenter.config import CapacityType, ConfigError, Identity, NodeAccess, parse_stack_config
-from tests.conftest import ROOT, settings_for
+from tests.conftest import ROOT, fixture_settings, settings_for
 
 
 def test_defaults_fill_everything_but_the_cluster_name() -> None:
@@ -26,14 +25,14 @@ def test_defaults_fill_everything_but_the_cluster_name() -> None:
     assert list(config.node_pools) == ["cpu"]
 
 
-def test_dev_stack_mirrors_the_runbook_provisioners() -> None:
-    config = parse_stack_config(synth.stack_settings("dev"))
+def test_runbook_stack_mirrors_the_runbook_provisioners() -> None:
+    config = parse_stack_config(fixture_settings("runbook"))
     assert list(config.node_pools) == ["cpu", "gpu"]
     for pool in config.node_pools.values():
         assert pool.capacity_types == [CapacityType.SPOT, CapacityType.ON_DEMAND]
         assert pool.zones == ["eu-west-1a", "eu-west-1b"]
     assert config.node_pools["gpu"].gpu is True
-    assert synth.stack_settings("dev")["aws:region"] == "eu-west-1"
+    assert fixture_settings("runbook")["aws:region"] == "eu-west-1"
 
 
 BAD_CONFIGS = [

@@ -21,7 +21,7 @@ from karpenter.config import StackConfig, parse_stack_config
 Manifest = dict[str, Any]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEV_STACK = REPO_ROOT / "Pulumi.dev.yaml"
+RUNBOOK_STACK = REPO_ROOT / "tests" / "fixtures" / "Pulumi.runbook.yaml"
 CRD_DIR = REPO_ROOT / ".." / "shared" / "karpenter" / "crds"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 PROFILE = "KarpenterNodeInstanceProfile-dev"
@@ -248,7 +248,7 @@ def assert_acceptable(manifests: list[Manifest], crds: Crds) -> None:
 
 @pytest.fixture(scope="module")
 def dev_config() -> StackConfig:
-    return parse_stack_config(pulumi_settings_from(DEV_STACK))
+    return parse_stack_config(pulumi_settings_from(RUNBOOK_STACK))
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +266,7 @@ def extra_config() -> StackConfig:
     return config_with_pools(
         {
             "arm": {
-                "capacityTypes": ["reserved", "on-demand"],
+                "capacityTypes": ["spot", "on-demand"],
                 "architectures": ["arm64"],
                 "zones": ["eu-west-1c"],
                 "instanceFamilies": ["m7g", "c7g"],
@@ -500,7 +500,7 @@ def test_pool_with_extra_settings_renders_them(extra_config: StackConfig) -> Non
     assert spec["template"]["spec"]["expireAfter"] == "168h"
     assert requirement(arm, "kubernetes.io/arch")["values"] == ["arm64"]
     assert requirement(arm, "topology.kubernetes.io/zone")["values"] == ["eu-west-1c"]
-    assert requirement(arm, "karpenter.sh/capacity-type")["values"] == ["reserved", "on-demand"]
+    assert requirement(arm, "karpenter.sh/capacity-type")["values"] == ["spot", "on-demand"]
     assert requirement(arm, "karpenter.k8s.aws/instance-family")["values"] == ["m7g", "c7g"]
     assert requirement(arm, "karpenter.k8s.aws/instance-generation")["values"] == ["6"]
 

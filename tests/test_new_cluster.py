@@ -13,7 +13,7 @@ import pytest
 
 from karpenter import synth
 from karpenter.config import ConfigError
-from tests.conftest import ROOT, Run
+from tests.conftest import Run, fixture_settings
 
 VPC = "vpc-0a1b2c3d4e5f6a7b8"
 PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2c3d4e5f6a7b3"]
@@ -122,8 +122,8 @@ def test_aws_auth_is_refused_for_a_new_cluster(run: Run) -> None:
         run(_new({"nodeAccess": "aws-auth"}))
 
 
-def test_the_example_create_stack_synthesises() -> None:
-    result = synth.run_program("new-cluster", synth.stack_settings("new-cluster", ROOT), project_dir=ROOT)
+def test_a_create_stack_synthesises() -> None:
+    result = synth.run_program("create", fixture_settings("create"))
     assert result.outputs["clusterName"] == "new-cluster"
     assert len(result.of_type("eks:index:Cluster")) == 1
 

@@ -1,4 +1,4 @@
-"""The guardrails policy pack: each policy passes what complies, names what does not, and passes the dev stack."""
+"""The guardrails policy pack: each policy passes what complies, names what does not, and passes the runbook stack."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from karpenter import naming, policies, releases, synth
 from karpenter.chart_values import GPU_TAINT
 from karpenter.guardrails import actions, rules
 from karpenter.guardrails import node_pools as pool_views
+from tests.conftest import fixture_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policy"
@@ -152,8 +153,8 @@ def test_the_pack_pins_the_sdk_versions_the_program_uses() -> None:
     assert {name: program[name] for name in pack} == pack
 
 
-def test_every_policy_passes_every_resource_of_the_dev_stack() -> None:
-    result = synth.run_program("dev", synth.stack_settings("dev"))
+def test_every_policy_passes_every_resource_of_the_runbook_stack() -> None:
+    result = synth.run_program("runbook", fixture_settings("runbook"))
     found = {
         (policy_name, resource.type, resource.name, message)
         for resource in result.resources

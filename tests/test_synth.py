@@ -10,15 +10,26 @@ import pytest
 from karpenter import synth
 from karpenter.__main__ import main
 from karpenter.config import ConfigError
-from tests.conftest import ROOT, Run
+from tests.conftest import ROOT, Run, make_project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project", fixtures=("runbook",))
+
+
+def _synth(project: Path, out: Path, *extra: str) -> int:
+    return main(["synth", "--stack", "runbook", "--project-dir", str(project), "--out", str(out), *extra])
 
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_synth_writes_resources_policies_and_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(tmp_path / "dev")]) == 0
+def test_synth_writes_resources_policies_and_outputs(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _synth(project, tmp_path / "dev") == 0
     files = _files(tmp_path / "dev")
     resources = json.loads(files["resources.json"])
     assert {"urn", "type", "name", "custom", "parent", "dependencies", "inputs", "options"} == set(resources[0])
@@ -29,22 +40,22 @@ def test_synth_writes_resources_policies_and_outputs(tmp_path: Path, capsys: pyt
     assert "iam/interruption-queue-policy.json" in files
     assert json.loads(files["iam/node-role.json"])["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
     table = capsys.readouterr().out
-    assert "stack dev (eu-west-1)" in table
+    assert "stack runbook (eu-west-1)" in table
     assert "aws:iam/role:Role" in table
 
 
-def test_synth_output_is_byte_identical_from_run_to_run(tmp_path: Path) -> None:
+def test_synth_output_is_byte_identical_from_run_to_run(project: Path, tmp_path: Path) -> None:
     for name in ("one", "two"):
-        assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(tmp_path / name)]) == 0
+        assert _synth(project, tmp_path / name) == 0
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
 
 
-def test_synth_replaces_stale_files_from_an_earlier_run(tmp_path: Path) -> None:
+def test_synth_replaces_stale_files_from_an_earlier_run(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "dev"
     (out / "iam").mkdir(parents=True)
     (out / "iam" / "removed-policy.json").write_text("{}")
     (out / synth.SYNTH_MARKER).write_text("")
-    assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(out)]) == 0
+    assert _synth(project, out) == 0
     assert not (out / "iam" / "removed-policy.json").exists()
 
 
@@ -64,9 +75,9 @@ def test_dependencies_include_edges_implied_by_output_inputs(run: Run) -> None:
     assert attachment.parent == result.named("controller").urn
 
 
-def test_preview_writes_computed_values_as_such(tmp_path: Path) -> None:
+def test_preview_writes_computed_values_as_such(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "preview"
-    assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(out), "--preview"]) == 0
+    assert _synth(project, out, "--preview") == 0
     resources = json.loads((out / "resources.json").read_text())
     (entry,) = [r for r in resources if r["type"] == "aws:eks/accessEntry:AccessEntry"]
     assert entry["inputs"]["principalArn"] == synth.COMPUTED
