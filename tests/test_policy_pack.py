@@ -313,6 +313,31 @@ def test_config_chart_pool_without_limits_is_refused(pool: dict[str, Any]) -> No
     ]
 
 
+def test_a_pool_whose_limits_name_no_real_resource_is_refused() -> None:
+    props = config_release(batch={"limits": {"cpus": "100", "memory": "400Gi"}})
+    assert violations("node-pools-have-limits", RELEASE, props, "karpenter-config") == [
+        "karpenter-config: values.nodePools.batch limits 'cpus', which bounds nothing: not a Kubernetes resource "
+        "name; did you mean 'cpu'? Standard names are cpu, memory, ephemeral-storage, pods, hugepages-<size>; "
+        "extended resources are domain-qualified, such as nvidia.com/gpu"
+    ]
+
+
+def test_a_rendered_node_pool_whose_limits_name_no_real_resource_is_refused() -> None:
+    props = crd_node_pool(limits={"gpus": "8"}, requirements=[], taints=[])
+    (message,) = violations("node-pools-have-limits", NODE_POOL, props, "gpu-pool")
+    assert message.startswith("gpu-pool: NodePool gpu limits 'gpus', which bounds nothing: not a Kubernetes resource")
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"cpu": 100}, {"nvidia.com/gpu": "8", "memory": "1Ti"}, {"hugepages-2Mi": "1Gi", "pods": "110", "nodes": "10"}],
+    ids=["integer-cpu", "extended", "hugepages-pods-nodes"],
+)
+def test_limits_on_real_resources_pass(limits: dict[str, Any]) -> None:
+    props = config_release(batch={"limits": limits})
+    assert violations("node-pools-have-limits", RELEASE, props) == []
+
+
 def test_releases_of_other_charts_are_not_read_as_node_pools() -> None:
     props = {"chart": "oci://public.ecr.aws/karpenter/karpenter", "values": {"nodePools": {"cpu": {}}}}
     assert violations("node-pools-have-limits", RELEASE, props) == []
@@ -352,6 +377,10 @@ def test_cpu_pool_needs_no_gpu_taint() -> None:
     [
         {"requirements": [GPU_CATEGORIES]},
         {"requirements": [requirement("karpenter.k8s.aws/instance-family", "In", "m5", "g5")]},
+        {"requirements": [requirement("karpenter.k8s.aws/instance-family", "In", "gr6")]},
+        {"requirements": [requirement("karpenter.k8s.aws/instance-category", "In", "gr")]},
+        {"requirements": [requirement("karpenter.k8s.aws/instance-family", "In", "p6-b200")]},
+        {"requirements": [requirement("karpenter.k8s.aws/instance-family", "In", "g4ad")]},
         {"requirements": [requirement("karpenter.k8s.aws/instance-gpu-count", "Gt", "0")]},
         {"requirements": [requirement("karpenter.k8s.aws/instance-gpu-manufacturer", "In", "nvidia")]},
         {"requirements": [], "limits": {"cpu": "64", "nvidia.com/gpu": "8"}},
@@ -359,7 +388,19 @@ def test_cpu_pool_needs_no_gpu_taint() -> None:
         {"requirements": [GPU_CATEGORIES], "taints": [{**NVIDIA_TAINT, "effect": "PreferNoSchedule"}]},
         {"requirements": [GPU_CATEGORIES], "taints": [{"key": "dedicated", "value": "ml", "effect": "NoSchedule"}]},
     ],
-    ids=["category", "family", "gpu-count", "gpu-manufacturer", "gpu-limit", "prefer-no-schedule", "other-key"],
+    ids=[
+        "category",
+        "family",
+        "gr-family",
+        "gr-category",
+        "variant-family",
+        "amd-family",
+        "gpu-count",
+        "gpu-manufacturer",
+        "gpu-limit",
+        "prefer-no-schedule",
+        "other-key",
+    ],
 )
 def test_gpu_pool_without_a_gpu_taint_is_refused(pool: dict[str, Any]) -> None:
     props = config_release(cpu={"limits": CPU_LIMITS}, gpu={"limits": CPU_LIMITS, "taints": [], **pool})

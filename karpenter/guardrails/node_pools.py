@@ -4,12 +4,12 @@ rendered NodePool manifest, reduced to their limits, requirements and taints."""
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from karpenter.guardrails.documents import as_list, mapping, strings
+from karpenter.instance_families import GPU_CATEGORIES, family_gpu_manufacturer
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 NODE_POOL_TYPES = ("kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.sh/v1beta1:NodePool")
@@ -23,8 +23,6 @@ INSTANCE_CATEGORY = "karpenter.k8s.aws/instance-category"
 INSTANCE_FAMILY = "karpenter.k8s.aws/instance-family"
 INSTANCE_GPU_PREFIX = "karpenter.k8s.aws/instance-gpu-"
 INSTANCE_GPU_COUNT = "karpenter.k8s.aws/instance-gpu-count"
-GPU_CATEGORIES = frozenset({"g", "p"})
-GPU_FAMILY = re.compile(r"^[gp][0-9]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def gpu_capabilities(pool: NodePoolView) -> list[str]:
             continue
         if key == INSTANCE_CATEGORY and operator == "In" and GPU_CATEGORIES & {v.lower() for v in values}:
             reasons.append(f"{key} In {values}")
-        elif key == INSTANCE_FAMILY and operator == "In" and any(GPU_FAMILY.match(v) for v in values):
+        elif key == INSTANCE_FAMILY and operator == "In" and any(family_gpu_manufacturer(v.lower()) for v in values):
             reasons.append(f"{key} In {values}")
         elif key.startswith(INSTANCE_GPU_PREFIX) and not _excludes_gpus(key, operator, values):
             reasons.append(f"{key} {operator} {values}" if values else f"{key} {operator}")

@@ -18,6 +18,7 @@ from karpenter.guardrails.documents import (
     strings,
 )
 from karpenter.guardrails.node_pools import GPU_RESOURCE, gpu_capabilities, has_gpu_taint, node_pools
+from karpenter.resource_names import resource_name_problem
 
 Check = Callable[[str, str, Mapping[str, Any]], list[str]]
 
@@ -82,11 +83,18 @@ def unconditioned_ec2_mutation_violations(resource_type: str, name: str, props: 
 
 
 def node_pool_limit_violations(resource_type: str, name: str, props: Mapping[str, Any]) -> list[str]:
-    return [
-        f"{pool.label} has no limits; without them one unschedulable pod can grow the pool without bound"
-        for pool in node_pools(resource_type, name, props)
-        if not pool.limits
-    ]
+    violations: list[str] = []
+    for pool in node_pools(resource_type, name, props):
+        if not pool.limits:
+            violations.append(
+                f"{pool.label} has no limits; without them one unschedulable pod can grow the pool without bound"
+            )
+        # Karpenter bounds only the resources nodes have: a misspelt name bounds nothing.
+        for resource in pool.limits:
+            problem = resource_name_problem(str(resource))
+            if problem:
+                violations.append(f"{pool.label} limits {resource!r}, which bounds nothing: {problem}")
+    return violations
 
 
 def gpu_pool_taint_violations(resource_type: str, name: str, props: Mapping[str, Any]) -> list[str]:
