@@ -18,10 +18,10 @@ _SAMPLE_ID = "0a1b2c3d4e5f6a7b8"
 class OfflineSubnet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str
-    zone: str
-    public: bool = False
-    tags: dict[str, str] = {}
+    id: str = Field(description="Subnet id, e.g. subnet-0123456789abcdef0.")
+    zone: str = Field(description="Its availability zone, e.g. eu-west-1a.")
+    public: bool = Field(default=False, description="Whether it maps public IPs on launch (a public subnet).")
+    tags: dict[str, str] = Field(default={}, description="Tags it already has, e.g. another cluster's discovery tag.")
 
 
 class OfflineFacts(BaseModel):
@@ -31,20 +31,28 @@ class OfflineFacts(BaseModel):
 
     cluster_name: str | None = Field(default=None, description="The cluster described; default: the stack's.")
     partition: str = Field(description="AWS partition: aws, aws-cn, aws-us-gov.")
-    region: str
-    account_id: str
-    endpoint: str
-    certificate_authority: str
-    oidc_issuer: str
-    oidc_provider_exists: bool = True
-    pod_identity_agent: bool = True
-    vpc_id: str
-    cluster_security_group_id: str
-    cluster_security_group_tags: dict[str, str] = {}
-    authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
-    kubernetes_version: str
-    subnets: list[OfflineSubnet]
-    spot_service_linked_role_exists: bool = True
+    region: str = Field(description="The cluster's region, e.g. eu-west-1.")
+    account_id: str = Field(description="The account's 12-digit id, quoted.")
+    endpoint: str = Field(description="The cluster's API server endpoint (https URL).")
+    certificate_authority: str = Field(description="The cluster's certificate authority data (base64).")
+    oidc_issuer: str = Field(description="The cluster's OIDC issuer URL (https).")
+    oidc_provider_exists: bool = Field(default=True, description="Whether the account has an IAM OIDC provider for it.")
+    pod_identity_agent: bool = Field(
+        default=True, description="Whether the eks-pod-identity-agent add-on is installed."
+    )
+    vpc_id: str = Field(description="The cluster's VPC (and, with cluster.create, the VPC named there).")
+    cluster_security_group_id: str = Field(description="The cluster security group's id.")
+    cluster_security_group_tags: dict[str, str] = Field(default={}, description="Tags that group already has.")
+    authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"] = Field(
+        description="The cluster's authentication mode: API, API_AND_CONFIG_MAP or CONFIG_MAP."
+    )
+    kubernetes_version: str = Field(description='The cluster\'s Kubernetes version, quoted, e.g. "1.33".')
+    subnets: list[OfflineSubnet] = Field(
+        description="The cluster's subnets (with cluster.create, every subnet the stack names)."
+    )
+    spot_service_linked_role_exists: bool = Field(
+        default=True, description="Whether the account already has the AWSServiceRoleForEC2Spot role."
+    )
 
 
 def _partition(region: str) -> tuple[str, str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from karpenter import docs
 from karpenter.config import StackConfig
+from karpenter.offline_facts import OfflineFacts, load_facts_file
 
 
 def test_readme_config_reference_is_current() -> None:
@@ -23,3 +26,20 @@ def test_reference_lists_nested_pool_keys() -> None:
     assert "| `nodePools.<name>.capacityTypes` |" in reference
     assert "| `nodePools.<name>.taints[].effect` |" in reference
     assert "| `controller.resources.requests.cpu` |" in reference
+
+
+def test_readme_facts_example_is_a_valid_facts_file(tmp_path: Path) -> None:
+    readme = docs.README.read_text()
+    section = readme.split("### Cluster facts for offline synth", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "facts.yaml").write_text(example)
+    facts = load_facts_file(tmp_path / "facts.yaml")
+    assert facts.region == "us-west-2"
+    assert [subnet.public for subnet in facts.subnets] == [False, False, True]
+
+
+def test_reference_lists_every_facts_key() -> None:
+    reference = docs.facts_reference()
+    for name, field in OfflineFacts.model_fields.items():
+        assert f"| `{field.alias or name}` |" in reference
+    assert "| `subnets[].zone` |" in reference
