@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -126,11 +127,31 @@ class Crds:
         raise AssertionError(f"the NodePool CRD has no rule for the {domain} label domain")
 
 
+def require_crd_dir(crd_dir: Path) -> Path:
+    """The CRD folder; without it the caller stops: a failure in CI, which always has it beside the
+    clone (a skip there would pass unnoticed), a skip with the reason shown anywhere else."""
+    if not crd_dir.is_dir():
+        missing = f"upstream Karpenter CRDs not found at {crd_dir.resolve()} (../shared/karpenter/crds)"
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    return crd_dir
+
+
 @pytest.fixture(scope="module")
 def crds() -> Crds:
-    if not CRD_DIR.is_dir():
-        pytest.skip(f"upstream Karpenter CRDs not found at {CRD_DIR.resolve()} (../shared/karpenter/crds)")
-    return Crds(CRD_DIR)
+    return Crds(require_crd_dir(CRD_DIR))
+
+
+def test_missing_crds_fail_in_ci_and_skip_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "no-crds"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="upstream Karpenter CRDs not found at"):
+        require_crd_dir(missing)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="upstream Karpenter CRDs not found at"):
+        require_crd_dir(missing)
+    assert require_crd_dir(tmp_path) == tmp_path
 
 
 # --- CEL rules, as explicit Python checks --------------------------------------------------
