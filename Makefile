@@ -8,7 +8,7 @@ VENV := venv
 BIN := $(VENV)/bin
 # Rebuilt only when the requirements change, so a second run does not reinstall.
 INSTALLED := $(VENV)/.installed
-LINTED := karpenter tests policy __main__.py
+LINTED := karpenter tests policy examples __main__.py
 RUFF_FLAGS := --line-length 120 --target-version py311
 
 .PHONY: install synth check test lint typecheck workflows unit bench docs clean

@@ -6,11 +6,11 @@ config → validated model → cluster facts (an existing cluster, or one the st
 
 import pulumi
 
+from karpenter import Karpenter, KarpenterArgs
 from karpenter.config import load_stack_config
-from karpenter.stack import KarpenterStack, stack_args
 
 config = load_stack_config()
-stack = KarpenterStack("karpenter", stack_args(config))
+stack = Karpenter("karpenter", KarpenterArgs(settings=config))
 
 for output_name, value in stack.outputs.items():
     pulumi.export(output_name, value)

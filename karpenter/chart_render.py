@@ -7,12 +7,11 @@ what a Helm release of the chart would apply.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import helm_python as helm
 
-CHART_DIR = Path(__file__).resolve().parent / "charts" / "karpenter-config"
+from karpenter.charts import CONFIG_CHART_DIR as CHART_DIR
 
 # Helm splits a template's output into documents the same way.
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)

@@ -43,16 +43,26 @@ def karpenter_config_values(
     instance_profile_name: str,
     zones: list[str],
     ami_alias: str = "al2023@latest",
+    subnet_ids: list[str] | None = None,
+    security_group_ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """Chart values: one EC2NodeClass `default` (plus `gpu` when a pool needs GPUs) and one
     NodePool per configured pool, in config order.
 
     `zones` are the zones of the node subnets; a pool without its own zones may use all of
-    them. Raises ValueError for an AMI alias the chart cannot use, no zones, or a pool zone
-    outside `zones`.
+    them. With `subnet_ids` and `security_group_ids` the node classes select those by id;
+    without them, by the discovery tag. Raises ValueError for an AMI alias the chart cannot
+    use, no zones, a pool zone outside `zones`, or an empty id list.
     """
     if not instance_profile_name:
         raise ValueError("instance_profile_name must not be empty")
+    by_id: dict[str, list[str]] = {}
+    if subnet_ids is not None and security_group_ids is not None:
+        if not subnet_ids or not security_group_ids:
+            raise ValueError("subnet_ids and security_group_ids must not be empty")
+        by_id = {"subnetIds": list(subnet_ids), "securityGroupIds": list(security_group_ids)}
+    elif subnet_ids is not None or security_group_ids is not None:
+        raise ValueError("subnet_ids and security_group_ids go together: give both, or neither")
     if len(ami_alias) > 30 or not _AMI_ALIAS.match(ami_alias):
         raise ValueError(
             f"ami_alias {ami_alias!r} is not family@version with family al2023 or bottlerocket (at most 30 characters)"
@@ -63,10 +73,12 @@ def karpenter_config_values(
 
     root_device = _ROOT_DEVICE_BY_FAMILY[ami_alias.split("@", 1)[0]]
     node_classes = {
-        DEFAULT_NODE_CLASS: _node_class(instance_profile_name, ami_alias, root_device, DEFAULT_ROOT_VOLUME_SIZE)
+        DEFAULT_NODE_CLASS: _node_class(instance_profile_name, ami_alias, root_device, DEFAULT_ROOT_VOLUME_SIZE, by_id)
     }
     if any(pool.gpu for pool in config.node_pools.values()):
-        node_classes[GPU_NODE_CLASS] = _node_class(instance_profile_name, ami_alias, root_device, GPU_ROOT_VOLUME_SIZE)
+        node_classes[GPU_NODE_CLASS] = _node_class(
+            instance_profile_name, ami_alias, root_device, GPU_ROOT_VOLUME_SIZE, by_id
+        )
 
     return {
         "clusterName": config.cluster_name,
@@ -75,11 +87,15 @@ def karpenter_config_values(
     }
 
 
-def _node_class(instance_profile: str, ami_alias: str, root_device: str, size: str) -> dict[str, Any]:
+def _node_class(
+    instance_profile: str, ami_alias: str, root_device: str, size: str, by_id: dict[str, list[str]]
+) -> dict[str, Any]:
     return {
         "instanceProfile": instance_profile,
         "amiAlias": ami_alias,
         "rootVolume": {"deviceName": root_device, "size": size, "type": "gp3", "encrypted": True},
+        # Lists of their own for each class, so that a YAML dump does not write anchors.
+        **{key: list(ids) for key, ids in by_id.items()},
     }
 
 

@@ -132,9 +132,13 @@ def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
     )
 
 
-def create_cluster(config: StackConfig, planned: ClusterFacts) -> ClusterFacts:
+def create_cluster(
+    config: StackConfig, planned: ClusterFacts, opts: pulumi.ResourceOptions | None = None
+) -> ClusterFacts:
     """Create the cluster; the facts it computes come back as Outputs."""
-    new = NewCluster("cluster", NewClusterArgs(config=config, partition=planned.partition, subnets=planned.subnets))
+    new = NewCluster(
+        "cluster", NewClusterArgs(config=config, partition=planned.partition, subnets=planned.subnets), opts
+    )
     created = new.cluster
     kubeconfig_json = created.kubeconfig_json
     # What talks to the cluster (Helm releases) also waits for the nodes the controller runs on.

@@ -707,8 +707,19 @@ def parse_stack_config(settings: Mapping[str, Any]) -> StackConfig:
     """
     prefix = f"{NAMESPACE}:"
     data = {key[len(prefix) :]: _decode(value) for key, value in settings.items() if key.startswith(prefix)}
+    return validate_settings(data)
+
+
+def validate_settings(settings: StackConfig | Mapping[str, Any]) -> StackConfig:
+    """The model of settings given as data, with the keys of the `karpenter:` config (`clusterName`,
+    `nodePools`, ...) and structured values as they are, not as JSON text.
+
+    Raises ConfigError with one message for the first bad key, named as in a stack file.
+    """
+    if isinstance(settings, StackConfig):
+        return settings
     try:
-        return StackConfig.model_validate(data)
+        return StackConfig.model_validate(dict(settings))
     except ValidationError as exc:
         raise ConfigError(_message(exc.errors()[0])) from None
 

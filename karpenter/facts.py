@@ -105,7 +105,7 @@ def lookup_subnets(subnet_ids: list[str], config_key: str) -> tuple[Subnet, ...]
             found.append(_subnet(subnet_id))
         except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
             reason = str(exc).removeprefix("invoke of aws:ec2/getSubnet:getSubnet failed: ")
-            where = f"{config_key}[{index}]" if config_key.endswith("subnetIds") else config_key
+            where = f"{config_key}[{index}]" if config_key.endswith(("subnetIds", "subnet_ids")) else config_key
             raise ConfigError(f"{where}: subnet {subnet_id!r} cannot be read: {reason}") from None
     return tuple(sorted(found, key=lambda subnet: subnet.id))
 
@@ -151,7 +151,11 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
 
 
 def _subnet(subnet_id: str) -> Subnet:
-    found = aws.ec2.get_subnet(id=subnet_id)
+    return subnet_facts(subnet_id, aws.ec2.get_subnet(id=subnet_id))
+
+
+def subnet_facts(subnet_id: str, found: aws.ec2.GetSubnetResult) -> Subnet:
+    """What the stack reads of a subnet from its EC2 lookup."""
     return Subnet(
         id=subnet_id,
         zone=found.availability_zone,

@@ -6,6 +6,7 @@ The values are plain data built by the functions here; the component only wires 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,16 +15,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from karpenter.chart_values import karpenter_config_values, pool_taints
+from karpenter.charts import CONFIG_CHART_DIR
 from karpenter.config import Identity, StackConfig
-from karpenter.facts import ClusterFacts
+from karpenter.facts import ClusterFacts, Placement
 from karpenter.system_nodes import SYSTEM_NODE_LABEL
 from karpenter.upstream_chart import ROLE_ARN_ANNOTATION
 
 KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter"
 KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
-# Relative to the project folder, where Pulumi runs the program; keeps synth output the same
-# on every machine.
-CONFIG_CHART = "karpenter/charts/karpenter-config"
 NVIDIA_DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
 NVIDIA_DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
 NVIDIA_DEVICE_PLUGIN_VERSION = "0.17.1"
@@ -32,6 +31,17 @@ GPU_MANUFACTURER_LABEL = "karpenter.k8s.aws/instance-gpu-manufacturer"
 # Removing the node pools waits for Karpenter to drain and terminate every node it launched;
 # draining may take a while, and leaving before it ends would orphan instances.
 CONFIG_RELEASE_TIMEOUT_SECONDS = 1800
+
+
+def config_chart_path() -> str:
+    """The karpenter-config chart folder, relative to the folder the program runs in (Pulumi runs
+    it from the project folder), as Helm is given it: `karpenter/charts/karpenter-config` in this
+    project, the same on every machine, and a path into site-packages when the package is
+    installed elsewhere."""
+    try:
+        return os.path.relpath(CONFIG_CHART_DIR)
+    except ValueError:  # another drive on Windows: there is no relative path
+        return str(CONFIG_CHART_DIR)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,11 +125,15 @@ class KarpenterReleasesArgs:
     controller_role_arn: str
     interruption_queue: str | None
     instance_profile_name: str
-    zones: Sequence[str]
+    # The node subnets and their zones; an Output when they are known only once the cluster is.
+    placement: Placement | pulumi.Output[Placement]
     # What the controller needs before it starts: its role and policies, node access, the queue.
     controller_prerequisites: Sequence[pulumi.Resource]
     # What the node classes need: the instance profile and the discovery tags.
     node_class_prerequisites: Sequence[pulumi.Resource]
+    # Set: the node classes select the node subnets and this security group by id. None: they
+    # select both by the discovery tag.
+    security_group_id: pulumi.Input[str] | None = None
 
 
 class KarpenterReleases(pulumi.ComponentResource):
@@ -173,19 +187,35 @@ class KarpenterReleases(pulumi.ComponentResource):
                 opts=options(),
             )
             pool_prerequisites.append(self.device_plugin)
+        by_id = args.security_group_id is not None
+
+        def node_pool_values(placement: Placement, security_group_id: str | None) -> dict[str, Any]:
+            # A group id that resolves to nothing is refused by karpenter_config_values.
+            return karpenter_config_values(
+                config,
+                instance_profile_name=args.instance_profile_name,
+                zones=list(placement.zones),
+                ami_alias=config.ami_alias,
+                subnet_ids=list(placement.subnet_ids) if by_id else None,
+                security_group_ids=[security_group_id] if security_group_id is not None else None,
+            )
+
+        values: pulumi.Input[dict[str, Any]]
+        if isinstance(args.placement, Placement) and not by_id:
+            values = node_pool_values(args.placement, None)
+        else:
+            # Plain data all the same, built once the subnets and the group are known.
+            values = pulumi.Output.all(args.placement, args.security_group_id).apply(
+                lambda known: node_pool_values(known[0], known[1])
+            )
         # Depends on the controller, so `pulumi destroy` removes the pools first, while the
         # controller is still there to terminate their instances.
         self.node_pools = k8s.helm.v3.Release(
             "karpenter-config",
             name="karpenter-config",
-            chart=CONFIG_CHART,
+            chart=config_chart_path(),
             namespace=config.namespace,
-            values=karpenter_config_values(
-                config,
-                instance_profile_name=args.instance_profile_name,
-                zones=list(args.zones),
-                ami_alias=config.ami_alias,
-            ),
+            values=values,
             timeout=CONFIG_RELEASE_TIMEOUT_SECONDS,
             opts=options(pool_prerequisites),
         )

@@ -1,97 +1,71 @@
-"""The whole Karpenter setup for one cluster, as one component wiring the concern components."""
+"""The whole Karpenter setup for one cluster, as one component wiring the concern components:
+`Karpenter(name, KarpenterArgs(settings, cluster=None))`."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from karpenter import naming
-from karpenter.cluster import create_cluster, planned_cluster_facts
-from karpenter.config import ConfigError, Identity, SpotServiceLinkedRole, StackConfig
+from karpenter.cluster_inputs import ClusterInputs, check_cluster_inputs
+from karpenter.config import ConfigError, SpotServiceLinkedRole, StackConfig, validate_settings
 from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
-from karpenter.discovery_tags import (
-    DiscoveryTags,
-    DiscoveryTagsArgs,
-    TagPlan,
-    plan_tags,
-    security_group_tags,
-    subnet_tags,
-)
-from karpenter.facts import POD_IDENTITY_AGENT, ClusterFacts, Placement, lookup_cluster_facts, node_placement
+from karpenter.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
 from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
-from karpenter.node_access import NodeAccessArgs, NodeAccessGrant, NodeAccessMethod, node_access_method
+from karpenter.node_access import NodeAccessArgs, NodeAccessGrant
 from karpenter.node_identity import NodeIdentity, NodeIdentityArgs
 from karpenter.releases import KarpenterReleases, KarpenterReleasesArgs
 from karpenter.spot_role import SpotServiceLinkedRole as SpotRoleComponent
 from karpenter.spot_role import SpotServiceLinkedRoleArgs
+from karpenter.stack_plan import plan_stack
 
 
 @dataclass(frozen=True)
-class KarpenterStackArgs:
-    config: StackConfig
-    facts: ClusterFacts
-    placement: Placement
-    node_access: NodeAccessMethod
-    subnet_tags: dict[str, TagPlan]
-    security_group_tags: TagPlan
+class KarpenterArgs:
+    """What to set up, and on which cluster.
 
-    @classmethod
-    def resolve(cls, config: StackConfig, facts: ClusterFacts) -> KarpenterStackArgs:
-        """Check the config against the cluster before anything is registered."""
-        if config.identity is Identity.IRSA and not facts.oidc_provider_exists and not config.create_oidc_provider:
+    `settings`: a `StackConfig`, or a mapping with the keys of the stack's `karpenter:` config
+    (`{"clusterName": "prod", "nodePools": {...}}`). `cluster`: None to use the cluster named
+    `clusterName` (or, with `cluster.create`, to create it), or the `ClusterInputs` of a cluster
+    the program manages. Checked when made: bad input raises ConfigError naming the key.
+    """
+
+    settings: StackConfig | Mapping[str, Any]
+    cluster: ClusterInputs | None = None
+    # `settings`, validated.
+    config: StackConfig = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.settings, StackConfig | Mapping):
             raise ConfigError(
-                f"karpenter:identity: 'irsa' needs an IAM OIDC provider for {facts.oidc_issuer}, and cluster "
-                f"{facts.name!r} has none; set karpenter:createOidcProvider to true, or use 'pod-identity'"
+                "KarpenterArgs.settings: a StackConfig or a mapping of the karpenter: settings, "
+                f"not {type(self.settings).__name__}"
             )
-        if config.identity is Identity.POD_IDENTITY and not facts.pod_identity_agent:
-            raise ConfigError(
-                f"karpenter:identity: 'pod-identity' needs the {POD_IDENTITY_AGENT} add-on, and cluster "
-                f"{facts.name!r} does not have it; install the add-on, or use 'irsa'"
-            )
-        placement = node_placement(config, facts)
-        subnets = {subnet.id: subnet for subnet in facts.subnets}
-        return cls(
-            config=config,
-            facts=facts,
-            placement=placement,
-            node_access=node_access_method(config.node_access, facts.authentication_mode),
-            subnet_tags={
-                subnet_id: plan_tags(
-                    subnet_tags(facts.name),
-                    subnets[subnet_id].tags,
-                    where=f"subnet {subnet_id}",
-                    config_key="karpenter:subnetIds",
-                )
-                for subnet_id in placement.subnet_ids
-            },
-            security_group_tags=plan_tags(
-                security_group_tags(facts.name),
-                facts.cluster_security_group_tags,
-                where="the cluster security group",
-                config_key="karpenter:clusterName",
-            ),
-        )
+        if self.cluster is not None and not isinstance(self.cluster, ClusterInputs):
+            raise ConfigError(f"KarpenterArgs.cluster: a ClusterInputs or None, not {type(self.cluster).__name__}")
+        config = validate_settings(self.settings)
+        if self.cluster is not None:
+            check_cluster_inputs(config, self.cluster)
+        object.__setattr__(self, "config", config)
 
 
-def stack_args(config: StackConfig) -> KarpenterStackArgs:
-    """The cluster's facts, checked against the config before anything is registered; a
-    cluster the stack creates is created only once the checks pass."""
-    if not config.cluster.create:
-        return KarpenterStackArgs.resolve(config, lookup_cluster_facts(config))
-    checked = KarpenterStackArgs.resolve(config, planned_cluster_facts(config))
-    return dataclasses.replace(checked, facts=create_cluster(config, checked.facts))
+class Karpenter(pulumi.ComponentResource):
+    """Karpenter on one EKS cluster: node and controller identities, discovery tags, node access,
+    the spot service-linked role, the interruption queue, and the Helm releases."""
 
-
-class KarpenterStack(pulumi.ComponentResource):
     outputs: dict[str, Any]
 
-    def __init__(self, name: str, args: KarpenterStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Lookups and checks come first, so that refused input registers nothing. A cluster the
+        # stack creates is created then too, beside this component rather than inside it, where
+        # stacks have always had it: its URN, and so the cluster, stays.
+        plan = plan_stack(args.config, args.cluster, pulumi.ResourceOptions(parent=opts.parent if opts else None))
         super().__init__("karpenter:stack:Karpenter", name, None, opts)
-        config, facts = args.config, args.facts
+        config, facts = plan.config, plan.facts
         child = pulumi.ResourceOptions(parent=self)
 
         node = NodeIdentity("node", NodeIdentityArgs(cluster_name=facts.name, partition=facts.partition), child)
@@ -111,18 +85,22 @@ class KarpenterStack(pulumi.ComponentResource):
         )
         if config.spot_service_linked_role is SpotServiceLinkedRole.ENSURE:
             SpotRoleComponent("spot", SpotServiceLinkedRoleArgs(existing_role_arn=facts.spot_role_arn), child)
-        tags = DiscoveryTags(
-            "discovery",
-            DiscoveryTagsArgs(
-                subnet_tags=args.subnet_tags,
-                security_group_id=facts.cluster_security_group_id,
-                security_group_tags=args.security_group_tags,
-            ),
-            child,
+        tags = (
+            None
+            if plan.select_by_id
+            else DiscoveryTags(
+                "discovery",
+                DiscoveryTagsArgs(
+                    subnet_tags=plan.subnet_tags,
+                    security_group_id=facts.cluster_security_group_id,
+                    security_group_tags=plan.security_group_tags,
+                ),
+                child,
+            )
         )
         access = NodeAccessGrant(
             "node-access",
-            NodeAccessArgs(facts=facts, method=args.node_access, node_role_arn=node.role_arn),
+            NodeAccessArgs(facts=facts, method=plan.node_access, node_role_arn=node.role_arn),
             child,
         )
         controller = ControllerIdentity(
@@ -143,7 +121,7 @@ class KarpenterStack(pulumi.ComponentResource):
             # for as long as the controller that uses them.
             pulumi.ResourceOptions(parent=self, depends_on=[node.role, *([queue.queue] if queue else [])]),
         )
-        cluster = k8s.Provider(
+        cluster = plan.kubernetes_provider or k8s.Provider(
             "cluster",
             kubeconfig=facts.kubeconfig,
             opts=pulumi.ResourceOptions(parent=self),
@@ -158,9 +136,10 @@ class KarpenterStack(pulumi.ComponentResource):
                 controller_role_arn=facts.role_arn(naming.controller_role_name(facts.name)),
                 interruption_queue=queue_name,
                 instance_profile_name=naming.instance_profile_name(facts.name),
-                zones=args.placement.zones,
+                placement=plan.placement,
                 controller_prerequisites=[*controller.ready, access.grant, *(queue.ready if queue else [])],
-                node_class_prerequisites=[node.instance_profile, *tags.tags],
+                node_class_prerequisites=[node.instance_profile, *(tags.tags if tags else [])],
+                security_group_id=facts.cluster_security_group_id if plan.select_by_id else None,
             ),
             child,
         )
@@ -170,6 +149,7 @@ class KarpenterStack(pulumi.ComponentResource):
         self.access = access
         self.controller = controller
         self.releases = releases
+        placement = pulumi.Output.from_input(plan.placement)
         self.outputs = {
             "clusterName": facts.name,
             "nodeRoleName": node.role_name,
@@ -177,9 +157,9 @@ class KarpenterStack(pulumi.ComponentResource):
             "instanceProfileName": node.instance_profile_name,
             "controllerRoleArn": controller.role_arn,
             "interruptionQueueName": queue.queue_name if queue else None,
-            "subnetIds": list(args.placement.subnet_ids),
-            "zones": list(args.placement.zones),
-            "nodeAccess": args.node_access.value,
+            "subnetIds": placement.apply(lambda known: list(known.subnet_ids)),
+            "zones": placement.apply(lambda known: list(known.zones)),
+            "nodeAccess": plan.node_access.value,
             "identity": config.identity.value,
         }
         self.register_outputs(self.outputs)

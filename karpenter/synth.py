@@ -14,7 +14,7 @@ import runpy
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
         inputs = dict(args.inputs)
         if self.preview:
             # A first preview knows only what the program gave; every computed output is unknown.
+            if args.typ == "aws:eks/cluster:Cluster" and "vpcConfig" in inputs:
+                # Computed inside an input block: unknown, where a missing key would read as None.
+                computed = {"clusterSecurityGroupId": rpc.UNKNOWN, "vpcId": rpc.UNKNOWN}
+                inputs["vpcConfig"] = {**inputs["vpcConfig"], **computed}
             return "", inputs
         resource_id, outputs = self._created(args.typ, args.name, inputs)
         return resource_id, {**inputs, **outputs}
@@ -202,6 +206,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if typ == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
             arn = f"{iam}:role/aws-service-role/{inputs['awsServiceName']}/{_SPOT_ROLE_NAME}"
             return arn, {"arn": arn, "name": _SPOT_ROLE_NAME, "path": f"/aws-service-role/{inputs['awsServiceName']}/"}
+        if typ == "aws:eks/cluster:Cluster":
+            return given, self._created_cluster(given, inputs)
         if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
             return arn, {"arn": arn}
@@ -225,6 +231,30 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if typ == "pulumi-python:dynamic:Resource":
             return f"{name}-offline", {"adopted": False}
         return f"{name}-offline", {}
+
+    def _created_cluster(self, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """What EKS computes for a cluster a program declares: the facts' endpoint, certificate,
+        issuer and security group, and the access config with EKS's defaults."""
+        f = self.facts
+        access = inputs.get("accessConfig") or {}
+        return {
+            "arn": f"arn:{f.partition}:eks:{f.region}:{f.account_id}:cluster/{name}",
+            "name": name,
+            "endpoint": f.endpoint,
+            "certificateAuthority": {"data": f.certificate_authority},
+            "identities": [{"oidcs": [{"issuer": f.oidc_issuer}]}],
+            "vpcConfig": {
+                **(inputs.get("vpcConfig") or {}),
+                "vpcId": f.vpc_id,
+                "clusterSecurityGroupId": f.cluster_security_group_id,
+            },
+            "accessConfig": {
+                "authenticationMode": access.get("authenticationMode", "CONFIG_MAP"),
+                "bootstrapClusterCreatorAdminPermissions": access.get("bootstrapClusterCreatorAdminPermissions", True),
+            },
+            "version": inputs.get("version") or f.kubernetes_version,
+            "status": "ACTIVE",
+        }
 
 
 @dataclass
@@ -343,10 +373,6 @@ def _construction_order() -> Iterator[list[tuple[str, str]]]:
         pulumi.resource.register_resource = original
 
 
-def _run_main(project_dir: Path) -> None:
-    runpy.run_path(str(project_dir / "__main__.py"))
-
-
 def run_program(
     stack: str,
     settings_: dict[str, str],
@@ -359,22 +385,47 @@ def run_program(
     config = parse_stack_config({k: v for k, v in settings_.items() if k.startswith(f"{NAMESPACE}:")})
     sample = facts is None and config.synth_facts is None
     facts = facts or offline_facts(config, settings_, project_dir)
-    mocks = OfflineMocks(facts, config.cluster_name, preview)
+    try:
+        return run_mocked(
+            project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview
+        )
+    except pulumi.RunError as exc:
+        if not sample:
+            raise
+        # The config is valid on its own; what failed was checked against a cluster that is not theirs.
+        raise ConfigError(f"{exc} ({SAMPLE_FACTS_HINT})") from None
+
+
+def run_mocked(
+    program: Path | Callable[[], object],
+    stack: str,
+    settings_: dict[str, str],
+    facts: OfflineFacts,
+    *,
+    cluster_name: str,
+    project: str = PROJECT,
+    preview: bool = False,
+) -> SynthResult:
+    """Evaluate a Pulumi program of project `project` (a program file, or a function declaring
+    resources) under the mock engine, in a fresh event loop, with these settings (`<namespace>:<key>`
+    as the CLI gives them) and lookups answered from `facts` about cluster `cluster_name`."""
+
+    def main() -> None:
+        if callable(program):
+            program()
+        else:
+            runpy.run_path(str(program))
+
+    mocks = OfflineMocks(facts, cluster_name, preview)
     monitor = RecordingMonitor(mocks)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        settings.reset_options(project=PROJECT, stack=stack, preview=preview)
+        settings.reset_options(project=project, stack=stack, preview=preview)
         runtime_config.set_all_config(dict(settings_), [])
-        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         with _construction_order() as order:
-            try:
-                _sync_await(run_pulumi_func(lambda: _run_main(project_dir)))
-            except pulumi.RunError as exc:
-                if not sample:
-                    raise
-                # The config is valid on its own; what failed was checked against a cluster that is not theirs.
-                raise ConfigError(f"{exc} ({SAMPLE_FACTS_HINT})") from None
+            _sync_await(run_pulumi_func(main))
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}
         outputs = {
@@ -530,14 +581,14 @@ def rendered_files(result: SynthResult) -> dict[str, str]:
     """Helm values of every release and, for the local chart, its manifests rendered with real
     Helm, by output path. Values still unknown (preview) are written as <computed>."""
     from karpenter.chart_render import render_chart
-    from karpenter.releases import CONFIG_CHART
+    from karpenter.releases import config_chart_path
 
     files: dict[str, str] = {}
     for release in result.of_type("kubernetes:helm.sh/v3:Release"):
         name = release.inputs["name"]
         values = release.inputs.get("values") or {}
         files[f"helm/{name}.values.yaml"] = yaml.safe_dump(values, sort_keys=True, default_flow_style=False)
-        if release.inputs.get("chart") == CONFIG_CHART:
+        if release.inputs.get("chart") == config_chart_path():
             files[f"manifests/{name}.yaml"] = render_chart(
                 values, release_name=name, namespace=release.inputs.get("namespace", "default")
             )

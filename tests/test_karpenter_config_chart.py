@@ -566,6 +566,66 @@ def test_pool_zone_outside_the_subnet_zones_is_refused_with_its_config_key() -> 
         karpenter_config_values(config, instance_profile_name=PROFILE, zones=ZONES)
 
 
+SUBNET_IDS = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2"]
+SECURITY_GROUP_IDS = ["sg-0a1b2c3d4e5f6a7b8"]
+
+
+def test_node_classes_given_ids_select_by_id_and_the_others_by_discovery_tag(
+    dev_config: StackConfig, crds: Crds
+) -> None:
+    values = karpenter_config_values(
+        dev_config,
+        instance_profile_name=PROFILE,
+        zones=ZONES,
+        subnet_ids=SUBNET_IDS,
+        security_group_ids=SECURITY_GROUP_IDS,
+    )
+    manifests = render(values)
+    for node_class in of_kind(manifests, "EC2NodeClass").values():
+        assert node_class["spec"]["subnetSelectorTerms"] == [{"id": subnet} for subnet in SUBNET_IDS]
+        assert node_class["spec"]["securityGroupSelectorTerms"] == [{"id": group} for group in SECURITY_GROUP_IDS]
+    assert_acceptable(manifests, crds)
+    # One class by id, the other by tag: the chart decides per class.
+    del values["nodeClasses"]["gpu"]["subnetIds"], values["nodeClasses"]["gpu"]["securityGroupIds"]
+    gpu = of_kind(render(values), "EC2NodeClass")["gpu"]
+    discovery = [{"tags": {"karpenter.sh/discovery": "dev"}}]
+    assert gpu["spec"]["subnetSelectorTerms"] == gpu["spec"]["securityGroupSelectorTerms"] == discovery
+
+
+@pytest.mark.parametrize(
+    ("subnet_ids", "security_group_ids", "message"),
+    [
+        (SUBNET_IDS, None, "go together"),
+        (None, SECURITY_GROUP_IDS, "go together"),
+        ([], SECURITY_GROUP_IDS, "must not be empty"),
+        (SUBNET_IDS, [], "must not be empty"),
+    ],
+)
+def test_ids_come_in_pairs_and_are_never_empty(
+    dev_config: StackConfig, subnet_ids: list[str] | None, security_group_ids: list[str] | None, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        karpenter_config_values(
+            dev_config,
+            instance_profile_name=PROFILE,
+            zones=ZONES,
+            subnet_ids=subnet_ids,
+            security_group_ids=security_group_ids,
+        )
+
+
+@pytest.mark.parametrize(
+    ("key", "ids"),
+    [("subnetIds", ["sg-0a1b2c3d4e5f6a7b8"]), ("subnetIds", []), ("securityGroupIds", ["subnet-0a1b2c3d4e5f6a7b1"])],
+    ids=["group-as-subnet", "empty", "subnet-as-group"],
+)
+def test_values_schema_refuses_ids_of_the_wrong_kind(dev_values: dict[str, Any], key: str, ids: list[str]) -> None:
+    bad = copy.deepcopy(dev_values)
+    bad["nodeClasses"]["default"][key] = ids
+    with pytest.raises(ValueError, match=key):
+        validate_values(bad)
+
+
 @pytest.mark.parametrize("alias", ["ubuntu@latest", "al2023", "windows2022@latest", "al2023@" + "v" * 30])
 def test_unusable_ami_alias_is_refused(alias: str) -> None:
     with pytest.raises(ValueError, match="ami_alias"):

@@ -100,7 +100,7 @@ def controller_policy(*statements: dict[str, Any], name: str = CONTROLLER_POLICY
 
 
 def config_release(**pools: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "karpenter-config", "chart": releases.CONFIG_CHART, "values": {"nodePools": pools}}
+    return {"name": "karpenter-config", "chart": releases.config_chart_path(), "values": {"nodePools": pools}}
 
 
 def requirement(key: str, operator: str, *values: str) -> dict[str, Any]:
@@ -136,7 +136,8 @@ def test_the_pack_holds_the_five_guardrails_all_mandatory() -> None:
 
 
 def test_the_pack_knows_the_names_the_program_uses() -> None:
-    assert pool_views.NODE_POOL_CHART == releases.CONFIG_CHART
+    # Wherever the package is installed, the chart path the program passes ends the same way.
+    assert releases.CONFIG_CHART_DIR.as_posix().endswith("/" + pool_views.NODE_POOL_CHART)
     assert naming.controller_policy_name("dev", "NodeLifecycle").startswith(rules.CONTROLLER_POLICY_PREFIX)
     assert actions.UNOWNED_EC2_RESOURCE_TYPES == set(policies.UNOWNED_EC2_RESOURCE_TYPES)
     assert GPU_TAINT["key"] == pool_views.GPU_RESOURCE and GPU_TAINT["effect"] in pool_views.GPU_TAINT_EFFECTS

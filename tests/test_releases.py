@@ -3,6 +3,8 @@ rendered with real Helm from exactly the values the program passes."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,9 +12,11 @@ import yaml
 
 from karpenter import synth
 from karpenter.chart_render import render_chart
-from karpenter.releases import CONFIG_CHART, deep_merge
+from karpenter.charts import CONFIG_CHART_DIR
+from karpenter.guardrails.node_pools import HELM_RELEASE, node_pools
+from karpenter.releases import config_chart_path, deep_merge
 from karpenter.upstream_chart import chart_misfit
-from tests.conftest import Run
+from tests.conftest import ROOT, Run
 from tests.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -38,7 +42,25 @@ def test_releases_have_fixed_names_charts_and_the_configured_version(run: Run) -
     assert crd.inputs["version"] == controller.inputs["version"] == "1.14.0"
     assert controller.inputs["skipCrds"] is True
     assert {r.inputs["namespace"] for r in (crd, controller, releases["karpenter-config"])} == {"karpenter"}
-    assert releases["karpenter-config"].inputs["chart"] == CONFIG_CHART
+    assert releases["karpenter-config"].inputs["chart"] == config_chart_path()
+
+
+def test_config_chart_is_passed_relative_to_the_folder_the_program_runs_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(ROOT)
+    # In this project: the same path on every machine, so synth output and stack state do not change.
+    assert config_chart_path() == "karpenter/charts/karpenter-config"
+    monkeypatch.chdir(tmp_path)
+    elsewhere = config_chart_path()
+    assert not os.path.isabs(elsewhere)
+    assert (tmp_path / elsewhere).resolve() == CONFIG_CHART_DIR
+    # The policy pack knows the chart by either path, and by a path into an installed package.
+    installed = "venv/lib/python3.11/site-packages/karpenter/charts/karpenter-config"
+    for chart in ("karpenter/charts/karpenter-config", elsewhere, installed):
+        release = {"chart": chart, "values": {"nodePools": {"cpu": {"limits": {"cpu": "10"}}}}}
+        assert [view.limits for view in node_pools(HELM_RELEASE, "karpenter-config", release)] == [{"cpu": "10"}]
+    assert node_pools(HELM_RELEASE, "other", {"chart": "charts/karpenter-config-fork", "values": {}}) == []
 
 
 def test_controller_values_use_v1_keys_from_the_stack(run: Run) -> None:

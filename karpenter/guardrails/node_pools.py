@@ -13,8 +13,9 @@ from karpenter.instance_families import GPU_CATEGORIES, family_gpu_manufacturer
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 NODE_POOL_TYPES = ("kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.sh/v1beta1:NodePool")
-# The program's local chart, which renders one NodePool per entry of values.nodePools; the
-# program passes the path relative to the project folder.
+# The program's local chart, which renders one NodePool per entry of values.nodePools. The
+# program passes its path relative to the folder it runs in, which ends with this one wherever
+# the package is installed (`venv/lib/python3.11/site-packages/karpenter/charts/...`).
 NODE_POOL_CHART = "karpenter/charts/karpenter-config"
 
 GPU_RESOURCE = "nvidia.com/gpu"

@@ -25,8 +25,8 @@ helm.sh/chart: {{ include "karpenter-config.chart" . }}
 {{- end }}
 
 {{/*
-Selector term shared by subnets and security groups: the discovery tag the program puts on
-the cluster's node subnets and security group.
+Selector term shared by subnets and security groups when a node class lists no ids: the
+discovery tag the program puts on the cluster's node subnets and security group.
 */}}
 {{- define "karpenter-config.discoveryTerms" -}}
 - tags:

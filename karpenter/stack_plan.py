@@ -1,0 +1,101 @@
+"""The plan for one cluster: the settings checked against what is known of the cluster (node
+subnets and zones, discovery tags, node access) before anything of the stack is registered."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from karpenter.cluster import create_cluster, planned_cluster_facts
+from karpenter.cluster_inputs import ClusterInputs, cluster_input_facts, deferred_placement
+from karpenter.config import ConfigError, Identity, StackConfig
+from karpenter.discovery_tags import TagPlan, plan_tags, security_group_tags, subnet_tags
+from karpenter.facts import POD_IDENTITY_AGENT, ClusterFacts, Placement, lookup_cluster_facts, node_placement
+from karpenter.node_access import NodeAccessMethod, node_access_method
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    config: StackConfig
+    facts: ClusterFacts
+    # The node subnets and their zones; an Output when the subnets are known only at deploy time.
+    placement: Placement | pulumi.Output[Placement]
+    node_access: NodeAccessMethod
+    subnet_tags: dict[str, TagPlan]
+    security_group_tags: TagPlan
+    # The node classes select the node subnets and the cluster security group by id, and no
+    # discovery tags are made: the subnets are known only at deploy time, too late to declare tags.
+    select_by_id: bool = False
+    # The program's own provider for the cluster; None: the stack makes one from the kubeconfig.
+    kubernetes_provider: k8s.Provider | None = None
+
+    @classmethod
+    def resolve(cls, config: StackConfig, facts: ClusterFacts) -> StackPlan:
+        """Check the config against a cluster whose node subnets are known."""
+        if config.identity is Identity.IRSA and not facts.oidc_provider_exists and not config.create_oidc_provider:
+            raise ConfigError(
+                f"karpenter:identity: 'irsa' needs an IAM OIDC provider for {facts.oidc_issuer}, and cluster "
+                f"{facts.name!r} has none; set karpenter:createOidcProvider to true, or use 'pod-identity'"
+            )
+        if config.identity is Identity.POD_IDENTITY and not facts.pod_identity_agent:
+            raise ConfigError(
+                f"karpenter:identity: 'pod-identity' needs the {POD_IDENTITY_AGENT} add-on, and cluster "
+                f"{facts.name!r} does not have it; install the add-on, or use 'irsa'"
+            )
+        placement = node_placement(config, facts)
+        subnets = {subnet.id: subnet for subnet in facts.subnets}
+        return cls(
+            config=config,
+            facts=facts,
+            placement=placement,
+            node_access=node_access_method(config.node_access, facts.authentication_mode),
+            subnet_tags={
+                subnet_id: plan_tags(
+                    subnet_tags(facts.name),
+                    subnets[subnet_id].tags,
+                    where=f"subnet {subnet_id}",
+                    config_key="karpenter:subnetIds",
+                )
+                for subnet_id in placement.subnet_ids
+            },
+            security_group_tags=plan_tags(
+                security_group_tags(facts.name),
+                facts.cluster_security_group_tags,
+                where="the cluster security group",
+                config_key="karpenter:clusterName",
+            ),
+        )
+
+
+def plan_stack(
+    config: StackConfig, cluster: ClusterInputs | None, cluster_options: pulumi.ResourceOptions | None = None
+) -> StackPlan:
+    """Look the cluster up and check the config against it. A cluster the stack creates is created
+    (with `cluster_options`) only once the checks pass; one the program manages is taken as given."""
+    if cluster is not None:
+        return _plan_for_cluster_inputs(config, cluster)
+    if not config.cluster.create:
+        return StackPlan.resolve(config, lookup_cluster_facts(config))
+    checked = StackPlan.resolve(config, planned_cluster_facts(config))
+    return dataclasses.replace(checked, facts=create_cluster(config, checked.facts, cluster_options))
+
+
+def _plan_for_cluster_inputs(config: StackConfig, cluster: ClusterInputs) -> StackPlan:
+    facts = cluster_input_facts(config, cluster)
+    if cluster.known_subnet_ids() is not None:
+        # Known now: the same lookups, tags and checks as for a cluster the stack attaches to.
+        plan = StackPlan.resolve(config, facts)
+    else:
+        plan = StackPlan(
+            config=config,
+            facts=facts,
+            placement=deferred_placement(config, facts, cluster.subnet_ids),
+            node_access=node_access_method(config.node_access, facts.authentication_mode),
+            subnet_tags={},
+            security_group_tags={},
+            select_by_id=True,
+        )
+    return dataclasses.replace(plan, kubernetes_provider=cluster.kubernetes_provider)

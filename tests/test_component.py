@@ -1,0 +1,324 @@
+"""The component in someone else's program: `KarpenterArgs` settings, a cluster given as
+`ClusterInputs`, and node subnets known only at deploy time, selected by id."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+import yaml
+
+import karpenter
+from karpenter import ClusterInputs, ConfigError, Karpenter, KarpenterArgs, StackConfig, synth
+from karpenter.chart_render import render_chart
+from karpenter.config import parse_stack_config
+from karpenter.offline_facts import OfflineFacts
+from tests.conftest import ROOT, Run, facts_with, settings_for
+from tests.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
+
+FACTS = facts_with()
+PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2c3d4e5f6a7b3"]
+PUBLIC = ["subnet-0a1b2c3d4e5f6a7b4", "subnet-0a1b2c3d4e5f6a7b5", "subnet-0a1b2c3d4e5f6a7b6"]
+SECURITY_GROUP = FACTS.cluster_security_group_id
+ISSUER_HOST = FACTS.oidc_issuer.removeprefix("https://")
+PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER_HOST}"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def inputs(**changes: Any) -> ClusterInputs:
+    """The sample cluster as a program would pass it, with plain values."""
+    given: dict[str, Any] = {
+        "name": "dev",
+        "endpoint": FACTS.endpoint,
+        "certificate_authority": FACTS.certificate_authority,
+        "oidc_issuer": FACTS.oidc_issuer,
+        "oidc_provider_arn": PROVIDER_ARN,
+        "subnet_ids": PRIVATE + PUBLIC,
+        "security_group_id": SECURITY_GROUP,
+    }
+    return ClusterInputs(**{**given, **changes})
+
+
+def run_with_inputs(
+    settings: dict[str, Any] | None = None,
+    *,
+    outputs: tuple[str, ...] = (),
+    preview: bool = False,
+    facts: OfflineFacts = FACTS,
+    **changes: Any,
+) -> synth.SynthResult:
+    """A program adding Karpenter to the sample cluster given as `ClusterInputs`; the arguments
+    named in `outputs` arrive as Outputs, as they do from a cluster the program declares."""
+
+    def program() -> None:
+        cluster = inputs(**changes)
+        as_outputs = {name: pulumi.Output.from_input(getattr(cluster, name)) for name in outputs}
+        args = KarpenterArgs(
+            settings={"clusterName": "dev", **(settings or {})}, cluster=inputs(**{**changes, **as_outputs})
+        )
+        for name, value in Karpenter("karpenter", args).outputs.items():
+            pulumi.export(name, value)
+
+    return synth.run_mocked(program, "test", {"aws:region": "eu-west-1"}, facts, cluster_name="dev", preview=preview)
+
+
+def releases(result: synth.SynthResult) -> dict[str, synth.Registration]:
+    return {r.inputs["name"]: r for r in result.of_type(RELEASE)}
+
+
+def rendered(result: synth.SynthResult) -> list[dict[str, Any]]:
+    pools = releases(result)["karpenter-config"]
+    text = render_chart(pools.inputs["values"], release_name="karpenter-config", namespace="kube-system")
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def tags(result: synth.SynthResult) -> set[tuple[str, str, str]]:
+    return {(t.inputs["resourceId"], t.inputs["key"], t.inputs["value"]) for t in result.of_type("aws:ec2/tag:Tag")}
+
+
+# --- the public API ----------------------------------------------------------------------------
+
+
+def test_the_package_exports_the_component_lazily() -> None:
+    code = (
+        "import sys, karpenter\n"
+        "light = 'pulumi' not in sys.modules and 'pydantic' not in sys.modules\n"
+        "from karpenter import ClusterInputs, ConfigError, Karpenter, KarpenterArgs, StackConfig\n"
+        "print(light, Karpenter.__module__, KarpenterArgs.__module__, ClusterInputs.__module__, StackConfig.__name__)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == [
+        "True",
+        "karpenter.stack",
+        "karpenter.stack",
+        "karpenter.cluster_inputs",
+        "StackConfig",
+    ]
+    for name in karpenter.__all__:
+        assert f"`{name}" in (karpenter.__doc__ or ""), name
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchName'"):
+        _ = karpenter.NoSuchName
+
+
+def test_settings_given_as_a_mapping_are_refused_as_the_stack_config_refuses_them() -> None:
+    pools = {"cpu": {"capacityTypes": ["x"]}}
+    with pytest.raises(ConfigError) as refused:
+        KarpenterArgs(settings={"clusterName": "dev", "nodePools": pools})
+    with pytest.raises(ConfigError) as from_stack_file:
+        parse_stack_config(settings_for({"clusterName": "dev", "nodePools": pools}))
+    assert str(refused.value) == str(from_stack_file.value)
+    assert str(refused.value) == "karpenter:nodePools.cpu.capacityTypes[0]: 'x' is not one of spot, on-demand, reserved"
+
+
+def test_settings_are_a_stack_config_or_a_mapping_of_its_keys() -> None:
+    config = StackConfig.model_validate({"clusterName": "dev"})
+    assert KarpenterArgs(settings=config).config is config
+    assert KarpenterArgs(settings={"clusterName": "dev"}).config == config
+    with pytest.raises(ConfigError) as refused:
+        KarpenterArgs(settings="clusterName: dev")  # type: ignore[arg-type]
+    assert (
+        str(refused.value) == "KarpenterArgs.settings: a StackConfig or a mapping of the karpenter: settings, not str"
+    )
+
+
+# --- ClusterInputs refused before anything runs ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "changes", "message"),
+    [
+        (
+            {},
+            {"oidc_provider_arn": None},
+            "ClusterInputs.oidc_provider_arn: identity 'irsa' needs the cluster's IAM OIDC provider; pass its ARN, "
+            "or set karpenter:createOidcProvider to true to create one, or use identity 'pod-identity'",
+        ),
+        (
+            {"identity": "pod-identity"},
+            {},
+            "ClusterInputs.pod_identity_agent: identity 'pod-identity' needs the eks-pod-identity-agent add-on; "
+            "install it in your program (aws.eks.Addon) and pass pod_identity_agent=True, or use identity 'irsa'",
+        ),
+        (
+            {"cluster": {"create": True, "vpcId": "vpc-0a1b2c3d4e5f6a7b8", "subnetIds": PRIVATE}},
+            {},
+            "karpenter:cluster.create: true creates a cluster, and KarpenterArgs.cluster passes one your program "
+            "manages; leave out one of them",
+        ),
+        (
+            {},
+            {"name": "prod"},
+            "ClusterInputs.name: the cluster is named 'prod', and karpenter:clusterName is 'dev'; "
+            "they must be the same",
+        ),
+        (
+            {},
+            {"authentication_mode": "IAM"},
+            "ClusterInputs.authentication_mode: 'IAM' is not one of API, API_AND_CONFIG_MAP, CONFIG_MAP",
+        ),
+        (
+            {},
+            {"subnet_ids": PRIVATE[0]},
+            "ClusterInputs.subnet_ids: a list of subnet ids, or an Output of one, not a single string",
+        ),
+        ({}, {"subnet_ids": []}, "ClusterInputs.subnet_ids: empty; name the subnets nodes may use"),
+        (
+            {},
+            {"oidc_issuer": ISSUER_HOST},
+            f"ClusterInputs.oidc_issuer: {ISSUER_HOST!r} is not an https URL (the cluster's OIDC issuer)",
+        ),
+    ],
+    ids=[
+        "irsa-without-provider",
+        "pod-identity-without-agent",
+        "create-too",
+        "other-name",
+        "mode",
+        "str",
+        "empty",
+        "url",
+    ],
+)
+def test_cluster_inputs_that_cannot_work_are_refused_naming_the_argument(
+    settings: dict[str, Any], changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        KarpenterArgs(settings={"clusterName": "dev", **settings}, cluster=inputs(**changes))
+    assert str(refused.value) == message
+
+
+def test_a_cluster_name_output_other_than_the_settings_is_refused_at_deploy_time() -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs(name="prod", outputs=("name",))
+    assert str(refused.value) == (
+        "ClusterInputs.name: the cluster is named 'prod', and karpenter:clusterName is 'dev'; they must be the same"
+    )
+
+
+def test_node_access_follows_the_authentication_mode_given() -> None:
+    result = run_with_inputs(authentication_mode="API")
+    assert result.outputs["nodeAccess"] == "access-entry"
+    assert result.of_type("pulumi-python:dynamic:Resource") == []
+    assert run_with_inputs(authentication_mode="CONFIG_MAP").outputs["nodeAccess"] == "aws-auth"
+    with pytest.raises(ConfigError, match=r"^karpenter:nodeAccess: 'aws-auth' does not work on a cluster whose"):
+        run_with_inputs({"nodeAccess": "aws-auth"}, authentication_mode="API")
+
+
+# --- identities --------------------------------------------------------------------------------
+
+
+def test_irsa_without_a_provider_arn_creates_the_provider_when_the_settings_ask() -> None:
+    result = run_with_inputs({"createOidcProvider": True}, oidc_provider_arn=None, outputs=("oidc_issuer",))
+    (provider,) = result.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert provider.inputs["url"] == FACTS.oidc_issuer
+    role = result.named("controller-role")
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"]["Federated"] == PROVIDER_ARN
+    assert provider.urn in role.dependencies
+
+
+def test_a_given_provider_arn_is_trusted_and_none_is_created() -> None:
+    result = run_with_inputs(oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/example")
+    assert result.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    (statement,) = json.loads(result.named("controller-role").inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"]["Federated"] == "arn:aws:iam::123456789012:oidc-provider/example"
+    assert statement["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"] == "system:serviceaccount:kube-system:karpenter"
+
+
+def test_pod_identity_with_the_agent_installed_associates_the_service_account() -> None:
+    result = run_with_inputs({"identity": "pod-identity"}, pod_identity_agent=True, outputs=("name",))
+    (association,) = result.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert (association.inputs["clusterName"], association.inputs["serviceAccount"]) == ("dev", "karpenter")
+    assert "serviceAccount" not in releases(result)["karpenter"].inputs["values"]
+
+
+# --- subnets known when the program runs ------------------------------------------------------
+
+
+def test_plain_subnet_ids_are_tagged_and_checked_as_when_attaching(run: Run) -> None:
+    attached = run()
+    given = run_with_inputs(outputs=("security_group_id",))
+    assert tags(given) == tags(attached)
+    assert given.outputs["subnetIds"] == attached.outputs["subnetIds"] == PRIVATE
+    assert (
+        releases(given)["karpenter-config"].inputs["values"] == releases(attached)["karpenter-config"].inputs["values"]
+    )
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs({"subnetIds": [PRIVATE[0], PUBLIC[1]]})
+    assert str(refused.value).startswith(f"karpenter:subnetIds[1]: {PUBLIC[1]!r} is a public subnet")
+    with pytest.raises(ConfigError, match=r"^ClusterInputs\.subnet_ids\[1\]: subnet 'subnet-0fffffffffffffff0' cannot"):
+        run_with_inputs(subnet_ids=[PRIVATE[0], "subnet-0fffffffffffffff0"])
+
+
+# --- subnets known only at deploy time ---------------------------------------------------------
+
+
+def test_subnets_known_at_deploy_time_are_selected_by_id_without_discovery_tags(crds: Crds) -> None:  # noqa: F811
+    result = run_with_inputs(
+        {"nodePools": {"cpu": {}, "gpu": {"gpu": True}}}, outputs=("subnet_ids", "security_group_id")
+    )
+    assert result.of_type("aws:ec2/tag:Tag") == []
+    assert result.of_type("karpenter:discovery_tags:DiscoveryTags") == []
+    values = releases(result)["karpenter-config"].inputs["values"]
+    for node_class in values["nodeClasses"].values():
+        assert (node_class["subnetIds"], node_class["securityGroupIds"]) == (PRIVATE, [SECURITY_GROUP])
+    manifests = rendered(result)
+    for node_class in (m for m in manifests if m["kind"] == "EC2NodeClass"):
+        assert node_class["spec"]["subnetSelectorTerms"] == [{"id": subnet} for subnet in PRIVATE]
+        assert node_class["spec"]["securityGroupSelectorTerms"] == [{"id": SECURITY_GROUP}]
+    assert_acceptable(manifests, crds)
+    assert result.outputs["zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+
+def test_configured_subnets_limit_the_subnets_selected_by_id() -> None:
+    result = run_with_inputs({"subnetIds": PRIVATE[:2]}, outputs=("subnet_ids",))
+    (node_class,) = releases(result)["karpenter-config"].inputs["values"]["nodeClasses"].values()
+    assert node_class["subnetIds"] == PRIVATE[:2]
+    assert result.outputs["zones"] == ["eu-west-1a", "eu-west-1b"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "subnets", "message"),
+    [
+        (
+            {"nodePools": {"cpu": {"zones": ["eu-west-1c"]}}},
+            PRIVATE[:2],
+            "karpenter:nodePools.cpu.zones[0]: 'eu-west-1c' is not one of eu-west-1a, eu-west-1b "
+            "(the zones of the node subnets)",
+        ),
+        (
+            {},
+            PUBLIC,
+            "karpenter:subnetIds: cluster 'dev' has no private subnets, and nodes go only into private ones; "
+            "add a private subnet to the cluster",
+        ),
+        (
+            {"subnetIds": [PRIVATE[0], PUBLIC[1]]},
+            PRIVATE + PUBLIC,
+            f"karpenter:subnetIds[1]: {PUBLIC[1]!r} is a public subnet (it maps public IPs on launch), so nodes "
+            "launched there would get public IPs; name private subnets",
+        ),
+    ],
+    ids=["pool-zone", "only-public", "public-named"],
+)
+def test_subnets_known_at_deploy_time_are_checked_there_naming_the_key(
+    settings: dict[str, Any], subnets: list[str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs(settings, subnet_ids=subnets, outputs=("subnet_ids",))
+    assert str(refused.value) == message
+
+
+def test_the_programs_own_kubernetes_provider_is_used() -> None:
+    def program() -> None:
+        provider = k8s.Provider("mine", kubeconfig="{}")
+        Karpenter("karpenter", KarpenterArgs({"clusterName": "dev"}, cluster=inputs(kubernetes_provider=provider)))
+
+    result = synth.run_mocked(program, "test", {"aws:region": "eu-west-1"}, FACTS, cluster_name="dev")
+    assert [p.name for p in result.of_type("pulumi:providers:kubernetes")] == ["mine"]
+    assert len(result.of_type(RELEASE)) == 3
