@@ -50,10 +50,10 @@ unit: $(INSTALLED)
 	$(BIN)/python -m pytest -q -rs tests
 
 bench: $(INSTALLED)
-	$(BIN)/python -m karpenter.bench
+	$(BIN)/python -m karpenter.offline.bench
 
 clean:
 	rm -rf build
 
 docs: $(INSTALLED)
-	$(BIN)/python -m karpenter.docs
+	$(BIN)/python -m karpenter.offline.docs

@@ -7,7 +7,7 @@ config → validated model → cluster facts (an existing cluster, or one the st
 import pulumi
 
 from karpenter import Karpenter, KarpenterArgs
-from karpenter.config import load_stack_config
+from karpenter.config.loading import load_stack_config
 
 config = load_stack_config()
 stack = Karpenter("karpenter", KarpenterArgs(settings=config))

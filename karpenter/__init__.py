@@ -21,18 +21,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from karpenter.cluster_inputs import ClusterInputs
-    from karpenter.config import ConfigError, StackConfig
+    from karpenter.cluster.inputs import ClusterInputs
+    from karpenter.config.errors import ConfigError
+    from karpenter.config.stack_config import StackConfig
     from karpenter.stack import Karpenter, KarpenterArgs
 
 __all__ = ["ClusterInputs", "ConfigError", "Karpenter", "KarpenterArgs", "StackConfig"]
 
 _HOMES = {
-    "ClusterInputs": "karpenter.cluster_inputs",
-    "ConfigError": "karpenter.config",
+    "ClusterInputs": "karpenter.cluster.inputs",
+    "ConfigError": "karpenter.config.errors",
     "Karpenter": "karpenter.stack",
     "KarpenterArgs": "karpenter.stack",
-    "StackConfig": "karpenter.config",
+    "StackConfig": "karpenter.config.stack_config",
 }
 
 

@@ -10,18 +10,21 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from karpenter import naming
-from karpenter.cluster_inputs import ClusterInputs, check_cluster_inputs
-from karpenter.config import ConfigError, SpotServiceLinkedRole, StackConfig, validate_settings
-from karpenter.controller_identity import ControllerIdentity, ControllerIdentityArgs
-from karpenter.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
-from karpenter.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
-from karpenter.node_access import NodeAccessArgs, NodeAccessGrant
-from karpenter.node_identity import NodeIdentity, NodeIdentityArgs
-from karpenter.releases import KarpenterReleases, KarpenterReleasesArgs
-from karpenter.spot_role import SpotServiceLinkedRole as SpotRoleComponent
-from karpenter.spot_role import SpotServiceLinkedRoleArgs
+from karpenter.aws.controller_identity import ControllerIdentity, ControllerIdentityArgs
+from karpenter.aws.discovery_tags import DiscoveryTags, DiscoveryTagsArgs
+from karpenter.aws.interruption import InterruptionQueue, InterruptionQueueArgs, interruption_queue_arn
+from karpenter.aws.node_access import NodeAccessArgs, NodeAccessGrant
+from karpenter.aws.node_identity import NodeIdentity, NodeIdentityArgs
+from karpenter.aws.spot_role import SpotServiceLinkedRole as SpotRoleComponent
+from karpenter.aws.spot_role import SpotServiceLinkedRoleArgs
+from karpenter.cluster.inputs import ClusterInputs, check_cluster_inputs
+from karpenter.config.errors import ConfigError
+from karpenter.config.loading import validate_settings
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import SpotServiceLinkedRole
+from karpenter.kubernetes.releases import KarpenterReleases, KarpenterReleasesArgs
 from karpenter.stack_plan import plan_stack
+from karpenter.vocabulary import aws_names
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Karpenter(pulumi.ComponentResource):
                 facts=facts,
                 identity=config.identity,
                 namespace=config.namespace,
-                node_role_arn=facts.role_arn(naming.node_role_name(facts.name)),
+                node_role_arn=facts.role_arn(aws_names.node_role_name(facts.name)),
                 interruption_queue_arn=(
                     interruption_queue_arn(facts.partition, facts.region, facts.account_id, facts.name)
                     if queue
@@ -126,16 +129,16 @@ class Karpenter(pulumi.ComponentResource):
             kubeconfig=facts.kubeconfig,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        queue_name = naming.interruption_queue_name(facts.name) if queue else None
+        queue_name = aws_names.interruption_queue_name(facts.name) if queue else None
         releases = KarpenterReleases(
             "releases",
             KarpenterReleasesArgs(
                 config=config,
                 facts=facts,
                 provider=cluster,
-                controller_role_arn=facts.role_arn(naming.controller_role_name(facts.name)),
+                controller_role_arn=facts.role_arn(aws_names.controller_role_name(facts.name)),
                 interruption_queue=queue_name,
-                instance_profile_name=naming.instance_profile_name(facts.name),
+                instance_profile_name=aws_names.instance_profile_name(facts.name),
                 placement=plan.placement,
                 controller_prerequisites=[*controller.ready, access.grant, *(queue.ready if queue else [])],
                 node_class_prerequisites=[node.instance_profile, *(tags.tags if tags else [])],

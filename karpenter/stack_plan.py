@@ -9,12 +9,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from karpenter.cluster import create_cluster, planned_cluster_facts
-from karpenter.cluster_inputs import ClusterInputs, cluster_input_facts, deferred_placement
-from karpenter.config import ConfigError, Identity, StackConfig
-from karpenter.discovery_tags import TagPlan, plan_tags, security_group_tags, subnet_tags
-from karpenter.facts import POD_IDENTITY_AGENT, ClusterFacts, Placement, lookup_cluster_facts, node_placement
-from karpenter.node_access import NodeAccessMethod, node_access_method
+from karpenter.aws.discovery_tags import TagPlan, plan_tags, security_group_tags, subnet_tags
+from karpenter.aws.node_access import NodeAccessMethod, node_access_method
+from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, lookup_cluster_facts
+from karpenter.cluster.inputs import ClusterInputs, cluster_input_facts, deferred_placement
+from karpenter.cluster.placement import Placement, node_placement
+from karpenter.cluster.planned import planned_cluster_facts
+from karpenter.config.errors import ConfigError
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import Identity
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ def plan_stack(
     if not config.cluster.create:
         return StackPlan.resolve(config, lookup_cluster_facts(config))
     checked = StackPlan.resolve(config, planned_cluster_facts(config))
+    # pulumi-eks loads only for the stacks that create a cluster.
+    from karpenter.aws.eks_cluster import create_cluster
+
     return dataclasses.replace(checked, facts=create_cluster(config, checked.facts, cluster_options))
 
 

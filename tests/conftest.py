@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from karpenter import synth
-from karpenter.offline_facts import OfflineFacts, sample_facts
+from karpenter.config import stack_file
+from karpenter.offline import monitor, program
+from karpenter.offline.facts import OfflineFacts, sample_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 # The tests' own stack files: the project folder's examples are the user's to delete.
@@ -20,20 +21,20 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # What a project folder needs besides its stack files.
 PROGRAM_FILES = ("__main__.py", "Pulumi.yaml")
 
-Run = Callable[..., synth.SynthResult]
+Run = Callable[..., program.SynthResult]
 
 
 def settings_for(config: dict[str, Any], region: str = "eu-west-1") -> dict[str, str]:
     """Config written the way the Pulumi CLI hands it to the program."""
     settings = {"aws:region": region}
     for key, value in config.items():
-        settings[f"karpenter:{key}"] = synth._as_cli_text(value)
+        settings[f"karpenter:{key}"] = stack_file.as_cli_text(value)
     return settings
 
 
 def fixture_settings(stack: str) -> dict[str, str]:
     """The settings of a test stack under tests/fixtures, read as synth reads any stack file."""
-    return synth.stack_settings(stack, FIXTURES)
+    return program.stack_settings(stack, FIXTURES)
 
 
 def make_project(folder: Path, stacks: dict[str, dict[str, Any]] | None = None, fixtures: tuple[str, ...] = ()) -> Path:
@@ -59,13 +60,13 @@ def run() -> Run:
 
     def _run(
         config: dict[str, Any] | None = None, *, facts: OfflineFacts | None = None, preview: bool = False
-    ) -> synth.SynthResult:
+    ) -> program.SynthResult:
         merged = {"clusterName": "dev", **(config or {})}
-        return synth.run_program("test", settings_for(merged), facts or facts_with(), preview=preview)
+        return program.run_program("test", settings_for(merged), facts or facts_with(), preview=preview)
 
     return _run
 
 
-def policy(resource: synth.Registration, key: str = "policy") -> dict[str, Any]:
+def policy(resource: monitor.Registration, key: str = "policy") -> dict[str, Any]:
     document: dict[str, Any] = json.loads(resource.inputs[key])
     return document

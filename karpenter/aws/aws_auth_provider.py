@@ -1,4 +1,4 @@
-"""Add Karpenter's node role to the `kube-system/aws-auth` ConfigMap without owning it.
+"""The aws-auth dynamic provider: adds Karpenter's node role to `kube-system/aws-auth` without owning it.
 
 Other writers (managed node groups, Fargate profiles, people) keep their own entries in
 the same `mapRoles` string, so every change here is a read-modify-write of that one
@@ -7,173 +7,30 @@ string, guarded by the ConfigMap's resourceVersion, touching only our `rolearn`.
 
 from __future__ import annotations
 
-import copy
-import json
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
-import yaml
+
+from karpenter.aws.aws_auth_client import ApiFactory, core_v1_api
+from karpenter.aws.aws_auth_mapping import (
+    NODE_GROUPS,
+    NODE_USERNAME,
+    RoleMapping,
+    contains_entry,
+    merge_role_mappings,
+    parse_map_roles,
+    remove_role_mappings,
+)
 
 # The kubernetes client is imported where the provider talks to the cluster, not here: the
 # program only declares the resource, and the client costs a tenth of a second to import.
 if TYPE_CHECKING:
-    from kubernetes.client import V1ConfigMap
+    pass
 
-NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
-NODE_GROUPS: tuple[str, ...] = ("system:bootstrappers", "system:nodes")
 FIELD_MANAGER = "pulumi-karpenter-aws-auth"
-
-RoleMapping = dict[str, Any]
-
-
-class AwsAuthError(ValueError):
-    """mapRoles or kubeconfig content that cannot be used safely; nothing was written."""
-
-
-# --- pure mapRoles editing ------------------------------------------------------------
-
-
-class _NoAliasSafeDumper(yaml.SafeDumper):
-    """SafeDumper that writes shared objects out in full.
-
-    Entries that share a `groups` list (from YAML anchors, or one list passed twice)
-    would otherwise come out as `&id001`/`*id001`, which is noise in a ConfigMap that
-    people read and edit by hand.
-    """
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _dump(entries: list[RoleMapping]) -> str:
-    return yaml.dump(
-        entries,
-        Dumper=_NoAliasSafeDumper,
-        sort_keys=False,
-        default_flow_style=False,
-    )
-
-
-def parse_map_roles(map_roles: str | None) -> list[RoleMapping]:
-    """Parse a `mapRoles` string into its list of entries; None or blank is no entries.
-
-    Raises AwsAuthError (a ValueError) rather than guessing: writing back a "repaired"
-    value could drop entries that keep nodes or people able to reach the cluster.
-    """
-    if map_roles is None or not map_roles.strip():
-        return []
-    try:
-        parsed = yaml.safe_load(map_roles)
-    except yaml.YAMLError as exc:
-        raise AwsAuthError(f"aws-auth mapRoles is not valid YAML: {exc}") from exc
-    if parsed is None:
-        return []
-    if not isinstance(parsed, list):
-        raise AwsAuthError(f"aws-auth mapRoles must be a YAML list of role mappings, got {type(parsed).__name__}")
-    for index, entry in enumerate(parsed):
-        if not isinstance(entry, dict):
-            raise AwsAuthError(f"aws-auth mapRoles entry {index} is not a mapping: {entry!r}")
-    return parsed
-
-
-def _rolearn(entry: RoleMapping) -> str | None:
-    arn = entry.get("rolearn")
-    # Hand-edited entries can hold anything; only a string can be one of ours.
-    return arn if isinstance(arn, str) else None
-
-
-def node_role_mapping(role_arn: str) -> RoleMapping:
-    """The mapRoles entry that lets instances with `role_arn` join as nodes."""
-    return {
-        "rolearn": role_arn,
-        "username": NODE_USERNAME,
-        "groups": list(NODE_GROUPS),
-    }
-
-
-def merge_role_mappings(map_roles: str | None, mappings: list[RoleMapping]) -> str:
-    """Return `map_roles` with each of `mappings` present exactly once.
-
-    An entry with the same rolearn is replaced where it stands (so the order others see
-    is stable); new ones go at the end. Every other entry is kept as it was.
-    """
-    wanted: dict[str, RoleMapping] = {}
-    for mapping in mappings:
-        arn = _rolearn(mapping) if isinstance(mapping, dict) else None
-        if not arn:
-            raise AwsAuthError(f"role mapping needs a non-empty string rolearn: {mapping!r}")
-        if arn in wanted:
-            raise AwsAuthError(f"role mapping for {arn} given more than once")
-        wanted[arn] = copy.deepcopy(mapping)
-
-    merged: list[RoleMapping] = []
-    placed: set[str] = set()
-    for entry in parse_map_roles(map_roles):
-        arn = _rolearn(entry)
-        if arn is None or arn not in wanted:
-            merged.append(entry)
-        elif arn not in placed:
-            merged.append(wanted[arn])
-            placed.add(arn)
-        # A later duplicate of a role we manage is dropped: two entries for one role
-        # leave it to the authenticator which one wins.
-    merged.extend(m for arn, m in wanted.items() if arn not in placed)
-    return _dump(merged)
-
-
-def remove_role_mappings(map_roles: str | None, role_arns: list[str]) -> str:
-    """Return `map_roles` without the entries for `role_arns`; all others kept as-is."""
-    dropped = set(role_arns)
-    kept = [e for e in parse_map_roles(map_roles) if _rolearn(e) not in dropped]
-    return _dump(kept)
-
-
-def _contains_entry(map_roles: str | None, mapping: RoleMapping) -> bool:
-    return any(entry == mapping for entry in parse_map_roles(map_roles))
-
-
-# --- Kubernetes access seam -----------------------------------------------------------
-
-
-class ConfigMapApi(Protocol):
-    """The CoreV1Api calls this module makes; tests supply an in-memory fake."""
-
-    def read_namespaced_config_map(self, name: str, namespace: str) -> V1ConfigMap: ...
-
-    def replace_namespaced_config_map(
-        self,
-        name: str,
-        namespace: str,
-        body: V1ConfigMap,
-        *,
-        field_manager: str | None = ...,
-    ) -> V1ConfigMap: ...
-
-    def create_namespaced_config_map(
-        self, namespace: str, body: V1ConfigMap, *, field_manager: str | None = ...
-    ) -> V1ConfigMap: ...
-
-
-ApiFactory = Callable[[str], ConfigMapApi]
-
-
-def core_v1_api(kubeconfig: str) -> ConfigMapApi:
-    """A CoreV1Api for the cluster described by a JSON (or YAML) kubeconfig string."""
-    try:
-        config_dict = json.loads(kubeconfig)
-    except json.JSONDecodeError:
-        config_dict = yaml.safe_load(kubeconfig)
-    if not isinstance(config_dict, dict):
-        raise AwsAuthError("kubeconfig must be a JSON or YAML object")
-    import kubernetes.client
-    import kubernetes.config
-
-    # persist_config=False: there is no kubeconfig file to write refreshed tokens to.
-    api_client = kubernetes.config.new_client_from_config_dict(config_dict=config_dict, persist_config=False)
-    return kubernetes.client.CoreV1Api(api_client)
 
 
 # --- dynamic provider -----------------------------------------------------------------
@@ -228,7 +85,7 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
             lambda current: merge_role_mappings(current, [mapping]),
             create_missing=True,
         )
-        outs = {**props, "adopted": _contains_entry(before, mapping)}
+        outs = {**props, "adopted": contains_entry(before, mapping)}
         return pulumi.dynamic.CreateResult(f"{namespace}/{name}/{mapping['rolearn']}", outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
@@ -245,7 +102,7 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
         )
         # Same role: ownership does not change by editing the entry. New role: it is
         # someone else's if they already had exactly this entry.
-        adopted = _contains_entry(before, mapping) if arn_changed else olds.get("adopted")
+        adopted = contains_entry(before, mapping) if arn_changed else olds.get("adopted")
         return pulumi.dynamic.UpdateResult({**news, "adopted": bool(adopted)})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from karpenter import naming, policies
-from karpenter.config import Identity
-from karpenter.facts import ClusterFacts
+from karpenter.aws.iam import controller, trust
+from karpenter.cluster.facts import ClusterFacts
+from karpenter.config.values import Identity
+from karpenter.vocabulary import aws_names
 
 SERVICE_ACCOUNT = "karpenter"
 
@@ -29,10 +30,10 @@ def trust_policy_json(args: ControllerIdentityArgs) -> pulumi.Output[str]:
     """The controller role's trust policy. Known at once for an existing cluster; for a cluster
     the stack creates, once its OIDC issuer is."""
     if args.identity is Identity.POD_IDENTITY:
-        return pulumi.Output.from_input(json.dumps(policies.pod_identity_trust_policy()))
+        return pulumi.Output.from_input(json.dumps(trust.pod_identity_trust_policy()))
     return pulumi.Output.all(args.facts.oidc_provider_arn, args.facts.oidc_issuer).apply(
         lambda values: json.dumps(
-            policies.irsa_trust_policy(
+            trust.irsa_trust_policy(
                 oidc_provider_arn=values[0],
                 issuer_host=values[1].removeprefix("https://"),
                 namespace=args.namespace,
@@ -45,7 +46,7 @@ def trust_policy_json(args: ControllerIdentityArgs) -> pulumi.Output[str]:
 def permission_documents(args: ControllerIdentityArgs) -> dict[str, dict]:
     """The controller's permission policies by kind, as plain data."""
     facts = args.facts
-    return policies.controller_policy_documents(
+    return controller.controller_policy_documents(
         partition=facts.partition,
         region=facts.region,
         account_id=facts.account_id,
@@ -77,7 +78,7 @@ class ControllerIdentity(pulumi.ComponentResource):
             )
         self.role = aws.iam.Role(
             f"{name}-role",
-            name=naming.controller_role_name(facts.name),
+            name=aws_names.controller_role_name(facts.name),
             description=f"Karpenter controller of EKS cluster {facts.name}",
             assume_role_policy=trust_policy_json(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=role_deps),
@@ -87,7 +88,7 @@ class ControllerIdentity(pulumi.ComponentResource):
         for kind, document in permissions.items():
             policy = aws.iam.Policy(
                 f"{name}-{kind}",
-                name=naming.controller_policy_name(facts.name, kind),
+                name=aws_names.controller_policy_name(facts.name, kind),
                 description=f"Karpenter controller {kind} permissions for EKS cluster {facts.name}",
                 policy=json.dumps(document),
                 opts=pulumi.ResourceOptions(parent=self),

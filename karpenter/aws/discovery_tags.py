@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from karpenter.config import ConfigError
+from karpenter.config.errors import ConfigError
 
 DISCOVERY_TAG = "karpenter.sh/discovery"
 

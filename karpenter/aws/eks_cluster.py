@@ -1,4 +1,5 @@
-"""A new EKS cluster (pulumi-eks) for stacks that create one, and the facts the rest reads from it."""
+"""A new EKS cluster (pulumi-eks) for stacks that create one: the cluster, its system node group, and
+the facts it computes as Outputs."""
 
 from __future__ import annotations
 
@@ -10,17 +11,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
-from karpenter import naming
-from karpenter.config import ConfigError, Identity, StackConfig
-from karpenter.facts import (
-    POD_IDENTITY_AGENT,
-    ClusterFacts,
-    Subnet,
-    lookup_account,
-    lookup_subnets,
-)
-from karpenter.node_identity import node_role
-from karpenter.system_nodes import SYSTEM_NODE_LABEL
+from karpenter.aws.node_identity import node_role
+from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, Subnet
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import Identity
+from karpenter.vocabulary import aws_names
+from karpenter.vocabulary.system_nodes import SYSTEM_NODE_LABEL
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class NewCluster(pulumi.ComponentResource):
         # would collide with the stack's access entry for the Karpenter node role.
         role, attachments = node_role(
             f"{name}-system-node",
-            role_name=naming.bounded_name("system-node-role", config.cluster_name, naming.IAM_ROLE_NAME_LIMIT),
+            role_name=aws_names.bounded_name("system-node-role", config.cluster_name, aws_names.IAM_ROLE_NAME_LIMIT),
             description=f"System node group of EKS cluster {config.cluster_name}",
             partition=args.partition,
             parent=self,
@@ -89,47 +85,6 @@ class NewCluster(pulumi.ComponentResource):
                 )
             )
         self.register_outputs({"kubeconfig": self.cluster.kubeconfig_json})
-
-
-def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
-    """What is known of the cluster the stack will create, before it exists: its account and
-    subnets, and what the stack sets. What the cluster computes stays empty until
-    `create_cluster` fills it in, so the config can be checked before anything is registered."""
-    account = lookup_account()
-    subnets = lookup_subnets(config.cluster.subnet_ids or [], "karpenter:cluster.subnetIds")
-    for index, subnet_id in enumerate(config.cluster.subnet_ids or []):
-        (subnet,) = [s for s in subnets if s.id == subnet_id]
-        if subnet.vpc_id != config.cluster.vpc_id:
-            raise ConfigError(
-                f"karpenter:cluster.subnetIds[{index}]: {subnet_id!r} is in {subnet.vpc_id}, "
-                f"not in karpenter:cluster.vpcId {config.cluster.vpc_id}"
-            )
-        if subnet.public:
-            raise ConfigError(
-                f"karpenter:cluster.subnetIds[{index}]: {subnet_id!r} is a public subnet (it maps public IPs on "
-                "launch), so nodes launched there would get public IPs; name private subnets"
-            )
-    if len({subnet.zone for subnet in subnets}) < 2:
-        raise ConfigError("karpenter:cluster.subnetIds: EKS needs subnets in two availability zones or more")
-    return ClusterFacts(
-        name=config.cluster_name,
-        partition=account.partition,
-        region=account.region,
-        account_id=account.account_id,
-        endpoint="",
-        oidc_issuer="",
-        oidc_provider_arn="",
-        subnets=subnets,
-        cluster_security_group_id="",
-        cluster_security_group_tags={},
-        authentication_mode="API",
-        kubernetes_version=config.cluster.kubernetes_version,
-        oidc_provider_exists=True,
-        pod_identity_agent=True,
-        spot_role_arn=account.spot_role_arn,
-        kubeconfig="",
-        cluster_ref=config.cluster_name,
-    )
 
 
 def create_cluster(

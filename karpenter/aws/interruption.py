@@ -9,7 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from karpenter import naming, policies
+from karpenter.aws.iam import queue
+from karpenter.vocabulary import aws_names
 
 MESSAGE_RETENTION_SECONDS = 300
 
@@ -29,7 +30,7 @@ def interruption_event_patterns() -> dict[str, dict[str, Any]]:
 
 
 def interruption_queue_arn(partition: str, region: str, account_id: str, cluster_name: str) -> str:
-    return f"arn:{partition}:sqs:{region}:{account_id}:{naming.interruption_queue_name(cluster_name)}"
+    return f"arn:{partition}:sqs:{region}:{account_id}:{aws_names.interruption_queue_name(cluster_name)}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class InterruptionQueue(pulumi.ComponentResource):
     def __init__(self, name: str, args: InterruptionQueueArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("karpenter:interruption:InterruptionQueue", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        queue_name = naming.interruption_queue_name(args.cluster_name)
+        queue_name = aws_names.interruption_queue_name(args.cluster_name)
         self.queue = aws.sqs.Queue(
             f"{name}-queue",
             name=queue_name,
@@ -58,7 +59,7 @@ class InterruptionQueue(pulumi.ComponentResource):
         policy = aws.sqs.QueuePolicy(
             f"{name}-queue-policy",
             queue_url=self.queue.url,
-            policy=json.dumps(policies.interruption_queue_policy(queue_arn=queue_arn)),
+            policy=json.dumps(queue.interruption_queue_policy(queue_arn=queue_arn)),
             opts=child,
         )
         self.rules: list[aws.cloudwatch.EventRule] = []
@@ -66,7 +67,7 @@ class InterruptionQueue(pulumi.ComponentResource):
         for event, pattern in interruption_event_patterns().items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{event}",
-                name=naming.interruption_rule_name(args.cluster_name, event),
+                name=aws_names.interruption_rule_name(args.cluster_name, event),
                 description=f"Karpenter interruption events for EKS cluster {args.cluster_name}",
                 event_pattern=json.dumps(pattern),
                 opts=child,

@@ -8,12 +8,10 @@ from enum import StrEnum
 import pulumi
 import pulumi_aws as aws
 
-from karpenter.aws_auth import AwsAuthRoleMapping, AwsAuthRoleMappingArgs
-from karpenter.config import ConfigError, NodeAccess
-from karpenter.facts import ClusterFacts
-
-ACCESS_ENTRY_MODES = ("API", "API_AND_CONFIG_MAP")
-CONFIG_MAP_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP")
+from karpenter.aws.aws_auth_provider import AwsAuthRoleMapping, AwsAuthRoleMappingArgs
+from karpenter.cluster.facts import ACCESS_ENTRY_MODES, CONFIG_MAP_MODES, ClusterFacts
+from karpenter.config.errors import ConfigError
+from karpenter.config.values import NodeAccess
 
 
 class NodeAccessMethod(StrEnum):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from karpenter import naming, policies
+from karpenter.aws.iam import documents, node, trust
+from karpenter.vocabulary import aws_names
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,12 @@ def node_role(
         f"{name}-role",
         name=role_name,
         description=description,
-        assume_role_policy=json.dumps(policies.node_trust_policy(url_suffix=policies.url_suffix(partition))),
+        assume_role_policy=json.dumps(trust.node_trust_policy(url_suffix=documents.url_suffix(partition))),
         opts=child,
     )
     attachments = [
         aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child)
-        for arn in policies.node_managed_policy_arns(partition)
+        for arn in node.node_managed_policy_arns(partition)
     ]
     return role, attachments
 
@@ -44,14 +45,14 @@ class NodeIdentity(pulumi.ComponentResource):
         super().__init__("karpenter:node_identity:NodeIdentity", name, None, opts)
         self.role, attachments = node_role(
             name,
-            role_name=naming.node_role_name(args.cluster_name),
+            role_name=aws_names.node_role_name(args.cluster_name),
             description=f"Nodes that Karpenter launches for EKS cluster {args.cluster_name}",
             partition=args.partition,
             parent=self,
         )
         self.instance_profile = aws.iam.InstanceProfile(
             f"{name}-instance-profile",
-            name=naming.instance_profile_name(args.cluster_name),
+            name=aws_names.instance_profile_name(args.cluster_name),
             role=self.role.name,
             # A node started from the profile needs the role's permissions from its first second.
             opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),

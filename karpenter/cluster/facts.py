@@ -9,17 +9,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from karpenter.config import ConfigError, Identity, StackConfig
+from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.config.errors import ConfigError
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import Identity
 
 SPOT_SERVICE_LINKED_ROLE = "AWSServiceRoleForEC2Spot"
 SPOT_SERVICE_LINKED_ROLE_PATH = "/aws-service-role/spot.amazonaws.com/"
 # EKS Pod Identity hands out credentials through this add-on's agent on every node.
 POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+# The cluster authentication modes that let nodes in by access entry, and by the aws-auth ConfigMap.
+ACCESS_ENTRY_MODES = ("API", "API_AND_CONFIG_MAP")
+CONFIG_MAP_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP")
 
 
 @dataclass(frozen=True)
@@ -73,14 +78,6 @@ class ClusterFacts:
     def role_arn(self, role_name: str) -> str:
         """The ARN a role of this name (path /) has in the cluster's account."""
         return f"arn:{self.partition}:iam::{self.account_id}:role/{role_name}"
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where nodes go: the subnets the stack tags for discovery and the zones they cover."""
-
-    subnet_ids: tuple[str, ...]
-    zones: tuple[str, ...]
 
 
 def lookup_account() -> Account:
@@ -177,70 +174,3 @@ def _lookup_succeeds(lookup: Callable[[], object]) -> bool:
     except Exception:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
         return False
     return True
-
-
-def node_placement(config: StackConfig, facts: ClusterFacts) -> Placement:
-    """The node subnets (configured, else the cluster's private ones) and their zones.
-
-    Refuses, naming the key, subnets the cluster does not have and pool zones no subnet covers.
-    """
-    by_id = {subnet.id: subnet for subnet in facts.subnets}
-    if config.subnet_ids is not None:
-        for index, subnet_id in enumerate(config.subnet_ids):
-            if subnet_id not in by_id:
-                raise ConfigError(
-                    f"karpenter:subnetIds[{index}]: {subnet_id!r} is not a subnet of cluster "
-                    f"{facts.name!r}; its subnets are {', '.join(sorted(by_id))}"
-                )
-            if by_id[subnet_id].public:
-                # Tagged for discovery, it would take nodes that get public IPs at launch.
-                raise ConfigError(
-                    f"karpenter:subnetIds[{index}]: {subnet_id!r} is a public subnet (it maps public IPs on "
-                    "launch), so nodes launched there would get public IPs; name private subnets"
-                )
-        chosen = [by_id[subnet_id] for subnet_id in config.subnet_ids]
-    else:
-        chosen = [subnet for subnet in facts.subnets if not subnet.public]
-        if not chosen:
-            raise ConfigError(
-                f"karpenter:subnetIds: cluster {facts.name!r} has no private subnets, and nodes go only into "
-                "private ones; add a private subnet to the cluster"
-            )
-    zones = tuple(sorted({subnet.zone for subnet in chosen}))
-    for pool_name, pool in config.node_pools.items():
-        for index, zone in enumerate(pool.zones or ()):
-            if zone not in zones:
-                raise ConfigError(
-                    f"karpenter:nodePools.{pool_name}.zones[{index}]: {zone!r} is not one of {', '.join(zones)} "
-                    "(the zones of the node subnets)"
-                )
-    return Placement(subnet_ids=tuple(subnet.id for subnet in chosen), zones=zones)
-
-
-def kubeconfig(cluster_name: str, region: str, endpoint: str, certificate_authority: str) -> dict[str, Any]:
-    """A kubeconfig that authenticates with `aws eks get-token`, as the AWS CLI writes it."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": cluster_name,
-                "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority},
-            }
-        ],
-        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-        "current-context": cluster_name,
-        "users": [
-            {
-                "name": cluster_name,
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "aws",
-                        "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
-                        "interactiveMode": "Never",
-                    }
-                },
-            }
-        ],
-    }

@@ -19,19 +19,21 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from karpenter.config import ConfigError, Identity, StackConfig
-from karpenter.facts import (
+from karpenter.cluster.facts import (
+    ACCESS_ENTRY_MODES,
+    CONFIG_MAP_MODES,
     POD_IDENTITY_AGENT,
     ClusterFacts,
-    Placement,
     Subnet,
-    kubeconfig,
     lookup_account,
     lookup_subnets,
-    node_placement,
     subnet_facts,
 )
-from karpenter.node_access import ACCESS_ENTRY_MODES, CONFIG_MAP_MODES
+from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.cluster.placement import Placement, node_placement
+from karpenter.config.errors import ConfigError
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import Identity
 
 AUTHENTICATION_MODES = tuple(dict.fromkeys(ACCESS_ENTRY_MODES + CONFIG_MAP_MODES))
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from karpenter.config import NAMESPACE
+from karpenter.config.values import NAMESPACE
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SECRET_KEY = "secure"

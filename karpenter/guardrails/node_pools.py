@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from karpenter.guardrails.documents import as_list, mapping, strings
-from karpenter.instance_families import GPU_CATEGORIES, family_gpu_manufacturer
+from karpenter.vocabulary.instance_families import GPU_CATEGORIES, family_gpu_manufacturer
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 NODE_POOL_TYPES = ("kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.sh/v1beta1:NodePool")

@@ -18,7 +18,7 @@ from karpenter.guardrails.documents import (
     strings,
 )
 from karpenter.guardrails.node_pools import GPU_RESOURCE, gpu_capabilities, has_gpu_taint, node_pools
-from karpenter.resource_names import resource_name_problem
+from karpenter.vocabulary.resource_names import resource_name_problem
 
 Check = Callable[[str, str, Mapping[str, Any]], list[str]]
 

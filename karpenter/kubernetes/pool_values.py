@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from karpenter.config import ConsolidationPolicy, NodePool, StackConfig
+from karpenter.config.node_pool import NodePool
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import ConsolidationPolicy
 
 DEFAULT_NODE_CLASS = "default"
 GPU_NODE_CLASS = "gpu"

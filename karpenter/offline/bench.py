@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUNS = 5
 IMPORT_FLOOR = "import pulumi, pulumi_aws, pulumi_kubernetes"
 # pulumi_aws loads a service's module only when the program first touches it, and the ec2 module

@@ -8,30 +8,30 @@ from pathlib import Path
 
 import pulumi
 
-from karpenter import synth
-from karpenter.stack_file import stack_names
-from karpenter.synth_guardrails import guardrail_violations
+from karpenter.config.stack_file import stack_names
+from karpenter.offline import errors, output_folder, program, report
+from karpenter.offline.verdicts import guardrail_violations
 
 DEFAULT_OUT = Path("build/synth")
 
 
-def judge(result: synth.SynthResult, rendered: dict[str, str]) -> None:
+def judge(result: program.SynthResult, rendered: dict[str, str]) -> None:
     """Refuse a render that breaks a guardrail of the policy pack, naming the policy and the resource."""
     violations = guardrail_violations([(r.type, r.name, r.inputs) for r in result.resources], rendered)
     if violations:
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        raise synth.SynthError(f"{violations[0]}{more}")
+        raise errors.SynthError(f"{violations[0]}{more}")
 
 
-def render(stack: str, out: Path, project_dir: Path, preview: bool) -> synth.SynthResult:
+def render(stack: str, out: Path, project_dir: Path, preview: bool) -> program.SynthResult:
     """Render one stack into `out`; raises RunError or SynthError, having written nothing, when refused."""
     # Before the program runs: a refused folder costs nothing and nothing is created.
-    synth.check_output_folder(out, project_dir)
-    settings = synth.stack_settings(stack, project_dir)
-    result = synth.run_program(stack, settings, preview=preview, project_dir=project_dir)
-    rendered = synth.rendered_files(result)
+    output_folder.check_output_folder(out, project_dir)
+    settings = program.stack_settings(stack, project_dir)
+    result = program.run_program(stack, settings, preview=preview, project_dir=project_dir)
+    rendered = report.rendered_files(result)
     judge(result, rendered)
-    synth.write(result, out, rendered, project_dir)
+    output_folder.write(result, out, rendered, project_dir)
     return result
 
 
@@ -46,12 +46,12 @@ def render_all(out: Path, project_dir: Path, preview: bool) -> int:
     for stack in stacks:
         try:
             result = render(stack, out / stack, project_dir, preview)
-        except (pulumi.RunError, synth.SynthError) as exc:
+        except (pulumi.RunError, errors.SynthError) as exc:
             refused += 1
             print(f"{stack:<{width}}  refused  {exc}")
             continue
         print(
-            f"{stack:<{width}}  ok       {synth.resource_count(result)} resources ({result.region}) in {out / stack}/"
+            f"{stack:<{width}}  ok       {report.resource_count(result)} resources ({result.region}) in {out / stack}/"
         )
     if refused:
         print(f"\n{refused} of {len(stacks)} stacks refused", file=sys.stderr)
@@ -83,11 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or DEFAULT_OUT / stack
     try:
         result = render(stack, out, args.project_dir, args.preview)
-    except (pulumi.RunError, synth.SynthError) as exc:
+    except (pulumi.RunError, errors.SynthError) as exc:
         # Bad input is one line naming the key or the file; nothing has been written.
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.write(synth.summary(result))
+    sys.stdout.write(report.summary(result))
     print(f"\nwritten to {out}/")
     return 0
 

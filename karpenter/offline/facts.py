@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from karpenter.config import ConfigError
+from karpenter.config.errors import ConfigError
 
 SAMPLE_ACCOUNT_ID = "123456789012"
 _SAMPLE_ID = "0a1b2c3d4e5f6a7b8"

@@ -20,18 +20,16 @@ from hypothesis import strategies as st
 from kubernetes.client import V1ConfigMap, V1ObjectMeta
 from kubernetes.client.exceptions import ApiException
 
-from karpenter.aws_auth import (
+from karpenter.aws.aws_auth_client import core_v1_api
+from karpenter.aws.aws_auth_mapping import (
     NODE_GROUPS,
     NODE_USERNAME,
-    AwsAuthRoleMapping,
-    AwsAuthRoleMappingArgs,
-    AwsAuthRoleMappingProvider,
-    core_v1_api,
     merge_role_mappings,
     node_role_mapping,
     parse_map_roles,
     remove_role_mappings,
 )
+from karpenter.aws.aws_auth_provider import AwsAuthRoleMapping, AwsAuthRoleMappingArgs, AwsAuthRoleMappingProvider
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

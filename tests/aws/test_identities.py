@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from karpenter import policies
-from karpenter.offline_facts import sample_facts
-from karpenter.synth import COMPUTED
+from karpenter.aws.iam.documents import MAX_MANAGED_POLICY_SIZE, document_size
+from karpenter.offline.facts import sample_facts
+from karpenter.offline.monitor import COMPUTED
 from tests.conftest import Run, facts_with, policy
 
 NODE_POLICIES = {
@@ -126,9 +126,9 @@ def test_without_interruption_there_is_no_queue_policy_or_queue(run: Run) -> Non
 def test_every_policy_document_fits_for_a_100_character_cluster(run: Run) -> None:
     name = "k" * 100
     result = run({"clusterName": name}, facts=facts_with())
-    documents = [json.loads(r.inputs["policy"]) for r in result.of_type("aws:iam/policy:Policy")]
-    assert len(documents) == 6
-    assert max(policies.document_size(d) for d in documents) <= policies.MAX_MANAGED_POLICY_SIZE
+    policies = [json.loads(r.inputs["policy"]) for r in result.of_type("aws:iam/policy:Policy")]
+    assert len(policies) == 6
+    assert max(document_size(d) for d in policies) <= MAX_MANAGED_POLICY_SIZE
     for role in result.of_type("aws:iam/role:Role"):
         assert len(role.inputs["name"]) <= 64
 
@@ -146,7 +146,7 @@ def test_partition_region_and_account_come_from_the_provider(run: Run) -> None:
 
 
 def test_missing_oidc_provider_is_refused_unless_the_stack_creates_it(run: Run) -> None:
-    from karpenter.config import ConfigError
+    from karpenter.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"^karpenter:identity: 'irsa' needs an IAM OIDC provider"):
         run(facts=facts_with(oidc_provider_exists=False))
@@ -173,7 +173,7 @@ def test_first_preview_completes_with_unknown_computed_outputs(run: Run) -> None
 
 
 def test_pod_identity_needs_the_agent_add_on_on_an_existing_cluster(run: Run) -> None:
-    from karpenter.config import ConfigError
+    from karpenter.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"^karpenter:identity: 'pod-identity' needs the eks-pod-identity-agent"):
         run({"identity": "pod-identity"}, facts=facts_with(pod_identity_agent=False))

@@ -10,17 +10,11 @@ from typing import Any
 
 import pytest
 
-from karpenter.policies import (
-    MAX_MANAGED_POLICY_SIZE,
-    UNOWNED_EC2_RESOURCE_TYPES,
-    controller_policy_documents,
-    document_size,
-    interruption_queue_policy,
-    irsa_trust_policy,
-    node_managed_policy_arns,
-    node_trust_policy,
-    pod_identity_trust_policy,
-)
+from karpenter.aws.iam.controller import controller_policy_documents
+from karpenter.aws.iam.documents import MAX_MANAGED_POLICY_SIZE, UNOWNED_EC2_RESOURCE_TYPES, document_size
+from karpenter.aws.iam.node import node_managed_policy_arns
+from karpenter.aws.iam.queue import interruption_queue_policy
+from karpenter.aws.iam.trust import irsa_trust_policy, node_trust_policy, pod_identity_trust_policy
 
 Doc = dict[str, Any]
 

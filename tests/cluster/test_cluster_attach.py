@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from karpenter.config import ConfigError
+from karpenter.config.errors import ConfigError
 from tests.conftest import Run, facts_with, policy
 
 PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2c3d4e5f6a7b3"]

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from karpenter import synth
-from karpenter.config import ConfigError
+from karpenter.config.errors import ConfigError
+from karpenter.offline import facts as offline_facts
+from karpenter.offline import monitor, program
 from tests.conftest import Run, fixture_settings
 
 VPC = "vpc-0a1b2c3d4e5f6a7b8"
@@ -89,9 +90,9 @@ def test_irsa_trust_names_the_oidc_provider_the_cluster_creates(run: Run) -> Non
 
 def test_first_preview_of_a_new_cluster_completes(run: Run) -> None:
     result = run(_new({"identity": "irsa"}), preview=True)
-    assert result.named("controller-role").inputs["assumeRolePolicy"] == synth.COMPUTED
+    assert result.named("controller-role").inputs["assumeRolePolicy"] == monitor.COMPUTED
     releases = {r.inputs["name"]: r for r in result.of_type("kubernetes:helm.sh/v3:Release")}
-    assert releases["karpenter"].inputs["values"]["settings"]["clusterEndpoint"] == synth.COMPUTED
+    assert releases["karpenter"].inputs["values"]["settings"]["clusterEndpoint"] == monitor.COMPUTED
     assert result.outputs["zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 
 
@@ -123,7 +124,7 @@ def test_aws_auth_is_refused_for_a_new_cluster(run: Run) -> None:
 
 
 def test_a_create_stack_synthesises() -> None:
-    result = synth.run_program("create", fixture_settings("create"))
+    result = program.run_program("create", fixture_settings("create"))
     assert result.outputs["clusterName"] == "new-cluster"
     assert len(result.of_type("eks:index:Cluster")) == 1
 
@@ -140,20 +141,20 @@ def test_pod_identity_on_a_new_cluster_installs_the_agent_before_karpenter(run: 
 
 
 def test_a_refused_new_cluster_config_registers_nothing(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monitors: list[synth.RecordingMonitor] = []
+    monitors: list[monitor.RecordingMonitor] = []
 
-    class Watched(synth.RecordingMonitor):
+    class Watched(monitor.RecordingMonitor):
         def __init__(self, mocks: Any) -> None:
             super().__init__(mocks)
             monitors.append(self)
 
-    monkeypatch.setattr(synth, "RecordingMonitor", Watched)
-    facts = synth.sample_facts("eu-west-1")
+    monkeypatch.setattr(program, "RecordingMonitor", Watched)
+    facts = offline_facts.sample_facts("eu-west-1")
     subnets = [s.model_copy(update={"tags": {"karpenter.sh/discovery": "prod"}}) for s in facts.subnets]
     with pytest.raises(ConfigError, match=r"^karpenter:subnetIds: subnet .* is tagged karpenter.sh/discovery=prod"):
         run(_new(), facts=facts.model_copy(update={"subnets": subnets}))
-    (monitor,) = monitors
-    assert monitor.registrations == {}
+    (watched,) = monitors
+    assert watched.registrations == {}
     # The same watch sees registrations when the config is good, so the check above can fail.
     run(_new())
     assert monitors[1].registrations

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from karpenter.config import CapacityType, ConfigError, Identity, NodeAccess, parse_stack_config
+from karpenter.config.errors import ConfigError
+from karpenter.config.loading import parse_stack_config
+from karpenter.config.values import CapacityType, Identity, NodeAccess
 from tests.conftest import ROOT, fixture_settings, settings_for
 
 

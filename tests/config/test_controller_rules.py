@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from karpenter.config import ConfigError, parse_stack_config, quantity_value
+from karpenter.config.errors import ConfigError
+from karpenter.config.loading import parse_stack_config
+from karpenter.config.values import quantity_value
 from tests.conftest import settings_for
 
 

@@ -7,9 +7,18 @@ from typing import Any
 
 import pytest
 
-from karpenter import synth
-from karpenter.config import DEFAULT_KARPENTER_VERSION, ConfigError, StackConfig, parse_stack_config
-from karpenter.upstream_chart import CHART_VALUES, STACK_OWNED, SUPPORTED_VERSIONS, ValueType, chart_misfit
+from karpenter.config.errors import ConfigError
+from karpenter.config.loading import parse_stack_config
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import DEFAULT_KARPENTER_VERSION
+from karpenter.offline import program
+from karpenter.vocabulary.karpenter_chart_keys import (
+    CHART_VALUES,
+    STACK_OWNED,
+    SUPPORTED_VERSIONS,
+    ValueType,
+    chart_misfit,
+)
 from tests.conftest import Run, settings_for
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -36,7 +45,7 @@ def _refusal(**config: Any) -> str:
     return str(caught.value)
 
 
-def _controller_values(result: synth.SynthResult) -> dict[str, Any]:
+def _controller_values(result: program.SynthResult) -> dict[str, Any]:
     (release,) = [r for r in result.of_type(RELEASE) if r.inputs["name"] == "karpenter"]
     values: dict[str, Any] = release.inputs["values"]
     return values

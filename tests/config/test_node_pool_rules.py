@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
-from karpenter.config import ConfigError, NodePool, StackConfig, parse_stack_config
-from karpenter.resource_names import resource_name_problem
+from karpenter.config import pool_rules
+from karpenter.config.errors import ConfigError
+from karpenter.config.loading import parse_stack_config
+from karpenter.config.stack_config import StackConfig
+from karpenter.vocabulary.resource_names import resource_name_problem
 from tests.conftest import ROOT, settings_for
 
 
@@ -225,8 +228,8 @@ def test_reserved_capacity_is_refused_while_no_node_class_selects_reservations()
 
 
 def test_reserved_capacity_rule_lets_reserved_through_once_reservations_are_selected() -> None:
-    assert NodePool._reserved_capacity_problem(["reserved", "on-demand"], selects_reservations=True) is None
-    assert NodePool._reserved_capacity_problem(["on-demand", "reserved"], selects_reservations=False) == (
+    assert pool_rules.reserved_capacity_problem(["reserved", "on-demand"], selects_reservations=True) is None
+    assert pool_rules.reserved_capacity_problem(["on-demand", "reserved"], selects_reservations=False) == (
         "capacityTypes[1]",
         "'reserved' needs a node class that selects capacity reservations, which this stack does not configure; "
         "use spot or on-demand",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from karpenter import synth
+from karpenter.offline import errors, program
 from tests.conftest import ROOT
 
 _SECRET = (
@@ -20,18 +20,18 @@ _SECRET = (
 
 def _settings(tmp_path: Path, text: str) -> dict[str, str]:
     (tmp_path / "Pulumi.prod.yaml").write_text(text)
-    return synth.stack_settings("prod", tmp_path)
+    return program.stack_settings("prod", tmp_path)
 
 
 def _refusal(tmp_path: Path, text: str) -> str:
-    with pytest.raises(synth.SynthError) as refused:
+    with pytest.raises(errors.SynthError) as refused:
         _settings(tmp_path, text)
     return str(refused.value)
 
 
 def test_a_missing_stack_file_is_refused_naming_the_folder(tmp_path: Path) -> None:
-    with pytest.raises(synth.SynthError) as refused:
-        synth.stack_settings("prod", tmp_path)
+    with pytest.raises(errors.SynthError) as refused:
+        program.stack_settings("prod", tmp_path)
     assert str(refused.value) == f"no stack file Pulumi.prod.yaml in {tmp_path}"
 
 
@@ -63,8 +63,8 @@ def test_two_documents_in_one_stack_file_are_refused(tmp_path: Path) -> None:
 
 def test_a_stack_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.prod.yaml").write_bytes(b"config:\n  a: \xff\n")
-    with pytest.raises(synth.SynthError) as refused:
-        synth.stack_settings("prod", tmp_path)
+    with pytest.raises(errors.SynthError) as refused:
+        program.stack_settings("prod", tmp_path)
     assert str(refused.value) == "Pulumi.prod.yaml: not UTF-8 text (byte 14); save it as UTF-8"
 
 

@@ -23,13 +23,16 @@ from pulumi_policy import (
 # do too: it hands out Mapping/Sequence proxies, not dicts and lists.
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from karpenter import naming, policies, releases, synth
-from karpenter.chart_values import GPU_TAINT
+from karpenter.aws.iam import controller, documents, trust
 from karpenter.guardrails import actions, rules
 from karpenter.guardrails import node_pools as pool_views
+from karpenter.kubernetes import releases
+from karpenter.kubernetes.pool_values import GPU_TAINT
+from karpenter.offline import program
+from karpenter.vocabulary import aws_names
 from tests.conftest import fixture_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 POLICY_DIR = ROOT / "policy"
 
 IAM_POLICY = "aws:iam/policy:Policy"
@@ -138,8 +141,8 @@ def test_the_pack_holds_the_five_guardrails_all_mandatory() -> None:
 def test_the_pack_knows_the_names_the_program_uses() -> None:
     # Wherever the package is installed, the chart path the program passes ends the same way.
     assert releases.CONFIG_CHART_DIR.as_posix().endswith("/" + pool_views.NODE_POOL_CHART)
-    assert naming.controller_policy_name("dev", "NodeLifecycle").startswith(rules.CONTROLLER_POLICY_PREFIX)
-    assert actions.UNOWNED_EC2_RESOURCE_TYPES == set(policies.UNOWNED_EC2_RESOURCE_TYPES)
+    assert aws_names.controller_policy_name("dev", "NodeLifecycle").startswith(rules.CONTROLLER_POLICY_PREFIX)
+    assert actions.UNOWNED_EC2_RESOURCE_TYPES == set(documents.UNOWNED_EC2_RESOURCE_TYPES)
     assert GPU_TAINT["key"] == pool_views.GPU_RESOURCE and GPU_TAINT["effect"] in pool_views.GPU_TAINT_EFFECTS
 
 
@@ -155,7 +158,7 @@ def test_the_pack_pins_the_sdk_versions_the_program_uses() -> None:
 
 
 def test_every_policy_passes_every_resource_of_the_runbook_stack() -> None:
-    result = synth.run_program("runbook", fixture_settings("runbook"))
+    result = program.run_program("runbook", fixture_settings("runbook"))
     found = {
         (policy_name, resource.type, resource.name, message)
         for resource in result.resources
@@ -205,7 +208,7 @@ def test_passrole_on_star_in_a_parsed_role_policy_is_refused() -> None:
 
 def test_passrole_on_star_in_a_role_inline_policy_is_refused() -> None:
     inline = {"name": "deploy", "policy": json.dumps(document(allow("iam:Pass*", "*", Sid="Deploy")))}
-    props = {"assumeRolePolicy": json.dumps(policies.node_trust_policy()), "inlinePolicies": [inline]}
+    props = {"assumeRolePolicy": json.dumps(trust.node_trust_policy()), "inlinePolicies": [inline]}
     (message,) = violations("no-passrole-on-star", ROLE, props, "deployer")
     assert message.startswith('deployer: inline policy "deploy", statement "Deploy" grants iam:PassRole')
 
@@ -230,7 +233,7 @@ def test_policy_text_that_is_not_json_is_refused() -> None:
 
 
 def test_the_programs_node_lifecycle_policy_passes() -> None:
-    documents = policies.controller_policy_documents(
+    documents = controller.controller_policy_documents(
         partition="aws",
         region="eu-west-1",
         account_id="111122223333",

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from karpenter import chart_values, synth
-from karpenter.__main__ import main
 from karpenter.guardrails.rules import RULES
-from karpenter.synth_guardrails import guardrail_violations
+from karpenter.kubernetes import pool_values
+from karpenter.offline import program, report
+from karpenter.offline.cli import main
+from karpenter.offline.verdicts import guardrail_violations
 from tests.conftest import ROOT, Run
 
 UNBOUNDED_POOL = """---
@@ -32,13 +33,13 @@ spec:
 """
 
 
-def _subjects(result: synth.SynthResult) -> list[tuple[str, str, dict]]:
+def _subjects(result: program.SynthResult) -> list[tuple[str, str, dict]]:
     return [(r.type, r.name, r.inputs) for r in result.resources]
 
 
 def test_a_stack_with_cpu_and_gpu_pools_breaks_no_guardrail(run: Run) -> None:
     result = run({"nodePools": {"cpu": {}, "gpu": {"gpu": True}}})
-    rendered = synth.rendered_files(result)
+    rendered = report.rendered_files(result)
     assert "kind: NodePool" in rendered["manifests/karpenter-config.yaml"]
     assert guardrail_violations(_subjects(result), rendered) == []
 
@@ -91,7 +92,7 @@ def test_synth_refuses_a_render_that_breaks_a_guardrail(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A regression that drops the GPU taint from the pool values must stop synth, not reach a cluster.
-    monkeypatch.setattr(chart_values, "pool_taints", lambda pool: [])
+    monkeypatch.setattr(pool_values, "pool_taints", lambda pool: [])
     for name in ("__main__.py", "Pulumi.yaml"):
         shutil.copy(ROOT / name, tmp_path / name)
     stack = {"aws:region": "eu-west-1", "karpenter:clusterName": "dev", "karpenter:nodePools": {"gpu": {"gpu": True}}}

@@ -6,13 +6,13 @@ from typing import Any
 
 import yaml
 
-from karpenter import synth
+from karpenter.offline import program, report
 from tests.conftest import Run
 
 GPU_ONLY = [{"key": "karpenter.k8s.aws/instance-gpu-manufacturer", "operator": "In", "values": ["nvidia"]}]
 
 
-def _plugin_values(result: synth.SynthResult) -> dict[str, Any]:
+def _plugin_values(result: program.SynthResult) -> dict[str, Any]:
     (plugin,) = [r for r in result.of_type("kubernetes:helm.sh/v3:Release") if r.name == "nvidia-device-plugin"]
     values: dict[str, Any] = plugin.inputs["values"]
     return values
@@ -34,8 +34,8 @@ def _tolerates(tolerations: list[dict[str, Any]], taint: dict[str, Any]) -> bool
     return False
 
 
-def _gpu_node_taints(result: synth.SynthResult) -> list[dict[str, Any]]:
-    manifests = yaml.safe_load_all(synth.rendered_files(result)["manifests/karpenter-config.yaml"])
+def _gpu_node_taints(result: program.SynthResult) -> list[dict[str, Any]]:
+    manifests = yaml.safe_load_all(report.rendered_files(result)["manifests/karpenter-config.yaml"])
     pools = [
         m
         for m in manifests

@@ -15,13 +15,14 @@ import jsonschema
 import pytest
 import yaml
 
-from karpenter.chart_render import CHART_DIR, lint_chart, render_chart, validate_values
-from karpenter.chart_values import DEFAULT_GPU_LIMIT, karpenter_config_values
-from karpenter.config import StackConfig, parse_stack_config
+from karpenter.config.loading import parse_stack_config
+from karpenter.config.stack_config import StackConfig
+from karpenter.kubernetes.pool_values import DEFAULT_GPU_LIMIT, karpenter_config_values
+from karpenter.offline.chart_render import CHART_DIR, lint_chart, render_chart, validate_values
 
 Manifest = dict[str, Any]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNBOOK_STACK = REPO_ROOT / "tests" / "fixtures" / "Pulumi.runbook.yaml"
 CRD_DIR = REPO_ROOT / ".." / "shared" / "karpenter" / "crds"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]

@@ -10,23 +10,24 @@ from typing import Any
 import pytest
 import yaml
 
-from karpenter import synth
-from karpenter.chart_render import render_chart
 from karpenter.charts import CONFIG_CHART_DIR
 from karpenter.guardrails.node_pools import HELM_RELEASE, node_pools
-from karpenter.releases import config_chart_path, deep_merge
-from karpenter.upstream_chart import chart_misfit
+from karpenter.kubernetes.release_values import deep_merge
+from karpenter.kubernetes.releases import config_chart_path
+from karpenter.offline import monitor, program, report
+from karpenter.offline.chart_render import render_chart
+from karpenter.vocabulary.karpenter_chart_keys import chart_misfit
 from tests.conftest import ROOT, Run
-from tests.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
+from tests.kubernetes.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def _releases(result: synth.SynthResult) -> dict[str, synth.Registration]:
+def _releases(result: program.SynthResult) -> dict[str, monitor.Registration]:
     return {r.inputs["name"]: r for r in result.of_type(RELEASE)}
 
 
-def _rendered_pools(result: synth.SynthResult) -> list[dict[str, Any]]:
+def _rendered_pools(result: program.SynthResult) -> list[dict[str, Any]]:
     config = _releases(result)["karpenter-config"]
     text = render_chart(config.inputs["values"], release_name="karpenter-config", namespace=config.inputs["namespace"])
     return [doc for doc in yaml.safe_load_all(text) if doc]
@@ -189,7 +190,7 @@ def test_dev_stack_pools_get_the_zones_of_the_tagged_subnets(run: Run) -> None:
 
 
 def test_synth_writes_values_for_every_release_and_the_rendered_pools(run: Run) -> None:
-    files = synth.rendered_files(run({"nodePools": {"cpu": {}, "gpu": {"gpu": True}}}))
+    files = report.rendered_files(run({"nodePools": {"cpu": {}, "gpu": {"gpu": True}}}))
     assert sorted(files) == [
         "helm/karpenter-config.values.yaml",
         "helm/karpenter-crd.values.yaml",
@@ -202,7 +203,7 @@ def test_synth_writes_values_for_every_release_and_the_rendered_pools(run: Run) 
 
 
 def test_a_misspelt_helm_value_is_refused_before_anything_is_registered(run: Run) -> None:
-    from karpenter.config import ConfigError
+    from karpenter.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"^karpenter:helmValues\.settings\.clustername: not a value of"):
         run({"helmValues": {"settings": {"clustername": "x"}}})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from karpenter import docs
-from karpenter.config import StackConfig
-from karpenter.offline_facts import OfflineFacts, load_facts_file
+from karpenter.config.stack_config import StackConfig
+from karpenter.offline import docs
+from karpenter.offline.facts import OfflineFacts, load_facts_file
 
 
 def test_readme_config_reference_is_current() -> None:

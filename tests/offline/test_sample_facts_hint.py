@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from karpenter import synth
-from karpenter.config import ConfigError
+from karpenter.config.errors import ConfigError
+from karpenter.offline import facts as offline_facts
+from karpenter.offline import program
 from tests.conftest import ROOT, Run, settings_for
 
 VPC = "vpc-0a1b2c3d4e5f6a7b8"
@@ -33,7 +34,7 @@ def test_a_subnet_that_cannot_be_read_is_refused_naming_its_key(run: Run) -> Non
 
 def test_a_stack_checked_against_the_sample_cluster_says_how_to_describe_its_own() -> None:
     with pytest.raises(ConfigError) as refused:
-        synth.run_program("prod", settings_for(NEW_CLUSTER))
+        program.run_program("prod", settings_for(NEW_CLUSTER))
     assert str(refused.value) == (
         f"karpenter:cluster.subnetIds[1]: subnet {UNKNOWN!r} cannot be read: no matching EC2 Subnet found: "
         f"{UNKNOWN} (id) ({HINT})"
@@ -42,17 +43,17 @@ def test_a_stack_checked_against_the_sample_cluster_says_how_to_describe_its_own
 
 def test_config_errors_of_their_own_get_no_hint() -> None:
     with pytest.raises(ConfigError) as refused:
-        synth.run_program("prod", settings_for({"clusterName": "prod", "identity": "kiam"}))
+        program.run_program("prod", settings_for({"clusterName": "prod", "identity": "kiam"}))
     assert str(refused.value) == "karpenter:identity: 'kiam' is not one of irsa, pod-identity"
 
 
 def test_a_stack_with_its_own_facts_file_gets_no_hint(tmp_path: Path) -> None:
     for name in ("__main__.py", "Pulumi.yaml"):
         shutil.copy(ROOT / name, tmp_path / name)
-    facts = synth.sample_facts("eu-west-1").model_dump(by_alias=True)
+    facts = offline_facts.sample_facts("eu-west-1").model_dump(by_alias=True)
     (tmp_path / "facts.yaml").write_text(json.dumps(facts))
     settings = settings_for({**NEW_CLUSTER, "synthFacts": "facts.yaml"})
     with pytest.raises(ConfigError) as refused:
-        synth.run_program("prod", settings, project_dir=tmp_path)
+        program.run_program("prod", settings, project_dir=tmp_path)
     assert HINT not in str(refused.value)
     assert str(refused.value).startswith("karpenter:cluster.subnetIds[1]: ")

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from karpenter import synth
-from karpenter.__main__ import main
-from karpenter.config import ConfigError
+from karpenter.config.errors import ConfigError
+from karpenter.offline import errors, monitor, output_folder, program
+from karpenter.offline import facts as offline_facts
+from karpenter.offline.cli import main
 from tests.conftest import ROOT, Run, make_project
 
 
@@ -54,7 +55,7 @@ def test_synth_replaces_stale_files_from_an_earlier_run(project: Path, tmp_path:
     out = tmp_path / "dev"
     (out / "iam").mkdir(parents=True)
     (out / "iam" / "removed-policy.json").write_text("{}")
-    (out / synth.SYNTH_MARKER).write_text("")
+    (out / output_folder.SYNTH_MARKER).write_text("")
     assert _synth(project, out) == 0
     assert not (out / "iam" / "removed-policy.json").exists()
 
@@ -80,7 +81,7 @@ def test_preview_writes_computed_values_as_such(project: Path, tmp_path: Path) -
     assert _synth(project, out, "--preview") == 0
     resources = json.loads((out / "resources.json").read_text())
     (entry,) = [r for r in resources if r["type"] == "aws:eks/accessEntry:AccessEntry"]
-    assert entry["inputs"]["principalArn"] == synth.COMPUTED
+    assert entry["inputs"]["principalArn"] == monitor.COMPUTED
 
 
 def _project_with_facts(tmp_path: Path, facts_text: str) -> Path:
@@ -95,24 +96,24 @@ def _project_with_facts(tmp_path: Path, facts_text: str) -> Path:
 
 
 def test_a_stack_can_name_its_own_cluster_facts_file(tmp_path: Path) -> None:
-    facts = synth.sample_facts("eu-west-1").model_dump(by_alias=True)
+    facts = offline_facts.sample_facts("eu-west-1").model_dump(by_alias=True)
     facts["authenticationMode"] = "CONFIG_MAP"
     facts["subnets"] = facts["subnets"][:1]
     project = _project_with_facts(tmp_path, json.dumps(facts))
-    result = synth.run_program("facts", synth.stack_settings("facts", project), project_dir=project)
+    result = program.run_program("facts", program.stack_settings("facts", project), project_dir=project)
     assert result.outputs["nodeAccess"] == "aws-auth"
     assert result.outputs["subnetIds"] == [facts["subnets"][0]["id"]]
 
 
 def test_a_bad_facts_file_is_refused_naming_the_key(tmp_path: Path) -> None:
-    facts = synth.sample_facts("eu-west-1").model_dump(by_alias=True)
+    facts = offline_facts.sample_facts("eu-west-1").model_dump(by_alias=True)
     facts["authenticationMode"] = "OPEN"
     project = _project_with_facts(tmp_path, json.dumps(facts))
     with pytest.raises(ConfigError, match=r"^karpenter:synthFacts: .*facts.yaml: authenticationMode: "):
-        synth.run_program("facts", synth.stack_settings("facts", project), project_dir=project)
+        program.run_program("facts", program.stack_settings("facts", project), project_dir=project)
 
 
 def test_secret_config_values_are_refused_by_name_offline(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.s.yaml").write_text("config:\n  karpenter:clusterName:\n    secure: v1:abc\n")
-    with pytest.raises(synth.SynthError, match=r"^karpenter:clusterName: a secret value"):
-        synth.stack_settings("s", tmp_path)
+    with pytest.raises(errors.SynthError, match=r"^karpenter:clusterName: a secret value"):
+        program.stack_settings("s", tmp_path)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from karpenter.__main__ import main
-from karpenter.stack_file import stack_names
+from karpenter.config.stack_file import stack_names
+from karpenter.offline.cli import main
 from tests.conftest import ROOT
 
 

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from karpenter import synth
-from karpenter.__main__ import main
+from karpenter.offline import errors, output_folder, program
+from karpenter.offline.cli import main
 from tests.conftest import ROOT
 
 _OWN = "synth writes only into a folder of its own, such as build/synth/<stack>"
 
 
-def _result() -> synth.SynthResult:
-    return synth.SynthResult(stack="test", region="eu-west-1", preview=False, resources=[], outputs={"a": 1})
+def _result() -> program.SynthResult:
+    return program.SynthResult(stack="test", region="eu-west-1", preview=False, resources=[], outputs={"a": 1})
 
 
 def _files(folder: Path) -> dict[str, str]:
@@ -28,8 +28,8 @@ def _files(folder: Path) -> dict[str, str]:
 
 
 def _refusal(out: Path, project_dir: Path) -> str:
-    with pytest.raises(synth.SynthError) as refused:
-        synth.check_output_folder(out, project_dir)
+    with pytest.raises(errors.SynthError) as refused:
+        output_folder.check_output_folder(out, project_dir)
     return str(refused.value)
 
 
@@ -45,7 +45,7 @@ def project(tmp_path: Path) -> Path:
 def previous(tmp_path: Path, project: Path) -> Path:
     """An output folder as an earlier synth left it."""
     out = tmp_path / "synth" / "dev"
-    synth.write(_result(), out, {"iam/removed-policy.json": "{}\n"}, project)
+    output_folder.write(_result(), out, {"iam/removed-policy.json": "{}\n"}, project)
     return out
 
 
@@ -55,7 +55,7 @@ def _temporary_folders(parent: Path) -> list[str]:
 
 def test_a_new_nested_folder_is_created_with_the_marker(tmp_path: Path, project: Path) -> None:
     out = tmp_path / "a" / "b" / "dev"
-    synth.write(_result(), out, {"helm/karpenter.values.yaml": "x: 1\n"}, project)
+    output_folder.write(_result(), out, {"helm/karpenter.values.yaml": "x: 1\n"}, project)
     assert _files(out) == {
         ".karpenter-synth": (
             "Written by `python -m karpenter synth`, which replaces this whole folder on its next run.\n"
@@ -70,13 +70,13 @@ def test_a_new_nested_folder_is_created_with_the_marker(tmp_path: Path, project:
 def test_an_empty_folder_is_used(tmp_path: Path, project: Path) -> None:
     out = tmp_path / "empty"
     out.mkdir()
-    synth.write(_result(), out, None, project)
+    output_folder.write(_result(), out, None, project)
     assert sorted(_files(out)) == [".karpenter-synth", "outputs.json", "resources.json"]
 
 
 def test_a_previous_output_is_replaced_whole(previous: Path, project: Path) -> None:
     assert (previous / "iam" / "removed-policy.json").exists()
-    synth.write(_result(), previous, None, project)
+    output_folder.write(_result(), previous, None, project)
     assert sorted(_files(previous)) == [".karpenter-synth", "outputs.json", "resources.json"]
     assert _temporary_folders(previous.parent) == []
 
@@ -90,8 +90,8 @@ def test_a_folder_without_the_marker_is_refused_and_kept(tmp_path: Path, project
         "choose an empty or new folder"
     )
     assert _refusal(notes, project) == message
-    with pytest.raises(synth.SynthError, match=f"^{re.escape(message)}$"):
-        synth.write(_result(), notes, None, project)
+    with pytest.raises(errors.SynthError, match=f"^{re.escape(message)}$"):
+        output_folder.write(_result(), notes, None, project)
     assert _files(notes) == {"todo.txt": "keep me\n"}
     assert _temporary_folders(tmp_path) == []
 
@@ -118,7 +118,7 @@ def test_a_parent_of_the_project_folder_is_refused(tmp_path: Path, project: Path
 
 def test_a_folder_inside_the_project_is_accepted(project: Path) -> None:
     out = project / "build" / "synth" / "dev"
-    assert synth.check_output_folder(out, project) == out.resolve()
+    assert output_folder.check_output_folder(out, project) == out.resolve()
     assert not (project / "build").exists()
 
 
@@ -135,7 +135,7 @@ def test_the_home_folder_and_its_parents_are_refused(
     assert _refusal(home, project) == f"--out {home.resolve()}: the home folder or one of its parents; {_OWN}"
     users = home.parent
     assert _refusal(users, project) == f"--out {users.resolve()}: the home folder or one of its parents; {_OWN}"
-    assert synth.check_output_folder(home / "synth", project) == (home / "synth").resolve()
+    assert output_folder.check_output_folder(home / "synth", project) == (home / "synth").resolve()
 
 
 def test_a_file_is_refused_as_the_output_folder(tmp_path: Path, project: Path) -> None:
@@ -158,7 +158,7 @@ def test_a_write_that_raises_leaves_the_previous_output_and_no_temporary_folder(
     before = _files(previous)
     not_text: Any = None
     with pytest.raises(TypeError):
-        synth.write(_result(), previous, {"helm/karpenter.values.yaml": not_text}, project)
+        output_folder.write(_result(), previous, {"helm/karpenter.values.yaml": not_text}, project)
     assert _files(previous) == before
     assert _temporary_folders(previous.parent) == []
 
@@ -175,8 +175,8 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_output(
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "write_text", disk_full_at_outputs)
-    with pytest.raises(synth.SynthError) as refused:
-        synth.write(_result(), previous, None, project)
+    with pytest.raises(errors.SynthError) as refused:
+        output_folder.write(_result(), previous, None, project)
     assert (
         str(refused.value) == f"--out {previous.resolve()}: writing failed, nothing replaced: No space left on device"
     )
@@ -197,8 +197,8 @@ def test_a_failed_swap_puts_the_previous_output_back(
         return original(self, target)
 
     monkeypatch.setattr(Path, "rename", new_output_cannot_move)
-    with pytest.raises(synth.SynthError) as refused:
-        synth.write(_result(), previous, None, project)
+    with pytest.raises(errors.SynthError) as refused:
+        output_folder.write(_result(), previous, None, project)
     assert (
         str(refused.value) == f"--out {previous.resolve()}: writing failed, nothing replaced: Device or resource busy"
     )
@@ -210,10 +210,10 @@ def test_a_failed_swap_puts_the_previous_output_back(
 def test_a_refused_folder_is_refused_before_the_program_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def must_not_run(*args: Any, **kwargs: Any) -> synth.SynthResult:
+    def must_not_run(*args: Any, **kwargs: Any) -> program.SynthResult:
         raise AssertionError("the program ran for a refused folder")
 
-    monkeypatch.setattr(synth, "run_program", must_not_run)
+    monkeypatch.setattr(program, "run_program", must_not_run)
     assert main(["synth", "--stack", "dev", "--project-dir", str(ROOT), "--out", str(ROOT)]) == 2
     assert (
         capsys.readouterr().err == f"error: --out {ROOT.resolve()}: the project folder or one of its parents; {_OWN}\n"

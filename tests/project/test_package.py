@@ -23,7 +23,7 @@ BUILD_INPUTS = ("pyproject.toml", "README.md", "karpenter")
 
 FIND_THE_CHART = """
 import json, os, karpenter
-from karpenter.releases import config_chart_path
+from karpenter.kubernetes.releases import config_chart_path
 from karpenter import ClusterInputs, Karpenter, KarpenterArgs, StackConfig
 path = config_chart_path()
 found = os.path.isfile(os.path.join(path, "Chart.yaml"))

@@ -14,12 +14,13 @@ import pytest
 import yaml
 
 import karpenter
-from karpenter import ClusterInputs, ConfigError, Karpenter, KarpenterArgs, StackConfig, synth
-from karpenter.chart_render import render_chart
-from karpenter.config import parse_stack_config
-from karpenter.offline_facts import OfflineFacts
+from karpenter import ClusterInputs, ConfigError, Karpenter, KarpenterArgs, StackConfig
+from karpenter.config.loading import parse_stack_config
+from karpenter.offline import monitor, program
+from karpenter.offline.chart_render import render_chart
+from karpenter.offline.facts import OfflineFacts
 from tests.conftest import ROOT, Run, facts_with, settings_for
-from tests.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
+from tests.kubernetes.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
 
 FACTS = facts_with()
 PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2c3d4e5f6a7b3"]
@@ -51,11 +52,11 @@ def run_with_inputs(
     preview: bool = False,
     facts: OfflineFacts = FACTS,
     **changes: Any,
-) -> synth.SynthResult:
+) -> program.SynthResult:
     """A program adding Karpenter to the sample cluster given as `ClusterInputs`; the arguments
     named in `outputs` arrive as Outputs, as they do from a cluster the program declares."""
 
-    def program() -> None:
+    def user_program() -> None:
         cluster = inputs(**changes)
         as_outputs = {name: pulumi.Output.from_input(getattr(cluster, name)) for name in outputs}
         args = KarpenterArgs(
@@ -64,20 +65,22 @@ def run_with_inputs(
         for name, value in Karpenter("karpenter", args).outputs.items():
             pulumi.export(name, value)
 
-    return synth.run_mocked(program, "test", {"aws:region": "eu-west-1"}, facts, cluster_name="dev", preview=preview)
+    return program.run_mocked(
+        user_program, "test", {"aws:region": "eu-west-1"}, facts, cluster_name="dev", preview=preview
+    )
 
 
-def releases(result: synth.SynthResult) -> dict[str, synth.Registration]:
+def releases(result: program.SynthResult) -> dict[str, monitor.Registration]:
     return {r.inputs["name"]: r for r in result.of_type(RELEASE)}
 
 
-def rendered(result: synth.SynthResult) -> list[dict[str, Any]]:
+def rendered(result: program.SynthResult) -> list[dict[str, Any]]:
     pools = releases(result)["karpenter-config"]
     text = render_chart(pools.inputs["values"], release_name="karpenter-config", namespace="kube-system")
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
-def tags(result: synth.SynthResult) -> set[tuple[str, str, str]]:
+def tags(result: program.SynthResult) -> set[tuple[str, str, str]]:
     return {(t.inputs["resourceId"], t.inputs["key"], t.inputs["value"]) for t in result.of_type("aws:ec2/tag:Tag")}
 
 
@@ -96,7 +99,7 @@ def test_the_package_exports_the_component_lazily() -> None:
         "True",
         "karpenter.stack",
         "karpenter.stack",
-        "karpenter.cluster_inputs",
+        "karpenter.cluster.inputs",
         "StackConfig",
     ]
     for name in karpenter.__all__:
@@ -315,10 +318,10 @@ def test_subnets_known_at_deploy_time_are_checked_there_naming_the_key(
 
 
 def test_the_programs_own_kubernetes_provider_is_used() -> None:
-    def program() -> None:
+    def user_program() -> None:
         provider = k8s.Provider("mine", kubeconfig="{}")
         Karpenter("karpenter", KarpenterArgs({"clusterName": "dev"}, cluster=inputs(kubernetes_provider=provider)))
 
-    result = synth.run_mocked(program, "test", {"aws:region": "eu-west-1"}, FACTS, cluster_name="dev")
+    result = program.run_mocked(user_program, "test", {"aws:region": "eu-west-1"}, FACTS, cluster_name="dev")
     assert [p.name for p in result.of_type("pulumi:providers:kubernetes")] == ["mine"]
     assert len(result.of_type(RELEASE)) == 3

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from karpenter import synth
 from karpenter.guardrails.rules import RULES
-from karpenter.synth_guardrails import guardrail_violations
+from karpenter.offline import monitor, program, report
+from karpenter.offline.verdicts import guardrail_violations
 from tests.conftest import ROOT, facts_with, settings_for
 
 EXAMPLE = ROOT / "examples" / "existing-cluster"
@@ -30,29 +30,29 @@ STACK_TYPE = "karpenter:stack:Karpenter"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def run_example(preview: bool = False) -> synth.SynthResult:
+def run_example(preview: bool = False) -> program.SynthResult:
     settings = {
         "aws:region": FACTS.region,
         f"{PROJECT}:clusterName": "dev",
         f"{PROJECT}:subnetIds": json.dumps(SUBNETS),
     }
-    return synth.run_mocked(
+    return program.run_mocked(
         EXAMPLE / "__main__.py", "example", settings, FACTS, cluster_name="dev", project=PROJECT, preview=preview
     )
 
 
 @pytest.fixture(scope="module")
-def example() -> synth.SynthResult:
+def example() -> program.SynthResult:
     return run_example()
 
 
 @pytest.fixture(scope="module")
-def attached() -> synth.SynthResult:
+def attached() -> program.SynthResult:
     """The stack attaching to the same cluster, with the same settings."""
-    return synth.run_program("attach", settings_for({"clusterName": "dev", "nodePools": POOLS}), FACTS)
+    return program.run_program("attach", settings_for({"clusterName": "dev", "nodePools": POOLS}), FACTS)
 
 
-def karpenters(result: synth.SynthResult) -> list[synth.Registration]:
+def karpenters(result: program.SynthResult) -> list[monitor.Registration]:
     """The component and everything under it, leaving out what the program declares itself."""
     (root,) = result.of_type(STACK_TYPE)
     inside = {root.urn}
@@ -62,7 +62,7 @@ def karpenters(result: synth.SynthResult) -> list[synth.Registration]:
     return [r for r in result.resources if r.urn in inside]
 
 
-def iam(result: synth.SynthResult) -> dict[str, Any]:
+def iam(result: program.SynthResult) -> dict[str, Any]:
     documents = {}
     for resource in karpenters(result):
         if resource.type == "aws:iam/role:Role":
@@ -72,17 +72,17 @@ def iam(result: synth.SynthResult) -> dict[str, Any]:
     return documents
 
 
-def releases(result: synth.SynthResult) -> dict[str, synth.Registration]:
+def releases(result: program.SynthResult) -> dict[str, monitor.Registration]:
     return {r.inputs["name"]: r for r in result.of_type(RELEASE)}
 
 
-def waits_for(result: synth.SynthResult, release: str) -> set[str]:
+def waits_for(result: program.SynthResult, release: str) -> set[str]:
     """What a release depends on, by resource name, among the component's own resources."""
     names = {r.urn: r.name for r in karpenters(result)}
     return {names[urn] for urn in releases(result)[release].dependencies if urn in names}
 
 
-def test_the_example_declares_its_cluster_and_oidc_provider(example: synth.SynthResult) -> None:
+def test_the_example_declares_its_cluster_and_oidc_provider(example: program.SynthResult) -> None:
     (cluster,) = example.of_type("aws:eks/cluster:Cluster")
     assert cluster.inputs["vpcConfig"]["subnetIds"] == SUBNETS
     assert cluster.inputs["accessConfig"]["authenticationMode"] == "API"
@@ -93,7 +93,7 @@ def test_the_example_declares_its_cluster_and_oidc_provider(example: synth.Synth
 
 
 def test_the_component_keeps_its_type_token_and_child_names(
-    example: synth.SynthResult, attached: synth.SynthResult
+    example: program.SynthResult, attached: program.SynthResult
 ) -> None:
     in_example = [(r.type, r.name) for r in karpenters(example)]
     in_stack = [(r.type, r.name) for r in karpenters(attached)]
@@ -102,14 +102,16 @@ def test_the_component_keeps_its_type_token_and_child_names(
     assert [entry for entry in in_stack if "discovery" not in entry[1]] == in_example
 
 
-def test_the_example_makes_the_same_iam_as_the_stack(example: synth.SynthResult, attached: synth.SynthResult) -> None:
+def test_the_example_makes_the_same_iam_as_the_stack(
+    example: program.SynthResult, attached: program.SynthResult
+) -> None:
     documents = iam(example)
     assert set(documents) >= {"karpenter-node-role-dev", "karpenter-controller-role-dev"}
     assert documents == iam(attached)
 
 
 def test_the_example_makes_the_same_releases_as_the_stack(
-    example: synth.SynthResult, attached: synth.SynthResult
+    example: program.SynthResult, attached: program.SynthResult
 ) -> None:
     ours, theirs = releases(example), releases(attached)
     assert list(ours) == list(theirs) == ["karpenter-crd", "karpenter", "nvidia-device-plugin", "karpenter-config"]
@@ -126,7 +128,9 @@ def test_the_example_makes_the_same_releases_as_the_stack(
     assert pools["clusterName"] == stack_pools["clusterName"] == "dev"
 
 
-def test_the_example_keeps_the_stacks_dependency_edges(example: synth.SynthResult, attached: synth.SynthResult) -> None:
+def test_the_example_keeps_the_stacks_dependency_edges(
+    example: program.SynthResult, attached: program.SynthResult
+) -> None:
     controller = waits_for(example, "karpenter")
     assert controller == waits_for(attached, "karpenter")
     assert {"karpenter-crd", "controller-role", "node-access-access-entry", "interruption-queue"} <= controller
@@ -142,8 +146,8 @@ def test_the_example_keeps_the_stacks_dependency_edges(example: synth.SynthResul
     assert example.named("oidc").urn in example.named("controller-role").dependencies
 
 
-def test_the_example_breaks_no_guardrail(example: synth.SynthResult) -> None:
-    rendered = synth.rendered_files(example)
+def test_the_example_breaks_no_guardrail(example: program.SynthResult) -> None:
+    rendered = report.rendered_files(example)
     assert "subnetSelectorTerms:\n    - id: " in rendered["manifests/karpenter-config.yaml"]
     subjects = [(r.type, r.name, r.inputs) for r in example.resources]
     assert RULES and guardrail_violations(subjects, rendered) == []
@@ -154,9 +158,9 @@ def test_a_first_preview_of_the_example_completes() -> None:
     (cluster,) = result.of_type("aws:eks/cluster:Cluster")
     values = releases(result)["karpenter-config"].inputs["values"]
     # The security group is known only once the cluster exists, and the node classes with it.
-    assert values == synth.COMPUTED
-    assert releases(result)["karpenter"].inputs["values"]["settings"]["clusterEndpoint"] == synth.COMPUTED
-    assert result.named("controller-role").inputs["assumeRolePolicy"] == synth.COMPUTED
+    assert values == monitor.COMPUTED
+    assert releases(result)["karpenter"].inputs["values"]["settings"]["clusterEndpoint"] == monitor.COMPUTED
+    assert result.named("controller-role").inputs["assumeRolePolicy"] == monitor.COMPUTED
     assert result.outputs["nodeRoleName"] == "karpenter-node-role-dev"
     assert cluster.inputs["name"] == "dev"
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from karpenter import instance_families, resource_names
-from karpenter.instance_families import (
+from karpenter.vocabulary import instance_families, resource_names
+from karpenter.vocabulary.instance_families import (
     GPU_FAMILIES,
     PROCESSOR_NAMED_CATEGORIES,
     arm64_processor,

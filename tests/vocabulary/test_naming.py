@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from karpenter import naming
+from karpenter.vocabulary import aws_names
 
 LONGEST = "c" * 100
 NAMERS = [
-    (naming.node_role_name, 64),
-    (naming.controller_role_name, 64),
-    (naming.instance_profile_name, 128),
-    (naming.interruption_queue_name, 80),
-    (lambda cluster: naming.controller_policy_name(cluster, "ResourceDiscovery"), 128),
-    (lambda cluster: naming.interruption_rule_name(cluster, "capacity-reservation"), 64),
+    (aws_names.node_role_name, 64),
+    (aws_names.controller_role_name, 64),
+    (aws_names.instance_profile_name, 128),
+    (aws_names.interruption_queue_name, 80),
+    (lambda cluster: aws_names.controller_policy_name(cluster, "ResourceDiscovery"), 128),
+    (lambda cluster: aws_names.interruption_rule_name(cluster, "capacity-reservation"), 64),
 ]
 
 
 def test_short_cluster_names_keep_the_runbook_names() -> None:
-    assert naming.node_role_name("dev") == "karpenter-node-role-dev"
-    assert naming.instance_profile_name("dev") == "karpenter-instance-profile-dev"
-    assert naming.controller_role_name("dev") == "karpenter-controller-role-dev"
+    assert aws_names.node_role_name("dev") == "karpenter-node-role-dev"
+    assert aws_names.instance_profile_name("dev") == "karpenter-instance-profile-dev"
+    assert aws_names.controller_role_name("dev") == "karpenter-controller-role-dev"
 
 
 @pytest.mark.parametrize(("namer", "limit"), NAMERS)
@@ -39,5 +39,5 @@ def test_long_names_that_share_a_prefix_do_not_collide(namer, limit) -> None:
 
 def test_a_name_at_exactly_the_limit_is_not_shortened() -> None:
     cluster = "n" * (64 - len("karpenter-node-role-"))
-    assert naming.node_role_name(cluster) == f"karpenter-node-role-{cluster}"
-    assert naming.node_role_name(cluster + "n") != f"karpenter-node-role-{cluster}n"
+    assert aws_names.node_role_name(cluster) == f"karpenter-node-role-{cluster}"
+    assert aws_names.node_role_name(cluster + "n") != f"karpenter-node-role-{cluster}n"

@@ -1,0 +1,58 @@
+"""Config errors: one line naming the key path a user typed, and what is allowed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+
+from karpenter.config.values import NAMESPACE, PATTERN_HINTS
+
+
+class ConfigError(pulumi.RunError):
+    """Bad stack configuration: one message naming the key and what is allowed.
+
+    A RunError, so `pulumi up` and `pulumi preview` print the message alone, without a traceback.
+    """
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + part
+    return text
+
+
+def error_message(error: Any) -> str:
+    """One pydantic error as the line a user reads: `karpenter:<key path>: <what is wrong>`."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    loc = tuple(part for part in error["loc"] if part != "[key]")
+    if "key" in ctx:
+        loc = (*loc, *str(ctx["key"]).split("."))
+    path = f"{NAMESPACE}:{_path(loc)}"
+    value = error.get("input")
+    if kind in ("enum", "literal_error"):
+        expected = ctx.get("expected", "")
+        allowed = ", ".join(part.strip(" '") for part in re.split(r",| or ", expected) if part.strip())
+        return f"{path}: {value!r} is not one of {allowed}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{path}: {value!r} is not one of true, false"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = "≥ " + str(ctx["ge"]) if "ge" in ctx else "≤ " + str(ctx["le"])
+        return f"{path}: {value!r} must be a number {bound}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{path}: {value!r} is not a whole number"
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    if kind == "string_pattern_mismatch":
+        return f"{path}: {value!r} {PATTERN_HINTS.get(ctx.get('pattern', ''), 'has the wrong form')}"
+    if kind == "string_too_long":
+        return f"{path}: {value!r} is longer than {ctx['max_length']} characters"
+    if "[key]" in error["loc"]:
+        return f"{path}: {value!r} is not a valid name: {error['msg']}"
+    return f"{path}: {error['msg']}"

@@ -1,0 +1,62 @@
+"""Loading the config: from the Pulumi runtime's settings, or from data with the same keys, into the
+validated model; the first bad key is refused in one line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from karpenter.config.errors import ConfigError, error_message
+from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import NAMESPACE
+
+
+def _decode(raw: Any) -> Any:
+    """Pulumi hands structured config over as JSON text and scalars as plain text."""
+    if isinstance(raw, str) and raw[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def parse_stack_config(settings: Mapping[str, Any]) -> StackConfig:
+    """Validate the `karpenter:*` settings of a stack (other namespaces, such as `aws:`, are not
+    ours and are left alone) into the model.
+
+    Raises ConfigError with one message for the first bad key.
+    """
+    prefix = f"{NAMESPACE}:"
+    data = {key[len(prefix) :]: _decode(value) for key, value in settings.items() if key.startswith(prefix)}
+    return validate_settings(data)
+
+
+def validate_settings(settings: StackConfig | Mapping[str, Any]) -> StackConfig:
+    """The model of settings given as data, with the keys of the `karpenter:` config (`clusterName`,
+    `nodePools`, ...) and structured values as they are, not as JSON text.
+
+    Raises ConfigError with one message for the first bad key, named as in a stack file.
+    """
+    if isinstance(settings, StackConfig):
+        return settings
+    try:
+        return StackConfig.model_validate(dict(settings))
+    except ValidationError as exc:
+        raise ConfigError(error_message(exc.errors()[0])) from None
+
+
+def pulumi_settings() -> dict[str, Any]:
+    """Every `karpenter:*` setting the Pulumi runtime holds, explicitly set or from the environment."""
+    from pulumi.runtime import config as runtime_config
+
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return {key: value for key, value in merged.items() if key.startswith(f"{NAMESPACE}:")}
+
+
+def load_stack_config() -> StackConfig:
+    """The validated config of the running Pulumi program."""
+    return parse_stack_config(pulumi_settings())

@@ -1,0 +1,58 @@
+"""A cluster the stack creates, as config: its VPC, subnets, version and system node group."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from karpenter.config.strict_model import StrictModel
+from karpenter.config.values import SubnetId
+
+
+class SystemNodeGroup(StrictModel):
+    instance_types: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")]] = Field(
+        default=["m7i.large"], min_length=1, description="Instance types of the system node group."
+    )
+    desired_size: int = Field(default=2, ge=1, description="Nodes the system group starts with.")
+    min_size: int = Field(default=2, ge=1, description="Fewest system nodes.")
+    max_size: int = Field(default=3, ge=1, description="Most system nodes.")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> SystemNodeGroup:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise PydanticCustomError(
+                "sizes",
+                "need minSize ≤ desiredSize ≤ maxSize, got {a} ≤ {b} ≤ {c}",
+                {"a": self.min_size, "b": self.desired_size, "c": self.max_size},
+            )
+        return self
+
+
+class NewCluster(StrictModel):
+    create: bool = Field(default=False, description="Create the EKS cluster (pulumi-eks) instead of attaching to one.")
+    vpc_id: Annotated[str, StringConstraints(pattern=r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")] | None = Field(
+        default=None, description="With create: the VPC of the new cluster."
+    )
+    subnet_ids: list[SubnetId] | None = Field(
+        default=None, description="With create: private subnets (two zones or more) for the cluster and its nodes."
+    )
+    kubernetes_version: Annotated[str, StringConstraints(pattern=r"^1\.[0-9]+$")] = Field(
+        default="1.33", description="With create: Kubernetes version of the new cluster."
+    )
+    system_node_group: SystemNodeGroup = Field(
+        default_factory=SystemNodeGroup,
+        description="With create: the managed node group the Karpenter controller and system pods run on.",
+    )
+
+    @model_validator(mode="after")
+    def _needs_network(self) -> NewCluster:
+        if self.create and self.vpc_id is None:
+            raise PydanticCustomError("needs", "required with create: true", {"key": "vpcId"})
+        if self.create and not self.subnet_ids:
+            raise PydanticCustomError("needs", "required with create: true", {"key": "subnetIds"})
+        if not self.create and (self.vpc_id or self.subnet_ids):
+            key = "vpcId" if self.vpc_id else "subnetIds"
+            raise PydanticCustomError("needs", "only used with create: true", {"key": key})
+        return self

@@ -1,0 +1,128 @@
+"""Everything under `karpenter:` in a stack file, as one model: the pools, the controller, a new
+cluster, and the rules that span them. Every default lives here once, with a one-line description;
+the README's config reference is generated from these models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from karpenter.config.controller import Controller
+from karpenter.config.new_cluster import NewCluster
+from karpenter.config.node_pool import NodePool
+from karpenter.config.strict_model import StrictModel
+from karpenter.config.values import (
+    AMI_ALIAS,
+    DEFAULT_KARPENTER_VERSION,
+    ClusterName,
+    DnsLabel,
+    Identity,
+    KarpenterVersion,
+    NodeAccess,
+    PoolName,
+    SpotServiceLinkedRole,
+    SubnetId,
+)
+from karpenter.vocabulary.karpenter_chart_keys import SUPPORTED_VERSIONS, helm_values_refusal
+
+
+def _default_pools() -> dict[str, NodePool]:
+    return {"cpu": NodePool()}
+
+
+class StackConfig(StrictModel):
+    """Everything under `karpenter:` in a stack file."""
+
+    cluster_name: ClusterName = Field(description="Name of the EKS cluster (required).")
+    cluster: NewCluster = Field(
+        default_factory=NewCluster, description="Create the cluster too (default: attach to an existing one)."
+    )
+    version: KarpenterVersion = Field(
+        default=DEFAULT_KARPENTER_VERSION,
+        description=f"Karpenter version; one whose IAM, chart values and CRDs this program knows: "
+        f"{', '.join(SUPPORTED_VERSIONS)}.",
+    )
+    namespace: DnsLabel = Field(default="kube-system", description="Namespace of the Karpenter controller.")
+    identity: Identity = Field(default=Identity.IRSA, description="Controller credentials: irsa or pod-identity.")
+    node_access: NodeAccess = Field(
+        default=NodeAccess.AUTO,
+        description="auto (access entry when the cluster's authentication mode allows it), access-entry or aws-auth.",
+    )
+    subnet_ids: list[SubnetId] | None = Field(
+        default=None, description="Subnets for nodes; default: the cluster's private subnets."
+    )
+    interruption: bool = Field(default=True, description="SQS queue and EventBridge rules for interruption handling.")
+    spot_service_linked_role: SpotServiceLinkedRole = Field(
+        default=SpotServiceLinkedRole.ENSURE,
+        description="ensure: create AWSServiceRoleForEC2Spot if missing, never delete it; skip: leave it alone.",
+    )
+    create_oidc_provider: bool = Field(
+        default=False, description="With irsa, create the cluster's IAM OIDC provider if it has none."
+    )
+    controller: Controller = Field(default_factory=Controller, description="Karpenter controller settings.")
+    node_pools: dict[PoolName, NodePool] = Field(
+        default_factory=_default_pools, min_length=1, description="Node pools by name (DNS-1123 label)."
+    )
+    ami_alias: str = Field(
+        default="al2023@latest",
+        description="AMI alias of the node classes, family@version (al2023 or bottlerocket); pin it in production.",
+    )
+    helm_values: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Further values for the karpenter chart, merged last: keys the chart reads, with the types "
+        "it reads them as, and none the stack sets itself.",
+    )
+    synth_facts: str | None = Field(
+        default=None, description="Cluster-facts YAML file used only by offline synth (default: a built-in sample)."
+    )
+
+    @field_validator("ami_alias")
+    @classmethod
+    def _ami_alias(cls, v: str) -> str:
+        if len(v) > 30 or not AMI_ALIAS.match(v):
+            raise PydanticCustomError(
+                "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
+            )
+        return v
+
+    @field_validator("helm_values")
+    @classmethod
+    def _chart_keys(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        refusal = helm_values_refusal(v, version=info.data.get("version", DEFAULT_KARPENTER_VERSION))
+        if refusal:
+            raise PydanticCustomError("chart_value", "{reason}", {"key": refusal.path, "reason": refusal.reason})
+        return v
+
+    @model_validator(mode="after")
+    def _new_cluster_access(self) -> StackConfig:
+        if self.cluster.create and self.node_access is NodeAccess.AWS_AUTH:
+            raise PydanticCustomError(
+                "needs",
+                "'aws-auth' does not work on a new cluster, whose authentication mode is API",
+                {"key": "nodeAccess"},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _controllers_fit_the_system_nodes(self) -> StackConfig:
+        # The chart keeps one controller per node and none on nodes Karpenter launches, so on a
+        # new cluster every replica needs a node of the system group or stays Pending for good.
+        nodes = self.cluster.system_node_group.desired_size
+        if self.cluster.create and self.controller.replicas > nodes:
+            raise PydanticCustomError(
+                "replicas",
+                "{replicas} controllers need {replicas} system nodes (the chart runs one per node, none on "
+                "Karpenter's own), and karpenter:cluster.systemNodeGroup.desiredSize is {nodes}; lower the "
+                "replicas or raise desiredSize (and maxSize)",
+                {"key": "controller.replicas", "replicas": self.controller.replicas, "nodes": nodes},
+            )
+        return self
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _unique_subnets(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and (not v or len(set(v)) != len(v)):
+            raise PydanticCustomError("subnets", "give at least one subnet, none twice")
+        return v

@@ -1,0 +1,72 @@
+"""What a synth run produced, as files and text: the IAM documents, the rendered Helm values and
+manifests, and the summary."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import yaml
+
+from karpenter.offline.monitor import COMPUTED, Registration
+from karpenter.offline.program import SynthResult
+
+_POLICY_INPUTS = {
+    "aws:iam/role:Role": "assumeRolePolicy",
+    "aws:iam/policy:Policy": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+}
+
+
+def policy_documents(result: SynthResult) -> dict[str, Any]:
+    """Every IAM policy document the stack registers, trust and permissions, by resource name."""
+    documents: dict[str, Any] = {}
+    for resource in result.resources:
+        key = _POLICY_INPUTS.get(resource.type)
+        text = resource.inputs.get(key) if key else None
+        if isinstance(text, str) and text != COMPUTED:
+            documents[resource.name] = json.loads(text)
+    return documents
+
+
+def as_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _infrastructure(result: SynthResult) -> list[Registration]:
+    # Our own components only group; pulumi-eks components are real infrastructure.
+    return [r for r in result.resources if r.custom or not r.type.startswith("karpenter:")]
+
+
+def resource_count(result: SynthResult) -> int:
+    """How many resources the stack would create (component groupings aside)."""
+    return len(_infrastructure(result))
+
+
+def summary(result: SynthResult) -> str:
+    """A short table of what the stack would create."""
+    custom = _infrastructure(result)
+    counts = Counter(r.type for r in custom)
+    mode = "preview (first run: computed values unknown)" if result.preview else "deployment"
+    lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources", "", "  count  type"]
+    lines += [f"  {count:>5}  {typ}" for typ, count in sorted(counts.items())]
+    return "\n".join(lines) + "\n"
+
+
+def rendered_files(result: SynthResult) -> dict[str, str]:
+    """Helm values of every release and, for the local chart, its manifests rendered with real
+    Helm, by output path. Values still unknown (preview) are written as <computed>."""
+    from karpenter.kubernetes.releases import config_chart_path
+    from karpenter.offline.chart_render import render_chart
+
+    files: dict[str, str] = {}
+    for release in result.of_type("kubernetes:helm.sh/v3:Release"):
+        name = release.inputs["name"]
+        values = release.inputs.get("values") or {}
+        files[f"helm/{name}.values.yaml"] = yaml.safe_dump(values, sort_keys=True, default_flow_style=False)
+        if release.inputs.get("chart") == config_chart_path():
+            files[f"manifests/{name}.yaml"] = render_chart(
+                values, release_name=name, namespace=release.inputs.get("namespace", "default")
+            )
+    return files
