@@ -7,6 +7,7 @@ import copy
 import json
 import pickle
 import stat
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -635,6 +636,63 @@ def test_check_rejects_a_role_arn_that_is_not_an_iam_role(
     assert [f.property for f in failures] == ["role_arn"]
     unknown = provider.check({}, props(pulumi.runtime.rpc.UNKNOWN))
     assert unknown.failures == []
+
+
+def test_check_hands_back_the_inputs_it_was_given(provider: AwsAuthRoleMappingProvider) -> None:
+    # Pulumi's dynamic-provider host takes the checked inputs from here; none means every preview fails.
+    given = props()
+    assert provider.check({}, given).inputs == given
+    assert provider.check({}, props("arn:aws:iam::111122223333:user/ops")).inputs == props(
+        "arn:aws:iam::111122223333:user/ops"
+    )
+
+
+def test_an_in_place_update_of_an_adopted_entry_keeps_it_adopted(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    shared = node_role_mapping(NODEGROUP_ARN)
+    api.seed({"mapRoles": render([shared, FARGATE_ENTRY], "block") or ""})
+    created = provider.create(props(NODEGROUP_ARN))
+    assert created.outs is not None and created.outs["adopted"] is True
+
+    # Same role, new kubeconfig: still someone else's entry, so a later delete must leave it.
+    updated = provider.update(created.id, created.outs, props(NODEGROUP_ARN, kubeconfig='{"kind": "Config"}'))
+    assert updated.outs is not None and updated.outs["adopted"] is True
+    provider.delete(created.id, updated.outs)
+    assert roles(api) == [shared, FARGATE_ENTRY]
+
+
+def test_the_provider_talks_to_the_cluster_of_the_kubeconfig_it_is_given(api: FakeCoreV1Api) -> None:
+    asked: list[str] = []
+
+    def factory(kubeconfig: str) -> FakeCoreV1Api:
+        asked.append(kubeconfig)
+        return api
+
+    provider = AwsAuthRoleMappingProvider(api_factory=factory, conflict_backoff_seconds=0)
+    created = provider.create(props(kubeconfig='{"for": "create"}'))
+    assert created.outs is not None
+    provider.update(created.id, created.outs, props(kubeconfig='{"for": "update"}', groups=["system:nodes"]))
+    provider.delete(created.id, props(kubeconfig='{"for": "delete"}', adopted=False))
+    assert asked == ['{"for": "create"}', '{"for": "update"}', '{"for": "delete"}']
+
+
+def test_conflicts_back_off_longer_each_time_before_retrying(
+    api: FakeCoreV1Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+
+    def someone_else_writes(fake: FakeCoreV1Api) -> None:
+        fake.put("kube-system", "aws-auth", fake.data())
+
+    api.before_write += [someone_else_writes, someone_else_writes]
+    provider = AwsAuthRoleMappingProvider(api_factory=lambda _kubeconfig: api, conflict_backoff_seconds=0.5)
+    provider.create(props())
+    assert api.conflicts == 2
+    assert slept == [0.5, 1.0]
+    assert roles(api) == [NODEGROUP_ENTRY, node_role_mapping(KARPENTER_ARN)]
 
 
 def test_provider_serializes_for_pulumi_and_round_trips() -> None:
