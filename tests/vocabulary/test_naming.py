@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from karpenter.vocabulary import aws_names
+from tests.conftest import ROOT
 
 LONGEST = "c" * 100
 NAMERS = [
@@ -41,3 +46,39 @@ def test_a_name_at_exactly_the_limit_is_not_shortened() -> None:
     cluster = "n" * (64 - len("karpenter-node-role-"))
     assert aws_names.node_role_name(cluster) == f"karpenter-node-role-{cluster}"
     assert aws_names.node_role_name(cluster + "n") != f"karpenter-node-role-{cluster}n"
+
+
+# sha256("a" * 100) begins 28165978 (`printf 'a%.0s' $(seq 1 100) | sha256sum`): written out here, so a
+# name that stops following from the cluster name alone fails, whatever produced it.
+LONG_NAMES = [
+    (aws_names.node_role_name, "karpenter-node-role-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-28165978"),
+    (aws_names.controller_role_name, "karpenter-controller-role-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa-28165978"),
+    (aws_names.instance_profile_name, "karpenter-instance-profile-" + "a" * 100),
+    (aws_names.interruption_queue_name, "karpenter-" + "a" * 61 + "-28165978"),
+    (
+        lambda cluster: aws_names.interruption_rule_name(cluster, "capacity-reservation"),
+        "karpenter-aaaaaaaaaaaaaaaaaaaaaaaa-28165978-capacity-reservation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("namer", "expected"), LONG_NAMES)
+def test_a_long_cluster_name_is_cut_and_followed_by_its_sha256(namer, expected) -> None:
+    assert namer("a" * 100) == expected
+
+
+def test_names_are_the_same_in_every_process() -> None:
+    # Python's own hash() is salted per process: a name built on it would differ between two runs.
+    code = "from karpenter.vocabulary import aws_names; print(aws_names.node_role_name('a' * 100))"
+    names = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert names == {"karpenter-node-role-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-28165978"}
