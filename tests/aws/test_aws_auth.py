@@ -475,7 +475,15 @@ def test_create_on_missing_config_map_creates_it_with_only_our_entry(
     api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
 ) -> None:
     result = provider.create(props())
-    assert api.data() == {"mapRoles": merge_role_mappings(None, [node_role_mapping(KARPENTER_ARN)])}
+    assert api.data() == {
+        "mapRoles": (
+            "- rolearn: arn:aws:iam::111122223333:role/KarpenterNodeRole-demo\n"
+            "  username: system:node:{{EC2PrivateDNSName}}\n"
+            "  groups:\n"
+            "  - system:bootstrappers\n"
+            "  - system:nodes\n"
+        )
+    }
     assert result.outs is not None and result.outs["adopted"] is False
 
 
