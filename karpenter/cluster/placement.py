@@ -1,5 +1,5 @@
 """Where nodes go: the node subnets (configured, or the cluster's private ones) and the zones they
-cover, checked against the pools' zones."""
+cover, checked against the pools' zones and the node classes' subnets."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class Placement:
 def node_placement(config: StackConfig, facts: ClusterFacts) -> Placement:
     """The node subnets (configured, else the cluster's private ones) and their zones.
 
-    Refuses, naming the key, subnets the cluster does not have and pool zones no subnet covers.
+    Refuses, naming the key, subnets the cluster does not have, pool zones no subnet covers, and
+    node class subnet ids that are not node subnets.
     """
     by_id = {subnet.id: subnet for subnet in facts.subnets}
     if config.subnet_ids is not None:
@@ -53,4 +54,13 @@ def node_placement(config: StackConfig, facts: ClusterFacts) -> Placement:
                     f"karpenter:nodePools.{pool_name}.zones[{index}]: {zone!r} is not one of {', '.join(zones)} "
                     "(the zones of the node subnets)"
                 )
-    return Placement(subnet_ids=tuple(subnet.id for subnet in chosen), zones=zones)
+    node_subnets = [subnet.id for subnet in chosen]
+    for class_name, node_class in config.node_classes.items():
+        # A class may narrow the node subnets, never widen them: the others are untagged, maybe public.
+        for index, term in enumerate(node_class.subnet_selector_terms or ()):
+            if term.id is not None and term.id not in node_subnets:
+                raise ConfigError(
+                    f"karpenter:nodeClasses.{class_name}.subnetSelectorTerms[{index}].id: {term.id!r} is not one of "
+                    f"the node subnets ({', '.join(node_subnets)}); name one of those, or select by tags"
+                )
+    return Placement(subnet_ids=tuple(node_subnets), zones=zones)

@@ -24,6 +24,10 @@ class Controller(StrictModel):
     resources: ControllerResources = Field(
         default_factory=ControllerResources, description="Controller container resources."
     )
+    spot_to_spot_consolidation: bool = Field(
+        default=False,
+        description="Let consolidation replace spot nodes with cheaper spot nodes (SpotToSpotConsolidation gate).",
+    )
 
     @model_validator(mode="after")
     def _requests_within_limits(self) -> Controller:

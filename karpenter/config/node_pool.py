@@ -1,14 +1,18 @@
-"""Node pools as config: the pool model, its taints and disruption settings, and the checks that
-its labels, limits and instance choices can work."""
+"""Node pools as config: the pool model and its taints, and the checks that its labels, limits,
+requirements, instance choices, static capacity and GPU sharing can work."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from karpenter.config import pool_rules
+from karpenter.config.gpu_sharing import GpuSharing
+from karpenter.config.pool_disruption import Disruption
+from karpenter.config.requirements import Requirement, requirements_problem
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import (
     LABEL_KEY,
@@ -16,13 +20,18 @@ from karpenter.config.values import (
     RESTRICTED_LABEL_DOMAINS,
     Architecture,
     CapacityType,
-    ConsolidationPolicy,
+    DnsLabel,
     Duration,
     Quantity,
     TaintEffect,
     Zone,
+    quantity_value,
 )
-from karpenter.vocabulary.resource_names import resource_name_problem
+from karpenter.vocabulary.nvidia_device_plugin import CONFIG_LABEL
+from karpenter.vocabulary.resource_names import NODE_COUNT, resource_name_problem
+
+# The CRD's pattern for terminationGracePeriod: like expireAfter, without Never.
+_GRACE_PERIOD = re.compile(r"^([0-9]+(s|m|h))+$")
 
 
 class Taint(StrictModel):
@@ -45,20 +54,15 @@ class Taint(StrictModel):
         return v
 
 
-class Disruption(StrictModel):
-    consolidation_policy: ConsolidationPolicy | None = Field(
-        default=None,
-        description="WhenEmpty or WhenEmptyOrUnderutilized (default: WhenEmpty for GPU pools, else the other).",
-    )
-    consolidate_after: Duration = Field(
-        default="1m", description="How long a node stays empty or underused before consolidation (s, m, h, or Never)."
-    )
-
-
 class NodePool(StrictModel):
     gpu: bool = Field(
         default=False,
         description="NVIDIA GPU pool: g/p instances, a tainted GPU node class, nvidia.com/gpu limits.",
+    )
+    node_class: DnsLabel | None = Field(
+        default=None,
+        description="Name of the node class (karpenter:nodeClasses) the pool launches with; default: default, "
+        "or gpu for GPU pools.",
     )
     capacity_types: list[CapacityType] = Field(
         default=[CapacityType.ON_DEMAND],
@@ -88,7 +92,28 @@ class NodePool(StrictModel):
     )
     weight: int | None = Field(default=None, ge=1, le=100, description="Priority among pools, 1-100 (optional).")
     expire_after: Duration = Field(default="720h", description="Node lifetime before replacement (s, m, h, or Never).")
-    disruption: Disruption = Field(default_factory=Disruption, description="Consolidation settings.")
+    disruption: Disruption = Field(default_factory=Disruption, description="Consolidation settings and budgets.")
+    requirements: list[Requirement] = Field(
+        default_factory=list,
+        max_length=90,
+        description="Further node requirements on well-known labels (or your own), beside those the pool's fields set.",
+    )
+    startup_taints: list[Taint] = Field(
+        default_factory=list,
+        description="Taints a DaemonSet removes once a node is ready; pods need not tolerate them to get a node.",
+    )
+    termination_grace_period: str | None = Field(
+        default=None, description="Most time a node drains before its pods are deleted regardless (s, m, h)."
+    )
+    replicas: int | None = Field(
+        default=None,
+        ge=0,
+        description="Static pool: keep this many nodes whatever the pods need (StaticCapacity feature gate; "
+        "limits take only nodes, no weight).",
+    )
+    gpu_sharing: GpuSharing | None = Field(
+        default=None, description="Share each GPU among pods (GPU pools on AL2023 node classes)."
+    )
 
     @field_validator("labels")
     @classmethod
@@ -105,6 +130,15 @@ class NodePool(StrictModel):
                 )
             if len(value) > 63 or not LABEL_VALUE.match(value):
                 raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
+        return v
+
+    @field_validator("termination_grace_period")
+    @classmethod
+    def _grace_period(cls, v: str | None) -> str | None:
+        if v is not None and not _GRACE_PERIOD.match(v):
+            raise PydanticCustomError(
+                "duration", "'{v}' is not a duration such as 30s, 15m or 24h (s, m, h; no Never)", {"v": v}
+            )
         return v
 
     @field_validator("capacity_types", "zones", "architectures", "instance_categories", "instance_families")
@@ -135,9 +169,7 @@ class NodePool(StrictModel):
         categories = self.instance_categories
         families = self.instance_families or []
         problem = (
-            # No node class of this stack selects capacity reservations yet.
-            pool_rules.reserved_capacity_problem([c.value for c in self.capacity_types], selects_reservations=False)
-            or pool_rules.family_name_problem(families)
+            pool_rules.family_name_problem(families)
             or (
                 pool_rules.gpu_pool_problem(categories, families)
                 if self.gpu
@@ -146,8 +178,52 @@ class NodePool(StrictModel):
             or pool_rules.family_category_problem(self.gpu, categories, families)
             or pool_rules.family_architecture_problem([a.value for a in self.architectures], families)
             or pool_rules.family_generation_problem(self.min_instance_generation, families)
+            or requirements_problem(self.requirements, gpu=self.gpu, families=bool(families))
+            or self._static_problem()
+            or self._sharing_problem()
         )
         if problem:
             key, message = problem
             raise PydanticCustomError("node_pool", "{message}", {"key": key, "message": message})
         return self
+
+    def _static_problem(self) -> tuple[str, str] | None:
+        # The CRD refuses a static pool with a weight, or with limits other than nodes.
+        if self.replicas is None:
+            return None
+        if self.weight is not None:
+            return "weight", "a static pool (replicas) takes no weight in Karpenter 1.14; remove weight"
+        if "limits" not in self.model_fields_set:
+            return None
+        for name in self.limits:
+            if name != NODE_COUNT:
+                return (
+                    f"limits.{name}",
+                    f"a static pool (replicas) takes only a nodes limit; remove {name}, or leave limits out "
+                    f"for nodes: {self.replicas}",
+                )
+        if quantity_value(self.limits[NODE_COUNT]) < self.replicas:
+            return (
+                f"limits.{NODE_COUNT}",
+                f"{self.limits[NODE_COUNT]} is fewer than the {self.replicas} replicas the pool keeps; "
+                f"raise it to {self.replicas} or more",
+            )
+        return None
+
+    def _sharing_problem(self) -> tuple[str, str] | None:
+        if self.gpu_sharing is None:
+            return None
+        if not self.gpu:
+            return "gpuSharing", "shares NVIDIA GPUs, and this pool has no gpu: true; set it, or remove gpuSharing"
+        if CONFIG_LABEL in self.labels:
+            return (
+                f"labels.{CONFIG_LABEL}",
+                "picks the device plugin config, which gpuSharing sets for this pool; remove the label",
+            )
+        return None
+
+    def rendered_limits(self) -> dict[str, str]:
+        """The limits as written, or for a static pool without them, its replicas as a nodes limit."""
+        if self.replicas is not None and "limits" not in self.model_fields_set:
+            return {NODE_COUNT: str(self.replicas)}
+        return dict(self.limits)

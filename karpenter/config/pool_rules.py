@@ -12,14 +12,17 @@ def default_instance_categories(gpu: bool) -> list[str]:
     return ["g", "p"] if gpu else ["c", "m", "r"]
 
 
-def reserved_capacity_problem(capacity_types: list[str], *, selects_reservations: bool) -> tuple[str, str] | None:
+def reserved_capacity_problem(
+    capacity_types: list[str], *, node_class: str, selects_reservations: bool
+) -> tuple[str, str] | None:
     # Karpenter launches reserved capacity only from reservations a node class selects.
     if selects_reservations or CapacityType.RESERVED.value not in capacity_types:
         return None
     return (
         f"capacityTypes[{capacity_types.index(CapacityType.RESERVED.value)}]",
-        "'reserved' needs a node class that selects capacity reservations, which this stack does not "
-        "configure; use spot or on-demand",
+        f"'reserved' needs a node class that selects capacity reservations, and node class '{node_class}' sets no "
+        f"karpenter:nodeClasses.{node_class}.capacityReservationSelectorTerms; add them there, or use spot or "
+        "on-demand",
     )
 
 

@@ -132,6 +132,8 @@ class TaintEffect(StrEnum):
 class ConsolidationPolicy(StrEnum):
     WHEN_EMPTY = "WhenEmpty"
     WHEN_EMPTY_OR_UNDERUTILIZED = "WhenEmptyOrUnderutilized"
+    # New in Karpenter 1.14, whose NodePool CRD lists it beside the other two.
+    BALANCED = "Balanced"
 
 
 class SpotServiceLinkedRole(StrEnum):

@@ -8,17 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from karpenter.config.node_pool import NodePool
+from karpenter.config.node_class_choice import pool_node_class
+from karpenter.config.node_pool import NodePool, Taint
+from karpenter.config.requirements import OverlayRequirement, Requirement
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import ConsolidationPolicy
-
-DEFAULT_NODE_CLASS = "default"
-GPU_NODE_CLASS = "gpu"
-
-# The CPU root volume holds images and emptyDirs of ordinary workloads; GPU images (CUDA,
-# model servers) are often tens of GiB each, so GPU nodes get four times as much.
-DEFAULT_ROOT_VOLUME_SIZE = "50Gi"
-GPU_ROOT_VOLUME_SIZE = "200Gi"
+from karpenter.kubernetes.gpu_sharing import time_slicing
+from karpenter.kubernetes.node_class_values import node_classes_values
 
 DEFAULT_INSTANCE_CATEGORIES = ("c", "m", "r")
 GPU_INSTANCE_CATEGORIES = ("g", "p")
@@ -31,9 +27,6 @@ DEFAULT_GPU_LIMIT = "8"
 # and GPU workloads tolerate it.
 GPU_TAINT: dict[str, str] = {"key": GPU_RESOURCE, "value": "true", "effect": "NoSchedule"}
 
-# The device the kubelet root dir lives on differs per AMI family: Bottlerocket keeps its
-# OS on /dev/xvda and containers on the data volume /dev/xvdb.
-_ROOT_DEVICE_BY_FAMILY = {"al2023": "/dev/xvda", "bottlerocket": "/dev/xvdb"}
 # Mirrors the CRD's alias rules (family@version, at most 30 characters), limited to the
 # Linux families above.
 _AMI_ALIAS = re.compile(r"^(al2023|bottlerocket)@[A-Za-z0-9._-]+$")
@@ -48,8 +41,8 @@ def karpenter_config_values(
     subnet_ids: list[str] | None = None,
     security_group_ids: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Chart values: one EC2NodeClass `default` (plus `gpu` when a pool needs GPUs) and one
-    NodePool per configured pool, in config order.
+    """Chart values: one EC2NodeClass `default` (plus `gpu` when a GPU pool uses it, and each
+    configured class), one NodePool per configured pool in config order, and the NodeOverlays.
 
     `zones` are the zones of the node subnets; a pool without its own zones may use all of
     them. With `subnet_ids` and `security_group_ids` the node classes select those by id;
@@ -73,32 +66,31 @@ def karpenter_config_values(
     if not all_zones:
         raise ValueError("zones must name at least one availability zone of the node subnets")
 
-    root_device = _ROOT_DEVICE_BY_FAMILY[ami_alias.split("@", 1)[0]]
-    node_classes = {
-        DEFAULT_NODE_CLASS: _node_class(instance_profile_name, ami_alias, root_device, DEFAULT_ROOT_VOLUME_SIZE, by_id)
-    }
-    if any(pool.gpu for pool in config.node_pools.values()):
-        node_classes[GPU_NODE_CLASS] = _node_class(
-            instance_profile_name, ami_alias, root_device, GPU_ROOT_VOLUME_SIZE, by_id
-        )
-
-    return {
+    values: dict[str, Any] = {
         "clusterName": config.cluster_name,
-        "nodeClasses": node_classes,
+        "nodeClasses": node_classes_values(
+            config, instance_profile_name=instance_profile_name, ami_alias=ami_alias, by_id=by_id
+        ),
         "nodePools": {name: _node_pool(name, pool, all_zones) for name, pool in config.node_pools.items()},
     }
+    overlays = node_overlays_values(config)
+    if overlays:
+        values["nodeOverlays"] = overlays
+    return values
 
 
-def _node_class(
-    instance_profile: str, ami_alias: str, root_device: str, size: str, by_id: dict[str, list[str]]
-) -> dict[str, Any]:
-    return {
-        "instanceProfile": instance_profile,
-        "amiAlias": ami_alias,
-        "rootVolume": {"deviceName": root_device, "size": size, "type": "gp3", "encrypted": True},
-        # Lists of their own for each class, so that a YAML dump does not write anchors.
-        **{key: list(ids) for key, ids in by_id.items()},
+def node_overlays_values(config: StackConfig) -> dict[str, dict[str, Any]]:
+    """The configured NodeOverlays, then those of the pools' GPU time-slicing."""
+    overlays = {
+        name: overlay.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+        | {"requirements": [_plain_requirement(r) for r in overlay.requirements]}
+        for name, overlay in config.node_overlays.items()
     }
+    for name, pool in config.node_pools.items():
+        sliced = time_slicing(name, pool)
+        if sliced is not None:
+            overlays.update(sliced.overlays)
+    return overlays
 
 
 def _node_pool(name: str, pool: NodePool, all_zones: list[str]) -> dict[str, Any]:
@@ -128,25 +120,40 @@ def _node_pool(name: str, pool: NodePool, all_zones: list[str]) -> dict[str, Any
         _requirement("kubernetes.io/os", "In", ["linux"]),
     ]
 
-    limits = dict(pool.limits)
-    if pool.gpu and GPU_RESOURCE not in limits:
-        limits[GPU_RESOURCE] = DEFAULT_GPU_LIMIT
+    requirements += [_plain_requirement(extra) for extra in pool.requirements]
+
+    limits = pool.rendered_limits()
+    sliced = time_slicing(name, pool)
+    # A static pool takes only a nodes limit; it keeps its replicas and no more. Time-sliced nodes
+    # count each GPU as many times as pods share it, so the default still means eight GPUs.
+    if pool.gpu and GPU_RESOURCE not in limits and pool.replicas is None:
+        limits[GPU_RESOURCE] = str(int(DEFAULT_GPU_LIMIT) * (sliced.replicas if sliced else 1))
 
     default_policy = ConsolidationPolicy.WHEN_EMPTY if pool.gpu else ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED
     values: dict[str, Any] = {
-        "nodeClass": GPU_NODE_CLASS if pool.gpu else DEFAULT_NODE_CLASS,
+        "nodeClass": pool_node_class(pool),
         "requirements": requirements,
         "taints": pool_taints(pool),
-        "labels": dict(pool.labels),
+        "labels": {**pool.labels, **(sliced.node_labels if sliced else {})},
         "limits": limits,
     }
     if pool.weight is not None:
         values["weight"] = pool.weight
+    if pool.replicas is not None:
+        values["replicas"] = pool.replicas
     values["expireAfter"] = pool.expire_after
+    if pool.termination_grace_period is not None:
+        values["terminationGracePeriod"] = pool.termination_grace_period
+    if pool.startup_taints:
+        values["startupTaints"] = [_taint(taint) for taint in pool.startup_taints]
     values["disruption"] = {
         "consolidationPolicy": (pool.disruption.consolidation_policy or default_policy).value,
         "consolidateAfter": pool.disruption.consolidate_after,
     }
+    if pool.disruption.budgets is not None:
+        values["disruption"]["budgets"] = [
+            budget.model_dump(mode="json", by_alias=True, exclude_none=True) for budget in pool.disruption.budgets
+        ]
     return values
 
 
@@ -154,16 +161,27 @@ def _requirement(key: str, operator: str, values: list[str]) -> dict[str, Any]:
     return {"key": key, "operator": operator, "values": values}
 
 
+def _plain_requirement(requirement: OverlayRequirement) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"key": requirement.key, "operator": requirement.operator.value}
+    if requirement.values:
+        rendered["values"] = list(requirement.values)
+    if isinstance(requirement, Requirement) and requirement.min_values is not None:
+        rendered["minValues"] = requirement.min_values
+    return rendered
+
+
+def _taint(taint: Taint) -> dict[str, str]:
+    rendered = {"key": taint.key}
+    # An empty taint value means the same as none, and the CRD's pattern refuses "".
+    if taint.value:
+        rendered["value"] = taint.value
+    rendered["effect"] = taint.effect.value
+    return rendered
+
+
 def pool_taints(pool: NodePool) -> list[dict[str, str]]:
     """The taints a pool's nodes carry: the configured ones, and on GPU pools the GPU taint."""
-    taints: list[dict[str, str]] = []
-    for taint in pool.taints:
-        rendered = {"key": taint.key}
-        # An empty taint value means the same as none, and the CRD's pattern refuses "".
-        if taint.value:
-            rendered["value"] = taint.value
-        rendered["effect"] = taint.effect.value
-        taints.append(rendered)
+    taints = [_taint(taint) for taint in pool.taints]
     # Kubernetes identifies a taint by key and effect; a configured one wins over ours.
     if pool.gpu and not any((t["key"], t["effect"]) == (GPU_TAINT["key"], GPU_TAINT["effect"]) for t in taints):
         taints.insert(0, dict(GPU_TAINT))

@@ -1,5 +1,6 @@
 """Values of the upstream releases as plain data: the karpenter chart (v1 keys, the stack's
-`helmValues` merged under what the stack owns) and the NVIDIA device plugin. No Pulumi."""
+`helmValues` merged under what the stack owns, the feature gates its use needs) and the NVIDIA
+device plugin (with the time-slicing configs of GPU-sharing pools). No Pulumi."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from karpenter.cluster.facts import ClusterFacts
+from karpenter.config.feature_gates import gates_to_set
+from karpenter.config.node_class import AmiFamily
+from karpenter.config.node_class_choice import node_class, pool_node_class
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
+from karpenter.kubernetes.gpu_sharing import device_plugin_config
 from karpenter.kubernetes.pool_values import pool_taints
 from karpenter.vocabulary.karpenter_chart_keys import ROLE_ARN_ANNOTATION
 from karpenter.vocabulary.system_nodes import SYSTEM_NODE_LABEL
 
 # The label Karpenter puts on every node it launches with an NVIDIA GPU.
 GPU_MANUFACTURER_LABEL = "karpenter.k8s.aws/instance-gpu-manufacturer"
+# The label Karpenter puts on every node it launches, naming the node's EC2NodeClass.
+NODE_CLASS_LABEL = "karpenter.k8s.aws/ec2nodeclass"
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -50,6 +57,10 @@ def karpenter_values(
     if interruption_queue:
         # The queue's name: an ARN or URL here silently disables interruption handling.
         owned["settings"]["interruptionQueue"] = interruption_queue
+    # Only the gates the stack's use turns on; the config refuses `helmValues` turning them off.
+    gates = gates_to_set(config.feature_gates_in_use())
+    if gates:
+        owned["settings"]["featureGates"] = gates
     if config.identity is Identity.IRSA:
         owned["serviceAccount"] = {"annotations": {ROLE_ARN_ANNOTATION: controller_role_arn}}
     placement: dict[str, Any] = {}
@@ -62,19 +73,27 @@ def karpenter_values(
 
 def nvidia_device_plugin_values(config: StackConfig) -> dict[str, Any]:
     """Run the device plugin on GPU nodes only, past every taint a GPU pool puts on them: a taint
-    it does not tolerate keeps it off those nodes, and their GPUs are never advertised."""
+    it does not tolerate keeps it off those nodes, and their GPUs are never advertised. Nodes of
+    Bottlerocket classes are left out: their NVIDIA variants run a plugin of their own."""
     tolerated: dict[tuple[str, str], None] = {}
+    own_plugin: dict[str, None] = {}
     for pool in config.node_pools.values():
-        if pool.gpu:
+        if not pool.gpu:
+            continue
+        class_name = pool_node_class(pool)
+        if node_class(config.node_classes, class_name).family(config.ami_alias) is AmiFamily.AL2023:
             tolerated.update(((taint["key"], taint["effect"]), None) for taint in pool_taints(pool))
-    return {
+        else:
+            own_plugin[class_name] = None
+    gpu_nodes = [{"key": GPU_MANUFACTURER_LABEL, "operator": "In", "values": ["nvidia"]}]
+    if own_plugin:
+        gpu_nodes.append({"key": NODE_CLASS_LABEL, "operator": "NotIn", "values": list(own_plugin)})
+    values: dict[str, Any] = {
         # The chart's own affinity waits for node-feature-discovery labels nobody sets here.
         "affinity": {
             "nodeAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": [
-                        {"matchExpressions": [{"key": GPU_MANUFACTURER_LABEL, "operator": "In", "values": ["nvidia"]}]}
-                    ]
+                    "nodeSelectorTerms": [{"matchExpressions": gpu_nodes}]
                 }
             }
         },
@@ -83,8 +102,16 @@ def nvidia_device_plugin_values(config: StackConfig) -> dict[str, Any]:
             {"key": "CriticalAddonsOnly", "operator": "Exists"},
         ],
     }
+    # Time-sliced pools pick their config by node label; the config-manager sidecar serves it.
+    sharing = device_plugin_config(config.node_pools)
+    if sharing is not None:
+        values["config"] = sharing
+    return values
 
 
 def needs_device_plugin(config: StackConfig) -> bool:
-    """GPU pools on AL2023 need the plugin; Bottlerocket's NVIDIA variants ship it."""
-    return config.ami_alias.startswith("al2023@") and any(pool.gpu for pool in config.node_pools.values())
+    """GPU pools on AL2023 node classes need the plugin; Bottlerocket's NVIDIA variants ship it."""
+    return any(
+        pool.gpu and node_class(config.node_classes, pool_node_class(pool)).family(config.ami_alias) is AmiFamily.AL2023
+        for pool in config.node_pools.values()
+    )

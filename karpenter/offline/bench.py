@@ -63,14 +63,41 @@ def _median(command: list[str], cwd: Path) -> tuple[float, float]:
     return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
 
 
-def _project(folder: Path, stack: str, pools: dict[str, dict[str, object]]) -> str:
-    """A project folder holding the program and one attach stack with these pools."""
+def _project(
+    folder: Path, stack: str, pools: dict[str, dict[str, object]], classes: dict[str, dict[str, object]] | None = None
+) -> str:
+    """A project folder holding the program and one attach stack with these pools (and node classes)."""
     folder.mkdir()
     for name in ("__main__.py", "Pulumi.yaml"):
         shutil.copy(ROOT / name, folder / name)
     config = {"aws:region": "eu-west-1", "karpenter:clusterName": "bench", "karpenter:nodePools": pools}
+    if classes:
+        config["karpenter:nodeClasses"] = classes
     (folder / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     return stack
+
+
+def _classes_and_pools(classes: int, pools: int) -> tuple[dict[str, dict[str, object]], dict[str, dict[str, object]]]:
+    """Node classes with kubelet settings, tags and their own volumes, and CPU pools spread over them
+    with budgets and requirements: what a platform team's stack holds."""
+    node_classes: dict[str, dict[str, object]] = {
+        f"class-{i:02d}": {
+            "rootVolume": {"size": f"{50 + i}Gi", "iops": 4000, "throughput": 250},
+            "kubelet": {"maxPods": 110, "systemReserved": {"cpu": "100m", "memory": "200Mi"}},
+            "tags": {"team": f"team-{i:02d}"},
+        }
+        for i in range(classes)
+    }
+    node_pools: dict[str, dict[str, object]] = {
+        f"pool-{i:02d}": {
+            **RUNBOOK_POOLS["cpu"],
+            "nodeClass": f"class-{i % classes:02d}",
+            "requirements": [{"key": "karpenter.k8s.aws/instance-cpu", "operator": "Gte", "values": ["4"]}],
+            "disruption": {"budgets": [{"nodes": "10%"}]},
+        }
+        for i in range(pools)
+    }
+    return node_classes, node_pools
 
 
 def _peer() -> tuple[float, float] | None:
@@ -92,6 +119,11 @@ def main() -> None:
         many_pools = {f"pool-{i:02d}": dict(RUNBOOK_POOLS["cpu"]) for i in range(60)}
         many = _project(work / "many", "pools60", many_pools)
         many_s, many_mb = _median([*synth, str(work / "many"), "--stack", many, "--out", str(work / "out60")], ROOT)
+        classes, class_pools = _classes_and_pools(20, 60)
+        platform = _project(work / "platform", "classes20", class_pools, classes)
+        platform_s, platform_mb = _median(
+            [*synth, str(work / "platform"), "--stack", platform, "--out", str(work / "out20")], ROOT
+        )
         peer = _peer()
 
     rows = [
@@ -99,6 +131,7 @@ def main() -> None:
         ("SDK modules the program uses (ec2, iam, eks, sqs, events, helm)", used, used_mb),
         ("synth, the runbook's two pools", dev, dev_mb),
         ("synth, 60 pools", many_s, many_mb),
+        ("synth, 60 pools on 20 node classes", platform_s, platform_mb),
     ]
     if peer:
         rows.append((f"peer: {PEER_NAME}", *peer))
@@ -114,6 +147,7 @@ def main() -> None:
         ("synth ≤ 2.5 × SDK modules it uses", dev / used, 2.5),
         ("synth peak ≤ 300 MB", dev_mb, 300.0),
         ("60 pools ≤ 1.5 × two pools", many_s / dev, 1.5),
+        ("60 pools, 20 classes ≤ 1.5 × two pools", platform_s / dev, 1.5),
     ]
     if peer:
         goals += [

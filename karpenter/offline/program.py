@@ -4,6 +4,7 @@ cluster facts, and return what it registered. No AWS account, Pulumi CLI or netw
 from __future__ import annotations
 
 import asyncio
+import logging
 import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ from karpenter.offline.monitor import RecordingMonitor, Registration, constructi
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "karpenter"
+
+_QUIET = logging.getLogger("karpenter.offline.program")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 SAMPLE_FACTS_HINT = (
     "offline synth checked this against its built-in sample cluster; describe your cluster in a facts file "
@@ -60,6 +65,8 @@ class SynthResult:
     preview: bool
     resources: list[Registration]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # What the config allows but weakens, one `WARNING: karpenter:<key>: ...` line each.
+    warnings: list[str] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]
@@ -82,7 +89,7 @@ def run_program(
     sample = facts is None and config.synth_facts is None
     facts = facts or offline_facts(config, settings_, project_dir)
     try:
-        return run_mocked(
+        result = run_mocked(
             project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview
         )
     except pulumi.RunError as exc:
@@ -90,6 +97,8 @@ def run_program(
             raise
         # The config is valid on its own; what failed was checked against a cluster that is not theirs.
         raise ConfigError(f"{exc} ({SAMPLE_FACTS_HINT})") from None
+    result.warnings = config.warnings()
+    return result
 
 
 def run_mocked(
@@ -119,7 +128,8 @@ def run_mocked(
     try:
         settings.reset_options(project=project, stack=stack, preview=preview)
         runtime_config.set_all_config(dict(settings_), [])
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        # The program's own log lines (pulumi.log) stay out of synth's output, which reports warnings itself.
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, logger=_QUIET, monitor=monitor)
         with construction_order() as order:
             _sync_await(run_pulumi_func(main))
         root = settings.get_root_resource()

@@ -51,6 +51,8 @@ def summary(result: SynthResult) -> str:
     mode = "preview (first run: computed values unknown)" if result.preview else "deployment"
     lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources", "", "  count  type"]
     lines += [f"  {count:>5}  {typ}" for typ, count in sorted(counts.items())]
+    if result.warnings:
+        lines += ["", *result.warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -220,19 +220,25 @@ def test_family_no_later_than_min_instance_generation_is_refused() -> None:
 # --- capacity types and limits ---------------------------------------------------------------
 
 
-def test_reserved_capacity_is_refused_while_no_node_class_selects_reservations() -> None:
+def test_reserved_capacity_is_refused_while_the_pools_node_class_selects_no_reservations() -> None:
     assert _refusal({"cpu": {"capacityTypes": ["spot", "reserved"]}}) == (
         "karpenter:nodePools.cpu.capacityTypes[1]: 'reserved' needs a node class that selects capacity "
-        "reservations, which this stack does not configure; use spot or on-demand"
+        "reservations, and node class 'default' sets no "
+        "karpenter:nodeClasses.default.capacityReservationSelectorTerms; add them there, or use spot or on-demand"
     )
 
 
 def test_reserved_capacity_rule_lets_reserved_through_once_reservations_are_selected() -> None:
-    assert pool_rules.reserved_capacity_problem(["reserved", "on-demand"], selects_reservations=True) is None
-    assert pool_rules.reserved_capacity_problem(["on-demand", "reserved"], selects_reservations=False) == (
+    assert (
+        pool_rules.reserved_capacity_problem(["reserved", "on-demand"], node_class="p5", selects_reservations=True)
+        is None
+    )
+    assert pool_rules.reserved_capacity_problem(
+        ["on-demand", "reserved"], node_class="p5", selects_reservations=False
+    ) == (
         "capacityTypes[1]",
-        "'reserved' needs a node class that selects capacity reservations, which this stack does not configure; "
-        "use spot or on-demand",
+        "'reserved' needs a node class that selects capacity reservations, and node class 'p5' sets no "
+        "karpenter:nodeClasses.p5.capacityReservationSelectorTerms; add them there, or use spot or on-demand",
     )
 
 

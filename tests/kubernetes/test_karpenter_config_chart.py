@@ -114,10 +114,12 @@ class Crds:
             f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(manifest)
         ]
 
-    def allowed_label_keys(self, domain: str) -> set[str]:
-        """The keys of `domain` the NodePool CRD's CEL rules let through, read from the rule."""
-        key_schema = self.documents["NodePool"]["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-        for part in ("spec", "template", "spec", "requirements"):
+    def allowed_label_keys(self, domain: str, kind: str = "NodePool") -> set[str]:
+        """The keys of `domain` the CEL rules of the NodePool (or NodeOverlay) CRD let a requirement
+        name, read from the rule."""
+        key_schema = self.documents[kind]["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+        path = ("spec", "template", "spec", "requirements") if kind == "NodePool" else ("spec", "requirements")
+        for part in path:
             key_schema = key_schema["properties"][part]
         key_schema = key_schema["items"]["properties"]["key"]
         for rule in key_schema["x-kubernetes-validations"]:
@@ -125,7 +127,7 @@ class Crds:
                 listed = re.search(r"self in \[(.*?)\]", rule["rule"])
                 assert listed, rule["rule"]
                 return set(re.findall(r'"([^"]+)"', listed.group(1)))
-        raise AssertionError(f"the NodePool CRD has no rule for the {domain} label domain")
+        raise AssertionError(f"the {kind} CRD has no rule for the {domain} label domain")
 
 
 def require_crd_dir(crd_dir: Path) -> Path:
@@ -158,22 +160,22 @@ def test_missing_crds_fail_in_ci_and_skip_elsewhere(tmp_path: Path, monkeypatch:
 # --- CEL rules, as explicit Python checks --------------------------------------------------
 
 
-def _label_key_problems(key: str, crds: Crds) -> list[str]:
+def _label_key_problems(key: str, crds: Crds, kind: str = "NodePool") -> list[str]:
     domain = key.split("/", 1)[0]
     problems = []
-    if key in ("karpenter.sh/nodepool", "kubernetes.io/hostname"):
+    # The NodeOverlay CRD lets a requirement name the pool; the NodePool CRD does not.
+    restricted_keys = ("karpenter.sh/nodepool", "kubernetes.io/hostname") if kind == "NodePool" else ()
+    if key in (*restricted_keys, "kubernetes.io/hostname"):
         problems.append(f"label {key!r} is restricted")
     for restricted in ("karpenter.sh", "karpenter.k8s.aws"):
-        if domain.endswith(restricted) and key not in crds.allowed_label_keys(restricted):
+        if domain.endswith(restricted) and key not in crds.allowed_label_keys(restricted, kind):
             problems.append(f"label domain {restricted!r} is restricted ({key})")
     return problems
 
 
-def nodepool_cel_problems(pool: Manifest, crds: Crds) -> list[str]:
-    spec = pool["spec"]
-    template = spec["template"]
+def _requirement_problems(requirements: list[Manifest], crds: Crds, kind: str) -> list[str]:
     problems: list[str] = []
-    for req in template["spec"]["requirements"]:
+    for req in requirements:
         where = f"requirement {req['key']}"
         values = req.get("values", [])
         if req["operator"] in ("In", "NotIn") and not values:
@@ -182,7 +184,14 @@ def nodepool_cel_problems(pool: Manifest, crds: Crds) -> list[str]:
             problems.append(f"{where}: {req['operator']} needs one integer value ≥ 0, got {values}")
         if "minValues" in req and req["operator"] == "In" and len(values) < req["minValues"]:
             problems.append(f"{where}: fewer values than minValues")
-        problems += [f"{where}: {p}" for p in _label_key_problems(req["key"], crds)]
+        problems += [f"{where}: {p}" for p in _label_key_problems(req["key"], crds, kind)]
+    return problems
+
+
+def nodepool_cel_problems(pool: Manifest, crds: Crds) -> list[str]:
+    spec = pool["spec"]
+    template = spec["template"]
+    problems = _requirement_problems(template["spec"]["requirements"], crds, "NodePool")
     for key in template.get("metadata", {}).get("labels", {}):
         problems += [f"labels: {p}" for p in _label_key_problems(key, crds)]
     ref = template["spec"]["nodeClassRef"]
@@ -192,6 +201,21 @@ def nodepool_cel_problems(pool: Manifest, crds: Crds) -> list[str]:
             problems.append("budget: 'schedule' must be set with 'duration'")
     if "replicas" in spec and "weight" in spec:
         problems.append("'weight' is not supported on static NodePools")
+    if "replicas" in spec and set(spec.get("limits") or {}) - {"nodes"}:
+        problems.append("only 'limits.nodes' is supported on static NodePools")
+    return problems
+
+
+def nodeoverlay_cel_problems(overlay: Manifest, crds: Crds) -> list[str]:
+    spec = overlay["spec"]
+    problems = _requirement_problems(spec["requirements"], crds, "NodeOverlay")
+    if "price" in spec and "priceAdjustment" in spec:
+        problems.append("cannot set both 'price' and 'priceAdjustment'")
+    problems += [
+        f"capacity {name!r}: invalid resource restricted"
+        for name in spec.get("capacity", {})
+        if name in ("cpu", "memory", "ephemeral-storage", "pods")
+    ]
     return problems
 
 
@@ -247,6 +271,84 @@ def ec2nodeclass_cel_problems(node_class: Manifest) -> list[str]:
         ebs = mapping.get("ebs", {})
         if "volumeSize" not in ebs and "snapshotID" not in ebs:
             problems.append(f"{mapping.get('deviceName')}: snapshotID or volumeSize must be defined")
+        if "volumeInitializationRate" in ebs and not ebs.get("snapshotID"):
+            problems.append(f"{mapping.get('deviceName')}: snapshotID must be set with volumeInitializationRate")
+    return problems + _ec2nodeclass_selector_problems(spec) + _kubelet_problems(spec.get("kubelet", {}))
+
+
+def _exclusive(term: Manifest, field: str, others: tuple[str, ...]) -> bool:
+    return field in term and any(other in term for other in others)
+
+
+def _ec2nodeclass_selector_problems(spec: Manifest) -> list[str]:
+    problems: list[str] = []
+    terms = spec.get("amiSelectorTerms", [])
+    if any(not ({"tags", "id", "name", "alias", "ssmParameter"} & set(term)) for term in terms):
+        problems.append("amiSelectorTerms: expected at least one of tags, id, name, alias, ssmParameter")
+    if any(_exclusive(term, "id", ("alias", "tags", "name", "owner")) for term in terms):
+        problems.append("amiSelectorTerms: 'id' is mutually exclusive")
+    for term in spec.get("subnetSelectorTerms", []):
+        if _exclusive(term, "id", ("tags",)):
+            problems.append("subnetSelectorTerms: 'id' is mutually exclusive")
+    for term in spec.get("securityGroupSelectorTerms", []):
+        if _exclusive(term, "id", ("tags", "name")) or _exclusive(term, "name", ("tags", "id")):
+            problems.append("securityGroupSelectorTerms: 'id' and 'name' are mutually exclusive")
+    for term in spec.get("capacityReservationSelectorTerms", []):
+        if not ({"tags", "id", "instanceMatchCriteria"} & set(term)):
+            problems.append(
+                "capacityReservationSelectorTerms: expected at least one of tags, id, instanceMatchCriteria"
+            )
+        # The CRD's rule reads `!self.all(...)`; a term mixing them is refused per term here, as meant.
+        if _exclusive(term, "id", ("tags", "ownerID", "instanceMatchCriteria")):
+            problems.append("capacityReservationSelectorTerms: 'id' is mutually exclusive")
+        if any(not k or not v for k, v in term.get("tags", {}).items()):
+            problems.append("capacityReservationSelectorTerms: empty tag keys or values")
+    if "placementGroupSelector" in spec and len({"name", "id"} & set(spec["placementGroupSelector"])) != 1:
+        problems.append("placementGroupSelector: exactly one of 'name' and 'id'")
+    interfaces = spec.get("networkInterfaces", [])
+    pairs = [(i["networkCardIndex"], i["deviceIndex"]) for i in interfaces]
+    efa_cards = [i["networkCardIndex"] for i in interfaces if i["interfaceType"] == "efa-only"]
+    primary = (0, 0, "interface")
+    if interfaces and not any(
+        (i["networkCardIndex"], i["deviceIndex"], i["interfaceType"]) == primary for i in interfaces
+    ):
+        problems.append("networkInterfaces must include a primary interface with interfaceType='interface'")
+    if len(set(pairs)) != len(pairs) or len(set(efa_cards)) != len(efa_cards):
+        problems.append("networkInterfaces: a card and device twice, or two efa-only devices on a card")
+    return problems
+
+
+_RESERVABLE = {"cpu", "memory", "ephemeral-storage", "pid"}
+_SIGNALS = {
+    "memory.available",
+    "nodefs.available",
+    "nodefs.inodesFree",
+    "imagefs.available",
+    "imagefs.inodesFree",
+    "pid.available",
+}
+
+
+def _kubelet_problems(kubelet: Manifest) -> list[str]:
+    problems: list[str] = []
+    for field in ("systemReserved", "kubeReserved"):
+        reserved = kubelet.get(field, {})
+        if set(reserved) - _RESERVABLE:
+            problems.append(f"kubelet.{field}: valid keys are {sorted(_RESERVABLE)}")
+        if any(str(value).startswith("-") for value in reserved.values()):
+            problems.append(f"kubelet.{field}: value cannot be a negative resource quantity")
+    for field in ("evictionHard", "evictionSoft", "evictionSoftGracePeriod"):
+        if set(kubelet.get(field, {})) - _SIGNALS:
+            problems.append(f"kubelet.{field}: valid keys are {sorted(_SIGNALS)}")
+    high, low = kubelet.get("imageGCHighThresholdPercent"), kubelet.get("imageGCLowThresholdPercent")
+    if high is not None and low is not None and not high > low:
+        problems.append("imageGCHighThresholdPercent must be greater than imageGCLowThresholdPercent")
+    soft, grace = kubelet.get("evictionSoft"), kubelet.get("evictionSoftGracePeriod")
+    # CEL reads the other map without has(): a soft threshold without any grace periods fails too.
+    if soft is not None and (grace is None or set(soft) - set(grace)):
+        problems.append("evictionSoft OwnerKey does not have a matching evictionSoftGracePeriod")
+    if grace is not None and (soft is None or set(grace) - set(soft)):
+        problems.append("evictionSoftGracePeriod OwnerKey does not have a matching evictionSoft")
     return problems
 
 
@@ -255,6 +357,8 @@ def cel_problems(manifest: Manifest, crds: Crds) -> list[str]:
         return nodepool_cel_problems(manifest, crds)
     if manifest["kind"] == "EC2NodeClass":
         return ec2nodeclass_cel_problems(manifest)
+    if manifest["kind"] == "NodeOverlay":
+        return nodeoverlay_cel_problems(manifest, crds)
     return [f"unexpected kind {manifest['kind']}"]
 
 
@@ -385,6 +489,7 @@ def test_node_classes_use_the_instance_profile_imdsv2_and_encrypted_gp3_roots(de
 
 
 def test_every_object_carries_the_standard_helm_labels(dev_manifests: list[Manifest]) -> None:
+    assert len(dev_manifests) == 4, "the runbook stack renders two node classes and two pools"
     for manifest in dev_manifests:
         assert manifest["metadata"]["labels"] == {
             "app.kubernetes.io/name": "karpenter-config",
@@ -549,7 +654,7 @@ def test_cpu_only_config_gets_no_gpu_node_class() -> None:
     assert list(of_kind(render(values), "EC2NodeClass")) == ["default"]
 
 
-def test_bottlerocket_alias_puts_the_root_volume_on_the_data_device() -> None:
+def test_bottlerocket_alias_puts_the_root_volume_on_the_data_device_and_encrypts_the_os_volume() -> None:
     values = karpenter_config_values(
         config_with_pools({"cpu": {}}), instance_profile_name=PROFILE, zones=ZONES, ami_alias="bottlerocket@latest"
     )
@@ -557,8 +662,13 @@ def test_bottlerocket_alias_puts_the_root_volume_on_the_data_device() -> None:
     assert of_kind(manifests, "EC2NodeClass")["default"]["spec"]["amiSelectorTerms"] == [
         {"alias": "bottlerocket@latest"}
     ]
-    [root] = of_kind(manifests, "EC2NodeClass")["default"]["spec"]["blockDeviceMappings"]
+    os_volume, root = of_kind(manifests, "EC2NodeClass")["default"]["spec"]["blockDeviceMappings"]
     assert root["deviceName"] == "/dev/xvdb"
+    assert root["rootVolume"] is True
+    assert os_volume == {
+        "deviceName": "/dev/xvda",
+        "ebs": {"volumeSize": "4Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True},
+    }
 
 
 def test_pool_zone_outside_the_subnet_zones_is_refused_with_its_config_key() -> None:

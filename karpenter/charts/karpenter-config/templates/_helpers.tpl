@@ -32,3 +32,23 @@ discovery tag the program puts on the cluster's node subnets and security group.
 - tags:
     karpenter.sh/discovery: {{ required "clusterName is required when nodeClasses is not empty" .Values.clusterName | quote }}
 {{- end }}
+
+{{/*
+The EBS settings of a node class's volume: size and type, the performance asked for, always
+encrypted (with the account's EBS key unless a KMS key is named), deleted with the node.
+*/}}
+{{- define "karpenter-config.ebs" -}}
+volumeSize: {{ .size | quote }}
+volumeType: {{ .type | quote }}
+{{- with .iops }}
+iops: {{ . | int }}
+{{- end }}
+{{- with .throughput }}
+throughput: {{ . | int }}
+{{- end }}
+encrypted: {{ .encrypted }}
+{{- with .kmsKeyID }}
+kmsKeyID: {{ . | quote }}
+{{- end }}
+deleteOnTermination: true
+{{- end }}

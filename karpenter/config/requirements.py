@@ -1,0 +1,171 @@
+"""Node selector requirements as config: a NodePool's extra requirements and a NodeOverlay's, checked
+as the CRDs of Karpenter 1.14.1 check them (label keys, operators and values, minValues)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from karpenter.config.strict_model import StrictModel
+from karpenter.config.values import LABEL_KEY, LABEL_VALUE
+from karpenter.vocabulary import instance_families, node_labels
+
+
+class Operator(StrEnum):
+    IN = "In"
+    NOT_IN = "NotIn"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+    GT = "Gt"
+    LT = "Lt"
+    GTE = "Gte"
+    LTE = "Lte"
+
+
+_NUMERIC = (Operator.GT, Operator.LT, Operator.GTE, Operator.LTE)
+
+
+def _as_text(value: Any) -> Any:
+    # `values: [4]` in YAML is a number; a label value is text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _label_value(value: str) -> str:
+    if len(value) > 63 or not LABEL_VALUE.match(value):
+        raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
+    return value
+
+
+LabelValue = Annotated[str, BeforeValidator(_as_text), AfterValidator(_label_value)]
+
+
+class OverlayRequirement(StrictModel):
+    """A requirement of a NodeOverlay: which instance types (and pools) it applies to."""
+
+    for_overlay: ClassVar[bool] = True
+
+    key: str = Field(description="A well-known label, such as karpenter.k8s.aws/instance-family, or one of yours.")
+    operator: Operator = Field(description="In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte or Lte.")
+    values: list[LabelValue] = Field(
+        default_factory=list, description="Values; one whole number for Gt, Lt, Gte and Lte, none for (Does)Exist(s)."
+    )
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if len(v) > 316 or not LABEL_KEY.match(v):
+            raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": v})
+        problem = node_labels.requirement_key_problem(v, overlay=cls.for_overlay)
+        if problem:
+            raise PydanticCustomError("label_key", "{problem}", {"problem": problem})
+        return v
+
+    @model_validator(mode="after")
+    def _operator_values(self) -> OverlayRequirement:
+        operator, values = self.operator, self.values
+        if operator in (Operator.IN, Operator.NOT_IN) and not values:
+            raise PydanticCustomError(
+                "values", "{op} needs at least one value", {"key": "values", "op": operator.value}
+            )
+        if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:
+            raise PydanticCustomError(
+                "values", "{op} takes no values; remove them", {"key": "values", "op": operator.value}
+            )
+        if operator in _NUMERIC and (len(values) != 1 or not values[0].isdigit()):
+            raise PydanticCustomError(
+                "values",
+                '{op} takes one whole number ≥ 0, such as ["4"]',
+                {"key": "values", "op": operator.value},
+            )
+        return self
+
+
+class Requirement(OverlayRequirement):
+    """A requirement of a NodePool: every node it launches satisfies it."""
+
+    for_overlay: ClassVar[bool] = False
+
+    min_values: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="Fewest distinct values Karpenter keeps to choose from (spot flexibility).",
+    )
+
+    @model_validator(mode="after")
+    def _min_values(self) -> Requirement:
+        if self.min_values is not None and self.operator is Operator.IN and len(self.values) < self.min_values:
+            raise PydanticCustomError(
+                "min_values",
+                "{m} is more than the {n} values In lists; list at least {m} or lower minValues",
+                {"key": "minValues", "m": self.min_values, "n": len(self.values)},
+            )
+        return self
+
+
+def generated_requirement_fields(*, gpu: bool, families: bool) -> dict[str, str]:
+    """The label keys a pool's own fields already require, and the field that sets each."""
+    fields = {
+        node_labels.CAPACITY_TYPE: "capacityTypes",
+        node_labels.ZONE: "zones",
+        node_labels.ARCHITECTURE: "architectures",
+        node_labels.INSTANCE_CATEGORY: "instanceCategories",
+        node_labels.INSTANCE_GENERATION: "minInstanceGeneration",
+        node_labels.OS: "the stack, which launches Linux nodes only",
+    }
+    if families:
+        fields[node_labels.INSTANCE_FAMILY] = "instanceFamilies"
+    if gpu:
+        fields[node_labels.GPU_MANUFACTURER] = "gpu (NVIDIA only)"
+    return fields
+
+
+def _admits_gpus(requirement: Requirement) -> tuple[str, str] | None:
+    """Where and by what a requirement lets GPU instances in: ("key", the label) for a GPU label it
+    does not rule out, ("values", the value) for a GPU category, family or type; or None."""
+    key, operator, values = requirement.key, requirement.operator, requirement.values
+    if key.startswith(node_labels.GPU_LABEL_PREFIX):
+        excludes = operator is Operator.DOES_NOT_EXIST or (
+            key == node_labels.GPU_COUNT
+            and (
+                (operator is Operator.IN and all(v == "0" for v in values))
+                or (operator is Operator.LT and int(values[0]) <= 1)
+            )
+        )
+        return None if excludes else ("key", key)
+    if operator is not Operator.IN:
+        return None
+    for value in values:
+        if key == node_labels.INSTANCE_CATEGORY and instance_families.categories_admit_gpus([value]):
+            return "values", value
+        family = value.split(".", 1)[0] if key == node_labels.INSTANCE_TYPE else value
+        if key in (node_labels.INSTANCE_FAMILY, node_labels.INSTANCE_TYPE) and (
+            instance_families.family_gpu_manufacturer(family) is not None
+        ):
+            return "values", value
+    return None
+
+
+def requirements_problem(requirements: list[Requirement], *, gpu: bool, families: bool) -> tuple[str, str] | None:
+    """A pool's extra requirement that repeats one of its own fields, or that lets a pool without
+    gpu: true launch GPU instances (untainted), as (the key below the pool, why); or None."""
+    generated = generated_requirement_fields(gpu=gpu, families=families)
+    for index, requirement in enumerate(requirements):
+        where = f"requirements[{index}]"
+        if requirement.key in generated:
+            return (
+                f"{where}.key",
+                f"'{requirement.key}' is already required by {generated[requirement.key]}; set it there",
+            )
+        admits = None if gpu else _admits_gpus(requirement)
+        if admits:
+            field, what = admits
+            return (
+                f"{where}.{field}",
+                f"'{what}' lets in GPU instances, which this pool would launch without the nvidia.com/gpu taint; "
+                "set gpu: true on the pool, or require instances without GPUs",
+            )
+    return None

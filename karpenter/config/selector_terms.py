@@ -1,0 +1,142 @@
+"""What a node class selects in EC2, as config: AMIs, subnets, security groups, capacity reservations
+and a placement group, each checked as the EC2NodeClass CRD of Karpenter 1.14.1 checks it."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from karpenter.config.strict_model import StrictModel
+
+
+def _selector_tags(tags: dict[str, str]) -> dict[str, str]:
+    for key, value in tags.items():
+        if not key or not value:
+            raise PydanticCustomError(
+                "selector_tags", "empty tag keys or values select nothing; '*' matches any value of a key"
+            )
+    return tags
+
+
+SelectorTags = Annotated[dict[str, str], Field(min_length=1, max_length=20), AfterValidator(_selector_tags)]
+
+
+def _matching(pattern: str, what: str) -> AfterValidator:
+    """A check that a value matches `pattern`, refused as not being `what`."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise PydanticCustomError("selector_value", "'{v}' is not {what}", {"v": value, "what": what})
+        return value
+
+    return AfterValidator(check)
+
+
+AmiId = Annotated[str, _matching(r"^ami-[0-9a-z]+$", "an AMI id like ami-0123456789abcdef0")]
+AmiOwner = Annotated[
+    str, _matching(r"^([0-9]{12}|self|amazon|aws-marketplace)$", "an account id, self, amazon or aws-marketplace")
+]
+SecurityGroupId = Annotated[str, _matching(r"^sg-[0-9a-z]+$", "a security group id like sg-0123456789abcdef0")]
+ReservationId = Annotated[str, _matching(r"^cr-[0-9a-z]+$", "a capacity reservation id like cr-0123456789abcdef0")]
+AccountId = Annotated[str, _matching(r"^[0-9]{12}$", "an AWS account id (12 digits)")]
+PlacementGroupId = Annotated[str, _matching(r"^pg-[0-9a-z]+$", "a placement group id like pg-0123456789abcdef0")]
+
+
+def _only_one(term: StrictModel, exclusive: str, others: tuple[str, ...]) -> None:
+    """Refuse a term that sets `exclusive` beside any of `others`, or sets none of them at all."""
+    given = [name for name in (exclusive, *others) if getattr(term, name) is not None]
+    if not given:
+        keys = ", ".join(type(term).model_fields[name].alias or name for name in (exclusive, *others))
+        raise PydanticCustomError("selector_term", "a term selects by one of {keys}; give one", {"keys": keys})
+    alias = type(term).model_fields[exclusive].alias or exclusive
+    if exclusive in given and len(given) > 1:
+        other = next(type(term).model_fields[name].alias or name for name in given if name != exclusive)
+        raise PydanticCustomError(
+            "selector_term",
+            "{alias} stands alone in a term, and this one also sets {other}; make them two terms",
+            {"key": other, "alias": alias, "other": other},
+        )
+
+
+class AmiSelectorTerm(StrictModel):
+    id: AmiId | None = Field(default=None, description="AMI id, such as ami-0123456789abcdef0.")
+    name: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        default=None, description="AMI name; `*` matches any characters."
+    )
+    owner: AmiOwner | None = Field(
+        default=None, description="With name or tags: an account id, self, amazon or aws-marketplace."
+    )
+    tags: SelectorTags | None = Field(default=None, description="AMI tags; `*` matches any value.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> AmiSelectorTerm:
+        _only_one(self, "id", ("name", "tags"))
+        if self.owner is not None and self.id is not None:
+            raise PydanticCustomError(
+                "selector_term", "an id names one AMI, so an owner adds nothing; remove owner", {"key": "owner"}
+            )
+        return self
+
+
+class SubnetSelectorTerm(StrictModel):
+    id: Annotated[str, StringConstraints(pattern=r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")] | None = Field(
+        default=None, description="A node subnet of the stack, by id."
+    )
+    tags: SelectorTags | None = Field(default=None, description="Subnet tags; `*` matches any value.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SubnetSelectorTerm:
+        _only_one(self, "id", ("tags",))
+        return self
+
+
+class SecurityGroupSelectorTerm(StrictModel):
+    id: SecurityGroupId | None = Field(default=None, description="Security group id.")
+    name: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        default=None, description="Security group name (the group's name, not its Name tag)."
+    )
+    tags: SelectorTags | None = Field(default=None, description="Security group tags; `*` matches any value.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SecurityGroupSelectorTerm:
+        _only_one(self, "id", ("name", "tags"))
+        _only_one(self, "name", ("id", "tags"))
+        return self
+
+
+class CapacityReservationSelectorTerm(StrictModel):
+    id: ReservationId | None = Field(
+        default=None, description="Capacity reservation (or Capacity Block) id, such as cr-0123456789abcdef0."
+    )
+    tags: SelectorTags | None = Field(default=None, description="Reservation tags; `*` matches any value.")
+    owner_id: AccountId | None = Field(
+        default=None, alias="ownerID", description="With tags: the account that owns the reservations."
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> CapacityReservationSelectorTerm:
+        _only_one(self, "id", ("tags",))
+        if self.owner_id is not None and self.id is not None:
+            raise PydanticCustomError(
+                "selector_term",
+                "an id names one reservation, so an owner adds nothing; remove ownerID",
+                {"key": "ownerID"},
+            )
+        return self
+
+
+class PlacementGroupSelector(StrictModel):
+    name: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        default=None, description="Placement group name."
+    )
+    id: PlacementGroupId | None = Field(default=None, description="Placement group id, such as pg-0123456789abcdef0.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> PlacementGroupSelector:
+        if (self.name is None) == (self.id is None):
+            raise PydanticCustomError("placement_group", "give the placement group's name or its id, one of them")
+        return self

@@ -1,0 +1,65 @@
+"""Synth prints what the config allows but weakens (relaxed instance metadata) as WARNING lines naming
+the key, in the summary of one stack and under the stack's line with --all."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pulumi
+import pytest
+import yaml
+
+from karpenter import Karpenter
+from karpenter.offline.cli import main
+from tests.conftest import ROOT, Run
+
+RELAXED = {
+    "aws:region": "eu-west-1",
+    "karpenter:clusterName": "prod",
+    "karpenter:nodeClasses": {"legacy": {"metadataOptions": {"httpTokens": "optional"}}},
+    "karpenter:nodePools": {"cpu": {"nodeClass": "legacy"}},
+}
+WARNING = (
+    "WARNING: karpenter:nodeClasses.legacy.metadataOptions.httpTokens: optional lets IMDSv1 answer without a session "
+    "token, so a request forged through any pod or proxy can read the node role's credentials"
+)
+
+
+def _project(folder: Path, stacks: dict[str, dict[str, object]]) -> Path:
+    folder.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml"):
+        shutil.copy(ROOT / name, folder / name)
+    for stack, config in stacks.items():
+        (folder / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return folder
+
+
+def test_the_summary_of_one_stack_ends_with_its_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project(tmp_path / "project", {"prod": RELAXED})
+    out = tmp_path / "out"
+    assert main(["synth", "--stack", "prod", "--project-dir", str(project), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.endswith(f"\n\n{WARNING}\n\nwritten to {out}/\n")
+    assert printed.err == ""
+
+
+def test_all_stacks_print_each_warning_under_its_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plain = {"aws:region": "eu-west-1", "karpenter:clusterName": "plain"}
+    project = _project(tmp_path / "project", {"plain": plain, "prod": RELAXED})
+    out = tmp_path / "out"
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"plain  ok       47 resources (eu-west-1) in {out}/plain/",
+        f"prod   ok       47 resources (eu-west-1) in {out}/prod/",
+        f"       {WARNING}",
+    ]
+
+
+def test_the_component_logs_each_warning_for_pulumi_preview_and_up(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    logged: list[tuple[str, str]] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: logged.append((message, resource)))
+    run({"nodeClasses": RELAXED["karpenter:nodeClasses"], "nodePools": RELAXED["karpenter:nodePools"]})
+    [(message, resource)] = logged
+    assert message == WARNING.removeprefix("WARNING: ")
+    assert isinstance(resource, Karpenter)
