@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from karpenter.aws.iam import controller, trust
+from karpenter.cluster.adoption import Adoption
 from karpenter.cluster.facts import ClusterFacts
 from karpenter.config.values import Identity
 from karpenter.vocabulary import aws_names
@@ -24,6 +25,8 @@ class ControllerIdentityArgs:
     node_role_arn: str
     interruption_queue_arn: str | None
     create_oidc_provider: bool = False
+    # What a hand-made install made under the role's name and the stack imports (karpenter:adopt).
+    adoption: Adoption = Adoption()
 
 
 def trust_policy_json(args: ControllerIdentityArgs) -> pulumi.Output[str]:
@@ -79,9 +82,9 @@ class ControllerIdentity(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             name=aws_names.controller_role_name(facts.name),
-            description=f"Karpenter controller of EKS cluster {facts.name}",
+            description=aws_names.controller_role_description(facts.name),
             assume_role_policy=trust_policy_json(args),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=role_deps),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=role_deps, import_=args.adoption.controller_role),
         )
         self.policies: dict[str, aws.iam.Policy] = {}
         attachments: list[pulumi.Resource] = []
@@ -111,6 +114,17 @@ class ControllerIdentity(pulumi.ComponentResource):
                     service_account=SERVICE_ACCOUNT,
                     role_arn=self.role.arn,
                     opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+        if args.adoption.active:
+            # The runbook's inline policy (iam:PassRole on *, terminate anything named *karpenter*) goes,
+            # but only once the scoped policies are attached, so the role is never without permissions.
+            attachments.append(
+                aws.iam.RolePoliciesExclusive(
+                    f"{name}-no-inline-policies",
+                    role_name=self.role.name,
+                    policy_names=[],
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=list(attachments)),
                 )
             )
         # What consumers wait on: the role with every permission attached.

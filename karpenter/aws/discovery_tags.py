@@ -2,13 +2,14 @@
 
 One `aws.ec2.Tag` per key per resource: the stack owns its tags, never the subnet or group, so
 destroying the stack removes its tags and nothing else. A tag someone else already set to
-another value is left alone, and a discovery tag that names another cluster is refused.
+another value is left alone, and a discovery tag that names another cluster is refused. With
+`karpenter:adopt`, the tags the runbook set are imported and kept on destroy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -54,19 +55,60 @@ def plan_tags(wanted: TagPlan, existing: Mapping[str, str], *, where: str, confi
     return planned
 
 
+# The tags the v0.x runbook sets (on the node subnets, and on the cluster security group): with
+# karpenter:adopt they are the runbook's, imported where they already carry the value and kept on
+# destroy, since the nodes and load balancers of the hand-made install may rely on them.
+RUNBOOK_SUBNET_TAGS = ("cluster", "subnet")
+RUNBOOK_SECURITY_GROUP_TAGS = ("discovery",)
+
+
 @dataclass(frozen=True)
 class DiscoveryTagsArgs:
     subnet_tags: Mapping[str, TagPlan]
     security_group_id: pulumi.Input[str]
     security_group_tags: TagPlan
+    adopt: bool = False
+    # The tags the subnets (by id) and the security group have before the stack runs.
+    existing_subnet_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    existing_security_group_tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def tag_options(
+    parent: pulumi.Resource,
+    adopted: bool,
+    resource_id: pulumi.Input[str],
+    key: str,
+    value: str,
+    existing: Mapping[str, str],
+) -> pulumi.ResourceOptions:
+    """Import a runbook tag that already carries the value (the import id is `resource-id,key`), and
+    keep every runbook tag on destroy; the stack's own tags are created and deleted with it."""
+    if not adopted:
+        return pulumi.ResourceOptions(parent=parent)
+    carried = existing.get(key) == value and isinstance(resource_id, str)
+    return pulumi.ResourceOptions(
+        parent=parent, import_=f"{resource_id},{key}" if carried else None, retain_on_delete=True
+    )
 
 
 class DiscoveryTags(pulumi.ComponentResource):
     def __init__(self, name: str, args: DiscoveryTagsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("karpenter:discovery_tags:DiscoveryTags", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.tags: list[aws.ec2.Tag] = [
-            aws.ec2.Tag(f"{name}-{subnet_id}-{slug}", resource_id=subnet_id, key=key, value=value, opts=child)
+            aws.ec2.Tag(
+                f"{name}-{subnet_id}-{slug}",
+                resource_id=subnet_id,
+                key=key,
+                value=value,
+                opts=tag_options(
+                    self,
+                    args.adopt and slug in RUNBOOK_SUBNET_TAGS,
+                    subnet_id,
+                    key,
+                    value,
+                    args.existing_subnet_tags.get(subnet_id, {}),
+                ),
+            )
             for subnet_id, plan in args.subnet_tags.items()
             for slug, (key, value) in plan.items()
         ]
@@ -76,7 +118,14 @@ class DiscoveryTags(pulumi.ComponentResource):
                 resource_id=args.security_group_id,
                 key=key,
                 value=value,
-                opts=child,
+                opts=tag_options(
+                    self,
+                    args.adopt and slug in RUNBOOK_SECURITY_GROUP_TAGS,
+                    args.security_group_id,
+                    key,
+                    value,
+                    args.existing_security_group_tags,
+                ),
             )
             for slug, (key, value) in args.security_group_tags.items()
         ]

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from karpenter.aws.iam import documents, node, trust
+from karpenter.cluster.adoption import Adoption
 from karpenter.vocabulary import aws_names
 
 
@@ -16,22 +17,40 @@ from karpenter.vocabulary import aws_names
 class NodeIdentityArgs:
     cluster_name: str
     partition: str
+    # What a hand-made install made under these names and the stack imports (karpenter:adopt).
+    adoption: Adoption = Adoption()
 
 
 def node_role(
-    name: str, *, role_name: str, description: str, partition: str, parent: pulumi.Resource
+    name: str,
+    *,
+    role_name: str,
+    description: str,
+    partition: str,
+    parent: pulumi.Resource,
+    adoption: Adoption | None = None,
 ) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
-    """A role EC2 instances assume to be EKS nodes, with the managed policies nodes need."""
-    child = pulumi.ResourceOptions(parent=parent)
+    """A role EC2 instances assume to be EKS nodes, with the managed policies nodes need. Adopted,
+    what exists is imported and everything is kept on destroy: nodes may still run with it."""
+    adoption = adoption or Adoption()
+
+    def options(import_id: str | None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, import_=import_id, retain_on_delete=adoption.active or None)
+
     role = aws.iam.Role(
         f"{name}-role",
         name=role_name,
         description=description,
         assume_role_policy=json.dumps(trust.node_trust_policy(url_suffix=documents.url_suffix(partition))),
-        opts=child,
+        opts=options(adoption.node_role),
     )
     attachments = [
-        aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-{arn.rsplit('/', 1)[-1]}",
+            role=role.name,
+            policy_arn=arn,
+            opts=options(adoption.node_attachments.get(arn)),
+        )
         for arn in node.node_managed_policy_arns(partition)
     ]
     return role, attachments
@@ -46,16 +65,24 @@ class NodeIdentity(pulumi.ComponentResource):
         self.role, attachments = node_role(
             name,
             role_name=aws_names.node_role_name(args.cluster_name),
-            description=f"Nodes that Karpenter launches for EKS cluster {args.cluster_name}",
+            description=aws_names.node_role_description(args.cluster_name),
             partition=args.partition,
             parent=self,
+            adoption=args.adoption,
         )
         self.instance_profile = aws.iam.InstanceProfile(
             f"{name}-instance-profile",
             name=aws_names.instance_profile_name(args.cluster_name),
             role=self.role.name,
-            # A node started from the profile needs the role's permissions from its first second.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+            # A node started from the profile needs the role's permissions from its first second. An
+            # adopted profile keeps its import id, so the engine refuses any plan that would replace it
+            # while the nodes of the hand-made install still run with it, and destroy leaves it.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=attachments,
+                import_=args.adoption.instance_profile,
+                retain_on_delete=args.adoption.active or None,
+            ),
         )
         self.role_name = self.role.name
         self.role_arn = self.role.arn

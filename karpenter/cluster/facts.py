@@ -13,18 +13,17 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from karpenter.cluster.adoption import ExistingIam
+from karpenter.cluster.iam_lookups import lookup_existing_iam
 from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
 
-SPOT_SERVICE_LINKED_ROLE = "AWSServiceRoleForEC2Spot"
-SPOT_SERVICE_LINKED_ROLE_PATH = "/aws-service-role/spot.amazonaws.com/"
-# EKS Pod Identity hands out credentials through this add-on's agent on every node.
-POD_IDENTITY_AGENT = "eks-pod-identity-agent"
-# The cluster authentication modes that let nodes in by access entry, and by the aws-auth ConfigMap.
-ACCESS_ENTRY_MODES = ("API", "API_AND_CONFIG_MAP")
-CONFIG_MAP_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP")
+# The authentication modes are read from here by the components and the cluster inputs.
+from karpenter.vocabulary.eks import ACCESS_ENTRY_MODES as ACCESS_ENTRY_MODES
+from karpenter.vocabulary.eks import CONFIG_MAP_MODES as CONFIG_MAP_MODES
+from karpenter.vocabulary.eks import POD_IDENTITY_AGENT, SPOT_SERVICE_LINKED_ROLE, SPOT_SERVICE_LINKED_ROLE_PATH
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,8 @@ class ClusterFacts:
     kubeconfig: pulumi.Input[str]
     # The cluster's name as an input that, for a cluster the stack creates, waits for it.
     cluster_ref: pulumi.Input[str]
+    # The stack's IAM names as the account has them (looked up only for a cluster the stack attaches to).
+    existing_iam: ExistingIam = field(default_factory=ExistingIam)
 
     @property
     def cluster_arn(self) -> str:
@@ -144,6 +145,7 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
         spot_role_arn=account.spot_role_arn,
         kubeconfig=json.dumps(kubeconfig(config.cluster_name, account.region, endpoint, certificate_authority)),
         cluster_ref=config.cluster_name,
+        existing_iam=lookup_existing_iam(config.cluster_name),
     )
 
 

@@ -24,6 +24,22 @@ class OfflineSubnet(BaseModel):
     tags: dict[str, str] = Field(default={}, description="Tags it already has, e.g. another cluster's discovery tag.")
 
 
+class OfflineRole(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    path: str = Field(default="/", description="Its path, e.g. /.")
+    description: str = Field(default="", description="Its description (the runbook's roles have none).")
+    attached_policies: list[str] = Field(default=[], description="ARNs of the managed policies attached to it.")
+    inline_policies: list[str] = Field(default=[], description="Names of its inline policies.")
+
+
+class OfflineInstanceProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    path: str = Field(default="/", description="Its path, e.g. /.")
+    role: str | None = Field(default=None, description="The name of the role it holds, if any.")
+
+
 class OfflineFacts(BaseModel):
     """What AWS would answer about the cluster and the account, written down."""
 
@@ -52,6 +68,12 @@ class OfflineFacts(BaseModel):
     )
     spot_service_linked_role_exists: bool = Field(
         default=True, description="Whether the account already has the AWSServiceRoleForEC2Spot role."
+    )
+    existing_roles: dict[str, OfflineRole] = Field(
+        default={}, description="IAM roles the account already has, by name (e.g. the runbook's node role)."
+    )
+    existing_instance_profiles: dict[str, OfflineInstanceProfile] = Field(
+        default={}, description="Instance profiles the account already has, by name."
     )
 
 

@@ -13,6 +13,13 @@ from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.offline.facts import OfflineFacts
 
 _SPOT_ROLE_NAME = "AWSServiceRoleForEC2Spot"
+# What the stack reads of its own IAM names, answered from the facts' existing roles and profiles.
+_IAM_LOOKUPS = (
+    "aws:iam/getRole:getRole",
+    "aws:iam/getRolePolicyAttachments:getRolePolicyAttachments",
+    "aws:iam/getRolePolicies:getRolePolicies",
+    "aws:iam/getInstanceProfile:getInstanceProfile",
+)
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
@@ -61,6 +68,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 else []
             )
             return {"id": f.region, "arns": arns, "names": [_SPOT_ROLE_NAME] * len(arns)}
+        if token in _IAM_LOOKUPS:
+            return self._iam(token, args.args)
         if token == "aws:eks/getAddon:getAddon":
             if args.args.get("addonName") == "eks-pod-identity-agent" and f.pod_identity_agent:
                 return {"id": f"{self.cluster_name}:eks-pod-identity-agent", "addonName": "eks-pod-identity-agent"}
@@ -71,6 +80,47 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 return {}, [("arn", "finding IAM OIDC Provider: couldn't find resource")]
             return {"arn": args.args.get("arn"), "url": f.oidc_issuer.removeprefix("https://")}
         raise Exception(f"offline synth has no answer for the lookup {token}")
+
+    def _iam(self, token: str, given: dict[str, Any]) -> Any:
+        """The account's roles and instance profiles from the facts; a missing one fails the lookup as
+        AWS does (NoSuchEntity)."""
+        f = self.facts
+        iam = f"arn:{f.partition}:iam::{f.account_id}"
+        if token == "aws:iam/getInstanceProfile:getInstanceProfile":
+            profile = f.existing_instance_profiles.get(given.get("name", ""))
+            if profile is None:
+                return {}, [("name", f"reading IAM Instance Profile ({given.get('name')}): NoSuchEntity")]
+            name = given["name"]
+            role_arn = f"{iam}:role/{profile.role}" if profile.role else ""
+            return {
+                "id": name,
+                "name": name,
+                "arn": f"{iam}:instance-profile{profile.path}{name}",
+                "path": profile.path,
+                "roleName": profile.role or "",
+                "roleArn": role_arn,
+                "roleId": "AROAOFFLINE",
+            }
+        name = given.get("name") or given.get("roleName") or ""
+        role = f.existing_roles.get(name)
+        if role is None:
+            return {}, [("name", f"reading IAM Role ({name}): NoSuchEntity: The role with name {name} cannot be found")]
+        if token == "aws:iam/getRolePolicyAttachments:getRolePolicyAttachments":
+            attached = [{"policyArn": arn, "policyName": arn.rsplit("/", 1)[-1]} for arn in role.attached_policies]
+            return {"id": name, "roleName": name, "attachedPolicies": attached}
+        if token == "aws:iam/getRolePolicies:getRolePolicies":
+            return {"id": name, "roleName": name, "policyNames": list(role.inline_policies)}
+        return {
+            "id": name,
+            "name": name,
+            "arn": f"{iam}:role{role.path}{name}",
+            "path": role.path,
+            "description": role.description,
+            "assumeRolePolicy": "{}",
+            "maxSessionDuration": 3600,
+            "uniqueId": "AROAOFFLINE",
+            "tags": {},
+        }
 
     def _cluster(self) -> dict[str, Any]:
         f = self.facts

@@ -37,6 +37,16 @@ def controller_role_name(cluster_name: str) -> str:
     return bounded_name("karpenter-controller-role", cluster_name, IAM_ROLE_NAME_LIMIT)
 
 
+def node_role_description(cluster_name: str) -> str:
+    """The node role's description; a role carrying it was made (or taken over) by this stack."""
+    return f"Nodes that Karpenter launches for EKS cluster {cluster_name}"
+
+
+def controller_role_description(cluster_name: str) -> str:
+    """The controller role's description; a role carrying it was made (or taken over) by this stack."""
+    return f"Karpenter controller of EKS cluster {cluster_name}"
+
+
 def controller_policy_name(cluster_name: str, kind: str) -> str:
     return bounded_name(f"KarpenterController{kind}Policy", cluster_name, IAM_POLICY_NAME_LIMIT)
 

@@ -1,0 +1,160 @@
+"""`python -m karpenter doctor --stack NAME [--json]`: read the account and the cluster the stack names
+(nothing is written), judge them check by check, and print a line per verdict. Exit 1 on any FAIL."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from karpenter.config.errors import ConfigError
+from karpenter.config.stack_target import StackTarget, load_stack_target
+from karpenter.preflight import aws_checks, capacity_checks, cluster_checks, report
+from karpenter.preflight.observations import AwsObservations, Caller, EksCluster, KubeObservations, Unread
+from karpenter.preflight.verdicts import Status, Verdict, warned
+from karpenter.vocabulary import aws_names
+
+# Builds a kubernetes ApiClient for the cluster doctor found.
+KubeFactory = Callable[[EksCluster], Any]
+
+
+# The stack doctor checks: its config and region.
+Target = StackTarget
+
+
+def load_target(stack: str, project_dir: Path, region: str | None = None) -> Target:
+    return load_stack_target(stack, project_dir, region)
+
+
+def pulumi_cli_version() -> str | None:
+    """The Pulumi CLI's version (`3.200.0`), or None when it is not on PATH."""
+    if shutil.which("pulumi") is None:
+        return None
+    done = subprocess.run(["pulumi", "version"], capture_output=True, text=True, check=False, timeout=60)
+    return done.stdout.strip().removeprefix("v") or None
+
+
+def _node_role_arn(caller: Caller, cluster_name: str) -> str:
+    partition = caller.arn.split(":")[1]
+    return f"arn:{partition}:iam::{caller.account}:role/{aws_names.node_role_name(cluster_name)}"
+
+
+def judge(
+    target: Target, aws: AwsObservations, kube: KubeObservations | Unread | None, pulumi_version: str | None
+) -> list[Verdict]:
+    """Every verdict, in a fixed order, from what was read. Checks that need a fact a failed one
+    should have given are left out rather than guessed."""
+    config = target.config
+    verdicts = [aws_checks.check_credentials(aws.caller, target.region)]
+    if isinstance(aws.caller, Unread):
+        return verdicts
+    verdicts.append(aws_checks.check_cluster(config.cluster_name, target.region, aws.cluster))
+    cluster = aws.cluster
+    if not isinstance(cluster, EksCluster) or cluster.status != "ACTIVE":
+        return verdicts
+    verdicts += [
+        aws_checks.check_kubernetes_version(cluster, config.version),
+        aws_checks.check_node_access(cluster, config.node_access),
+        aws_checks.check_controller_identity(config, aws.oidc_provider_exists, aws.pod_identity_agent),
+    ]
+    if isinstance(aws.subnets, Unread):
+        verdicts.append(
+            warned("node-subnets", f"the subnets cannot be read: {aws.subnets.reason}", "allow ec2:DescribeSubnets")
+        )
+    else:
+        chosen = capacity_checks.node_subnets(config, cluster.subnet_ids, aws.subnets)
+        verdicts += [
+            capacity_checks.check_node_subnets(config, cluster.subnet_ids, aws.subnets, aws.missing_subnets),
+            capacity_checks.check_subnet_discovery(config.cluster_name, chosen),
+            capacity_checks.check_free_ips(chosen),
+            capacity_checks.check_pool_zones(config, chosen),
+        ]
+    verdicts.append(aws_checks.check_spot_role(config, aws.spot_role_exists))
+    verdicts += capacity_checks.check_quotas(config, aws.quotas)
+    verdicts += [
+        aws_checks.check_iam_names(config, aws.existing_iam),
+        aws_checks.check_controller_simulation(aws_names.controller_role_name(config.cluster_name), aws.simulations),
+        aws_checks.check_pulumi_cli(config, pulumi_version),
+    ]
+    if kube is None:
+        return verdicts
+    if isinstance(kube, Unread):
+        return [*verdicts, cluster_checks.unreachable(kube)]
+    return [
+        *verdicts,
+        cluster_checks.check_existing_karpenter(kube, config.namespace, target.stack),
+        cluster_checks.check_crds(kube, config.namespace),
+        cluster_checks.check_legacy_objects(kube),
+        cluster_checks.check_legacy_nodes(kube, target.stack),
+        cluster_checks.check_aws_auth(
+            kube, _node_role_arn(aws.caller, config.cluster_name), cluster.authentication_mode
+        ),
+    ]
+
+
+def read_kube(cluster: EksCluster, kube_factory: KubeFactory) -> KubeObservations | Unread:
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    from karpenter.preflight.cluster_reader import read_cluster_state
+
+    try:
+        return read_cluster_state(kube_factory(cluster))
+    except ApiException as exc:
+        return Unread(f"{exc.status} {exc.reason}")
+    except (HTTPError, OSError) as exc:
+        return Unread(str(exc))
+
+
+def examine(
+    target: Target, clients: Any, kube_factory: KubeFactory | None, pulumi_version: str | None
+) -> list[Verdict]:
+    """Read the account (and, when a factory is given, the cluster) and judge what was read."""
+    from karpenter.preflight.aws_reader import read_account
+
+    aws = read_account(clients, target.config, target.region)
+    kube = None
+    if kube_factory is not None and isinstance(aws.cluster, EksCluster) and aws.cluster.status == "ACTIVE":
+        kube = read_kube(aws.cluster, kube_factory)
+    return judge(target, aws, kube, pulumi_version)
+
+
+def render(target: Target, verdicts: list[Verdict], as_json: bool) -> tuple[str, int]:
+    """The output and the exit code: 1 when any check failed."""
+    code = 1 if any(v.status is Status.FAIL for v in verdicts) else 0
+    if as_json:
+        return report.as_json(target.describe(), verdicts), code
+    header = (
+        f"doctor: stack {target.stack}, cluster {target.config.cluster_name} ({target.region}), "
+        f"Karpenter {target.config.version}"
+    )
+    return report.as_text(header, verdicts), code
+
+
+def run_command(
+    stack: str,
+    project_dir: Path,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    as_json: bool = False,
+    read_cluster: bool = True,
+) -> int:
+    """The command: 2 (one line on stderr) for a bad stack file or key, else 1 on any FAIL, else 0."""
+    import sys
+
+    from karpenter.preflight.aws_calls import session_clients
+    from karpenter.preflight.kube_access import eks_api_client
+
+    try:
+        target = load_target(stack, project_dir, region)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    clients = session_clients(target.region, profile)
+    factory = (lambda cluster: eks_api_client(cluster, clients("sts"))) if read_cluster else None
+    output, code = render(target, examine(target, clients, factory, pulumi_cli_version()), as_json)
+    sys.stdout.write(output)
+    return code

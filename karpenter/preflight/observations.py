@@ -1,0 +1,115 @@
+"""What doctor read from the account and the cluster, as plain data. A fact that could not be read
+(no permission, no route to the API) is an `Unread` holding why, so that its check can say so."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from karpenter.cluster.adoption import ExistingIam
+
+
+@dataclass(frozen=True)
+class Unread:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    account: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class EksCluster:
+    name: str
+    status: str
+    version: str
+    endpoint: str = ""
+    certificate_authority: str = ""
+    # None when DescribeCluster gave no access configuration (a cluster from before access entries).
+    authentication_mode: str | None = None
+    oidc_issuer: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    security_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SubnetInfo:
+    id: str
+    zone: str
+    available_ips: int
+    maps_public_ips: bool = False
+    # Its route table (or the VPC's main one) sends 0.0.0.0/0 to an internet gateway.
+    routes_to_internet_gateway: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def public(self) -> bool:
+        return self.maps_public_ips or self.routes_to_internet_gateway
+
+
+@dataclass(frozen=True)
+class Simulation:
+    action: str
+    decision: str
+    # False when a service control policy denies the action; None when the simulator did not say.
+    allowed_by_organizations: bool | None = None
+
+
+@dataclass(frozen=True)
+class AwsObservations:
+    region: str
+    caller: Caller | Unread
+    # None: no cluster of that name in the region.
+    cluster: EksCluster | None | Unread
+    # None where the check does not apply (no cluster, or an identity that does not need it).
+    oidc_provider_exists: bool | None | Unread = None
+    pod_identity_agent: bool | None | Unread = None
+    subnets: tuple[SubnetInfo, ...] | Unread = ()
+    missing_subnets: tuple[str, ...] = ()
+    spot_role_exists: bool | Unread = False
+    # Service Quotas values in vCPUs, by quota code.
+    quotas: Mapping[str, float | Unread] = field(default_factory=dict)
+    existing_iam: ExistingIam | Unread = field(default_factory=ExistingIam)
+    # None: the controller role does not exist yet, so there is nothing to simulate.
+    simulations: tuple[Simulation, ...] | None | Unread = None
+
+
+@dataclass(frozen=True)
+class HelmRelease:
+    name: str
+    namespace: str
+    status: str
+    chart: str
+    chart_version: str
+    revision: int
+    # Its manifest holds v0 objects (karpenter.sh/v1alpha5 Provisioners, AWSNodeTemplates), or its chart
+    # is karpenter 0.x: what the runbook installed.
+    legacy: bool = False
+
+
+@dataclass(frozen=True)
+class Crd:
+    name: str
+    # The Helm release that owns it (meta.helm.sh/release-name and -namespace), if any.
+    release: str | None = None
+    release_namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class LegacyNode:
+    name: str
+    provisioner: str
+    instance_id: str | None
+
+
+@dataclass(frozen=True)
+class KubeObservations:
+    helm_releases: tuple[HelmRelease, ...] = ()
+    crds: tuple[Crd, ...] = ()
+    provisioners: tuple[str, ...] = ()
+    node_templates: tuple[str, ...] = ()
+    legacy_nodes: tuple[LegacyNode, ...] = ()
+    # The rolearns of aws-auth's mapRoles; None when there is no aws-auth ConfigMap.
+    aws_auth_roles: tuple[str, ...] | None = None
