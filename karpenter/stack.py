@@ -70,8 +70,15 @@ class Karpenter(pulumi.ComponentResource):
         super().__init__("karpenter:stack:Karpenter", name, None, opts)
         config, facts = plan.config, plan.facts
         child = pulumi.ResourceOptions(parent=self)
+        for warning in config.warnings():
+            # `pulumi preview` and `pulumi up` show it beside the component, prefixed "warning:".
+            pulumi.log.warn(warning.removeprefix("WARNING: "), resource=self)
 
-        node = NodeIdentity("node", NodeIdentityArgs(cluster_name=facts.name, partition=facts.partition), child)
+        node = NodeIdentity(
+            "node",
+            NodeIdentityArgs(cluster_name=facts.name, partition=facts.partition, adoption=plan.adoption),
+            child,
+        )
         queue = (
             InterruptionQueue(
                 "interruption",
@@ -97,6 +104,9 @@ class Karpenter(pulumi.ComponentResource):
                     subnet_tags=plan.subnet_tags,
                     security_group_id=facts.cluster_security_group_id,
                     security_group_tags=plan.security_group_tags,
+                    adopt=plan.adoption.active,
+                    existing_subnet_tags={subnet.id: subnet.tags for subnet in facts.subnets},
+                    existing_security_group_tags=facts.cluster_security_group_tags,
                 ),
                 child,
             )
@@ -119,6 +129,7 @@ class Karpenter(pulumi.ComponentResource):
                     else None
                 ),
                 create_oidc_provider=config.create_oidc_provider,
+                adoption=plan.adoption,
             ),
             # The policies name the node role and the queue by ARN; the edges keep them alive
             # for as long as the controller that uses them.

@@ -10,7 +10,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from karpenter.aws.discovery_tags import TagPlan, plan_tags, security_group_tags, subnet_tags
+from karpenter.aws.iam.node import node_managed_policy_arns
 from karpenter.aws.node_access import NodeAccessMethod, node_access_method
+from karpenter.cluster.adoption import ADOPT_KEY, Adoption, plan_adoption
 from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, lookup_cluster_facts
 from karpenter.cluster.inputs import ClusterInputs, cluster_input_facts, deferred_placement
 from karpenter.cluster.placement import Placement, node_placement
@@ -34,6 +36,8 @@ class StackPlan:
     select_by_id: bool = False
     # The program's own provider for the cluster; None: the stack makes one from the kubeconfig.
     kubernetes_provider: k8s.Provider | None = None
+    # What the stack takes over from a hand-made install (karpenter:adopt), by import.
+    adoption: Adoption = Adoption()
 
     @classmethod
     def resolve(cls, config: StackConfig, facts: ClusterFacts) -> StackPlan:
@@ -49,6 +53,9 @@ class StackPlan:
                 f"{facts.name!r} does not have it; install the add-on, or use 'irsa'"
             )
         placement = node_placement(config, facts)
+        adoption = plan_adoption(
+            config.adopt, facts.existing_iam, facts.name, node_managed_policy_arns(facts.partition)
+        )
         subnets = {subnet.id: subnet for subnet in facts.subnets}
         return cls(
             config=config,
@@ -70,6 +77,7 @@ class StackPlan:
                 where="the cluster security group",
                 config_key="karpenter:clusterName",
             ),
+            adoption=adoption,
         )
 
 
@@ -78,6 +86,11 @@ def plan_stack(
 ) -> StackPlan:
     """Look the cluster up and check the config against it. A cluster the stack creates is created
     (with `cluster_options`) only once the checks pass; one the program manages is taken as given."""
+    if config.adopt and (cluster is not None or config.cluster.create):
+        raise ConfigError(
+            f"{ADOPT_KEY}: takes over what a hand-made install made for an existing cluster the stack attaches "
+            "to by name; it does not apply to a cluster the stack creates or a program passes in"
+        )
     if cluster is not None:
         return _plan_for_cluster_inputs(config, cluster)
     if not config.cluster.create:

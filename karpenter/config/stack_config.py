@@ -9,8 +9,11 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from karpenter.config import feature_gates, stack_rules
 from karpenter.config.controller import Controller
 from karpenter.config.new_cluster import NewCluster
+from karpenter.config.node_class import NodeClass
+from karpenter.config.node_overlay import NodeOverlay
 from karpenter.config.node_pool import NodePool
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import (
@@ -61,13 +64,28 @@ class StackConfig(StrictModel):
     create_oidc_provider: bool = Field(
         default=False, description="With irsa, create the cluster's IAM OIDC provider if it has none."
     )
+    adopt: bool = Field(
+        default=False,
+        description="Take over, by import, the roles, instance profile and tags a hand-made (v0.x runbook) "
+        "install made under the stack's names; keeps the node identity and those tags on destroy.",
+    )
     controller: Controller = Field(default_factory=Controller, description="Karpenter controller settings.")
     node_pools: dict[PoolName, NodePool] = Field(
         default_factory=_default_pools, min_length=1, description="Node pools by name (DNS-1123 label)."
     )
+    node_classes: dict[DnsLabel, NodeClass] = Field(
+        default_factory=dict,
+        description="Node classes by name, one EC2NodeClass each; `default` and `gpu` change the implicit classes "
+        "of CPU and GPU pools.",
+    )
+    node_overlays: dict[DnsLabel, NodeOverlay] = Field(
+        default_factory=dict,
+        description="NodeOverlays by name: prices and extra resources Karpenter should assume (NodeOverlay gate).",
+    )
     ami_alias: str = Field(
         default="al2023@latest",
-        description="AMI alias of the node classes, family@version (al2023 or bottlerocket); pin it in production.",
+        description="AMI alias of the implicit node classes and of classes that choose no AMI, family@version "
+        "(al2023 or bottlerocket); pin it in production.",
     )
     helm_values: dict[str, Any] = Field(
         default_factory=dict,
@@ -126,3 +144,37 @@ class StackConfig(StrictModel):
         if v is not None and (not v or len(set(v)) != len(v)):
             raise PydanticCustomError("subnets", "give at least one subnet, none twice")
         return v
+
+    @model_validator(mode="after")
+    def _pools_fit_their_node_classes(self) -> StackConfig:
+        problem = next(
+            (
+                found
+                for found in (
+                    *(
+                        stack_rules.pool_class_problem(name, pool, self.node_classes, self.ami_alias)
+                        for name, pool in self.node_pools.items()
+                    ),
+                    *(
+                        stack_rules.class_family_problem(name, chosen, self.ami_alias)
+                        for name, chosen in self.node_classes.items()
+                    ),
+                    stack_rules.overlay_name_problem(self.node_overlays, self.node_pools),
+                    feature_gates.gate_contradiction(self.helm_values, self.feature_gates_in_use()),
+                )
+                if found
+            ),
+            None,
+        )
+        if problem:
+            key, message = problem
+            raise PydanticCustomError("stack", "{message}", {"key": key, "message": message})
+        return self
+
+    def feature_gates_in_use(self) -> dict[str, str]:
+        """Each Karpenter feature gate the stack needs, with the first key that needs it."""
+        return feature_gates.gates_in_use(self.node_pools, self.node_classes, self.node_overlays, self.controller)
+
+    def warnings(self) -> list[str]:
+        """What the config allows but weakens, one `WARNING: karpenter:<key>: ...` line each."""
+        return stack_rules.warnings(self.node_classes)

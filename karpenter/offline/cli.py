@@ -53,6 +53,8 @@ def render_all(out: Path, project_dir: Path, preview: bool) -> int:
         print(
             f"{stack:<{width}}  ok       {report.resource_count(result)} resources ({result.region}) in {out / stack}/"
         )
+        for warning in result.warnings:
+            print(f"{'':<{width}}  {warning}")
     if refused:
         print(f"\n{refused} of {len(stacks)} stacks refused", file=sys.stderr)
         return 2
@@ -76,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
     )
     command.add_argument("--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack")
+    add_migration_commands(commands)
     args = parser.parse_args(argv)
+    if args.command != "synth":
+        return run_migration_command(args)
     if args.all:
         return render_all(args.out or DEFAULT_OUT, args.project_dir, args.preview)
     stack = args.stack or "dev"
@@ -90,6 +95,72 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(report.summary(result))
     print(f"\nwritten to {out}/")
     return 0
+
+
+def add_migration_commands(commands: argparse._SubParsersAction) -> None:
+    """doctor, convert and drain-legacy: they talk to AWS and the cluster, unlike synth."""
+    project_dir = {"type": Path, "default": Path.cwd(), "help": "folder of Pulumi.yaml (default: current folder)"}
+    doctor = commands.add_parser("doctor", help="check the live account and cluster against a stack (read-only)")
+    doctor.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    doctor.add_argument("--json", action="store_true", help="verdicts as JSON, keys sorted, for CI")
+    doctor.add_argument("--region", help="AWS region (default: the stack's aws:region)")
+    doctor.add_argument("--profile", help="AWS profile (default: the default credential chain)")
+    doctor.add_argument("--skip-cluster", action="store_true", help="check AWS only, not the Kubernetes API")
+    doctor.add_argument("--project-dir", **project_dir)
+    convert = commands.add_parser("convert", help="write Pulumi.<stack>.yaml from the v0.x runbook's Helm values")
+    convert.add_argument("--karpenter-values", type=Path, required=True, help="values of the v0 karpenter release")
+    convert.add_argument(
+        "--config-values", type=Path, required=True, help="values of the karpenter-config release (the provisioners)"
+    )
+    convert.add_argument("--stack", required=True, help="stack name: writes Pulumi.<stack>.yaml, never over one")
+    convert.add_argument("--region", help="AWS region (default: read from the cluster endpoint in the values)")
+    convert.add_argument("--project-dir", **project_dir)
+    drain = commands.add_parser(
+        "drain-legacy", help="drain and terminate the nodes v0 Provisioners launched, one at a time"
+    )
+    drain.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    drain.add_argument(
+        "--detach-only",
+        action="store_true",
+        help="only drop the nodes' owner references to the Provisioners (before uninstalling the v0 releases)",
+    )
+    drain.add_argument("--dry-run", action="store_true", help="say what would happen, change nothing")
+    drain.add_argument("--timeout", type=float, default=900.0, help="seconds a node may take to empty (default 900)")
+    drain.add_argument("--region", help="AWS region (default: the stack's aws:region)")
+    drain.add_argument("--profile", help="AWS profile (default: the default credential chain)")
+    drain.add_argument("--project-dir", **project_dir)
+
+
+def run_migration_command(args: argparse.Namespace) -> int:
+    # Loaded only here: boto3 and the kubernetes client stay out of synth and `pulumi up`.
+    if args.command == "doctor":
+        from karpenter.preflight.doctor import run_command
+
+        return run_command(
+            args.stack,
+            args.project_dir,
+            region=args.region,
+            profile=args.profile,
+            as_json=args.json,
+            read_cluster=not args.skip_cluster,
+        )
+    if args.command == "convert":
+        from karpenter.migrate.convert import run_command as convert
+
+        return convert(args.karpenter_values, args.config_values, args.stack, args.project_dir, args.region)
+    if args.command == "drain-legacy":
+        from karpenter.migrate.drain import run_command as drain
+
+        return drain(
+            args.stack,
+            args.project_dir,
+            region=args.region,
+            profile=args.profile,
+            detach_only=args.detach_only,
+            dry_run=args.dry_run,
+            timeout=args.timeout,
+        )
+    raise AssertionError(f"unknown command {args.command}")
 
 
 if __name__ == "__main__":

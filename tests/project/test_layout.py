@@ -23,9 +23,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "aws": {"cluster", "config", "vocabulary"},
     "kubernetes": {"charts", "cluster", "config", "vocabulary"},
     "charts": set(),
+    # Tooling that talks to the live account and cluster: doctor, and convert and drain-legacy.
+    "preflight": {"cluster", "config", "vocabulary"},
+    "migrate": {"cluster", "config", "vocabulary"},
 }
+# The only module that imports the tooling that talks to AWS and the cluster, and only lazily.
+MIGRATION_TOOLING = ("preflight", "migrate")
+COMMAND_LINE = PACKAGE / "offline" / "cli.py"
 TOP_LEVEL = {"__init__", "__main__", "stack", "stack_plan"}
-HEAVY = ("pulumi_eks", "kubernetes", "helm_python")
+HEAVY = ("pulumi_eks", "kubernetes", "helm_python", "boto3", "botocore")
 
 
 def _stage(path: Path) -> str:
@@ -76,6 +82,17 @@ def test_nothing_but_offline_tooling_imports_offline_tooling() -> None:
         assert "offline" not in _imported_stages(path), path.relative_to(ROOT)
 
 
+def test_only_the_command_line_imports_the_migration_tooling_and_only_inside_a_function() -> None:
+    for path in _modules():
+        if _stage(path) in MIGRATION_TOOLING:
+            continue
+        reached = _imported_stages(path) & set(MIGRATION_TOOLING)
+        assert not reached or path == COMMAND_LINE, path.relative_to(ROOT)
+    top_level = [n for n in ast.parse(COMMAND_LINE.read_text()).body if isinstance(n, ast.Import | ast.ImportFrom)]
+    modules = [getattr(n, "module", None) or "" for n in top_level]
+    assert not [m for m in modules if m.split(".")[1:2] in (["preflight"], ["migrate"])]
+
+
 def test_every_stage_says_its_job_and_what_it_may_import() -> None:
     for stage in [*MAY_IMPORT, "offline"]:
         if stage == "charts":
@@ -107,8 +124,22 @@ def _loaded_after(code: str) -> list[str]:
         ("import karpenter.offline.program", []),
         ("import karpenter.offline.chart_render", ["helm_python"]),
         ("import karpenter.aws.eks_cluster", ["pulumi_eks"]),
+        ("import karpenter.offline.cli, karpenter.preflight.doctor, karpenter.migrate.convert", []),
+        ("import karpenter.preflight.aws_reader", ["botocore"]),
+        ("import karpenter.preflight.cluster_reader", ["kubernetes"]),
     ],
-    ids=["package", "vocabulary-guardrails", "config", "component", "synth", "chart-render", "new-cluster"],
+    ids=[
+        "package",
+        "vocabulary-guardrails",
+        "config",
+        "component",
+        "synth",
+        "chart-render",
+        "new-cluster",
+        "command-line",
+        "doctor-aws",
+        "doctor-cluster",
+    ],
 )
 def test_heavy_libraries_load_only_where_they_are_used(code: str, loaded: list[str]) -> None:
     assert _loaded_after(code) == loaded
