@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 LINTED := karpenter tests policy examples __main__.py
 RUFF_FLAGS := --line-length 120 --target-version py311
 
-.PHONY: install synth check test lint typecheck workflows unit bench docs clean
+.PHONY: install synth check test lint typecheck workflows unit bench docs clean mutation
 
 install: $(INSTALLED)
 
@@ -48,6 +48,15 @@ workflows: $(INSTALLED)
 
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest -q -rs tests
+
+# mutmut on one module against the tests that exercise it (tests/mutation.py picks them; TESTS="..."
+# overrides): lists the mutants that survived and prints killed, survived and the score. Works in
+# build/mutation/<module>/. Minutes per module, so not part of `make test`.
+MODULE ?=
+TESTS ?=
+mutation: $(INSTALLED)
+	@test -n "$(MODULE)" || { echo "usage: make mutation MODULE=karpenter/<stage>/<module>.py [TESTS=...]" >&2; exit 2; }
+	$(BIN)/python tests/mutation.py $(MODULE) $(TESTS)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m karpenter.offline.bench

@@ -185,6 +185,17 @@ def test_queue_policy_admits_eventbridge_and_sqs_and_denies_plain_http(run: Run)
     assert result.named("interruption-queue").urn in queue_policy.dependencies
 
 
+def test_each_interruption_rule_has_a_name_of_its_own(run: Run) -> None:
+    names = [rule.inputs["name"] for rule in run().of_type("aws:cloudwatch/eventRule:EventRule")]
+    assert names == [
+        "karpenter-dev-health",
+        "karpenter-dev-spot-interruption",
+        "karpenter-dev-rebalance",
+        "karpenter-dev-state-change",
+        "karpenter-dev-capacity-reservation",
+    ]
+
+
 def test_five_event_rules_target_the_queue(run: Run) -> None:
     result = run()
     patterns = sorted(

@@ -82,3 +82,11 @@ def test_names_are_the_same_in_every_process() -> None:
         for seed in ("1", "2")
     }
     assert names == {"karpenter-node-role-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-28165978"}
+
+
+def test_one_character_of_the_cluster_is_the_least_a_shortened_name_keeps() -> None:
+    # sha256("c" * 20) begins 2bc3a47f; limit 12 leaves room for p, one c, the digest and two dashes.
+    assert aws_names.bounded_name("p", "c" * 20, 12) == "p-c-2bc3a47f"
+    with pytest.raises(ValueError) as refused:
+        aws_names.bounded_name("p", "c" * 20, 11)
+    assert str(refused.value) == "prefix 'p' and suffix '' leave no room within 11 characters"

@@ -1,0 +1,47 @@
+"""Node pool values as plain data: the instance categories and taints a pool's nodes get."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from karpenter.config.loading import validate_settings
+from karpenter.kubernetes.pool_values import karpenter_config_values
+
+ZONES = ["eu-west-1a", "eu-west-1b"]
+CATEGORY = "karpenter.k8s.aws/instance-category"
+
+
+def _pools(pools: dict[str, Any]) -> dict[str, Any]:
+    config = validate_settings({"clusterName": "dev", "nodePools": pools})
+    values = karpenter_config_values(config, instance_profile_name="karpenter-instance-profile-dev", zones=ZONES)
+    rendered: dict[str, Any] = values["nodePools"]
+    return rendered
+
+
+def _categories(pool: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in pool["requirements"] if r["key"] == CATEGORY]
+
+
+def test_cpu_pool_without_categories_launches_no_gpus() -> None:
+    pools = _pools({"cpu": {}, "gpu": {"gpu": True}})
+    assert _categories(pools["cpu"]) == [{"key": CATEGORY, "operator": "In", "values": ["c", "m", "r"]}]
+    assert _categories(pools["gpu"]) == [{"key": CATEGORY, "operator": "In", "values": ["g", "p"]}]
+
+
+def test_a_pools_own_categories_are_the_ones_rendered() -> None:
+    pools = _pools({"memory": {"instanceCategories": ["r", "x"]}, "gpu": {"gpu": True, "instanceCategories": ["p"]}})
+    assert _categories(pools["memory"]) == [{"key": CATEGORY, "operator": "In", "values": ["r", "x"]}]
+    assert _categories(pools["gpu"]) == [{"key": CATEGORY, "operator": "In", "values": ["p"]}]
+
+
+def test_a_gpu_pool_with_a_taint_of_its_own_keeps_the_gpu_taint() -> None:
+    pools = _pools({"gpu": {"gpu": True, "taints": [{"key": "team", "value": "ml", "effect": "NoSchedule"}]}})
+    assert pools["gpu"]["taints"] == [
+        {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},
+        {"key": "team", "value": "ml", "effect": "NoSchedule"},
+    ]
+
+
+def test_a_cpu_pool_gets_only_its_own_taints() -> None:
+    pools = _pools({"batch": {"taints": [{"key": "batch", "effect": "NoExecute"}]}})
+    assert pools["batch"]["taints"] == [{"key": "batch", "effect": "NoExecute"}]

@@ -1,0 +1,114 @@
+"""Mutation testing of one module: `python tests/mutation.py karpenter/<stage>/<module>.py [TEST ...]`.
+
+Runs mutmut on the module against its tests and prints killed, survived and the score. mutmut
+reads ./pyproject.toml and works in ./mutants/, so each module gets a folder of its own,
+build/mutation/<module>/, holding the generated pyproject.toml and links to the project files;
+there `../shared` (the upstream CRDs) resolves from inside mutants/ as it does from the project.
+Each run starts afresh: mutmut would keep the verdicts of functions that did not change, even
+after a test changed. To retest one mutant after adding a test: `mutmut run NAME` in that folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Modules tested beyond (or other than) tests/**/test_<name>.py, by file name. `tests/` runs, for
+# each mutant, every test that calls the mutated function: thorough, but minutes per module.
+TESTS_BY_NAME = {
+    "aws/iam": ["tests/aws/test_policies.py", "tests/aws/test_identities.py"],
+    "aws/aws_auth_mapping": ["tests/aws/test_aws_auth.py"],
+    "aws/aws_auth_provider": ["tests/aws/test_aws_auth.py"],
+    "aws/discovery_tags": ["tests/cluster/test_cluster_attach.py", "tests/aws/test_adoption.py"],
+    "cluster/facts": ["tests/cluster/test_cluster_attach.py", "tests/offline/test_sample_facts_hint.py"],
+    "cluster/placement": ["tests/cluster/test_cluster_attach.py", "tests/cluster/test_node_class_subnets.py"],
+    "cluster/kubeconfig": ["tests/cluster/test_kubeconfig.py", "tests/aws/test_aws_auth.py"],
+    "config": ["tests/config/"],
+    "kubernetes": ["tests/kubernetes/"],
+    "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
+}
+# Imported once by the fork server that forks a worker per mutant. Third-party only: a test
+# module imported there keeps values it computed before the mutant was switched on (parametrize
+# lists), and a process forked soon after importing helm_python, or after rendering with it, hangs.
+PRELOAD = ("pulumi", "pulumi.runtime", "pulumi_aws", "pulumi_kubernetes", "pydantic", "yaml", "jsonschema")
+# This file, as the pytest plugin below.
+PLUGIN = ".".join(Path(__file__).resolve().relative_to(ROOT).with_suffix("").parts)
+
+
+def tests_for(module: str) -> list[str]:
+    """The tests a module's mutants run against: the entry for the module (`aws/aws_auth_mapping`),
+    or for its folder (`config`, `aws/iam`), or else every `test_<name>.py` under tests/."""
+    relative = Path(module).with_suffix("").relative_to("karpenter")
+    for key in (relative.as_posix(), relative.parent.as_posix()):
+        if key in TESTS_BY_NAME:
+            return TESTS_BY_NAME[key]
+    named = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob(f"test_{relative.name}.py"))
+    return named or ["tests/"]
+
+
+def prepare(module: str, tests: list[str]) -> Path:
+    work = ROOT / "build" / "mutation" / module.removesuffix(".py").replace("/", ".")
+    shutil.rmtree(work / "mutants", ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    linked = sorted({line.split("/")[0] for line in tracked.splitlines()} - {"pyproject.toml", "setup.cfg"})
+    for path in [*(ROOT / name for name in linked), ROOT.parent / "shared"]:
+        if path.exists() and not (work / path.name).is_symlink():
+            (work / path.name).symlink_to(path)
+    package = Path(module).parts[0]
+    config = {
+        "source_paths": [package],
+        "only_mutate": [module],
+        "pytest_add_cli_args_test_selection": tests,
+        "pytest_add_cli_args": ["-p", PLUGIN],
+        "also_copy": [name for name in linked if name not in (package, "tests")],
+        "process_isolation": "forkserver",
+        "forkserver_warmup": "import",
+        "preload_modules_file": "preload.txt",
+    }
+    lines = ["[tool.mutmut]", *(f"{key} = {json.dumps(value)}" for key, value in config.items())]
+    (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    (work / "preload.txt").write_text("\n".join(PRELOAD) + "\n")
+    return work
+
+
+def pytest_load_initial_conftests(early_config: object, parser: object, args: list[str]) -> None:
+    """In mutmut's pytest runs (`-p`), a mutant's tests become the whole files they are in:
+    mutmut credits a function only to the test that called it first, so the other tests that
+    read a module-scoped fixture built with it would never run against its mutants."""
+    files = dict.fromkeys(arg.split("::")[0] for arg in args if "::" in arg)
+    args[:] = [arg for arg in args if "::" not in arg] + list(files)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: mutation.py karpenter/<stage>/<module>.py [TEST ...]", file=sys.stderr)
+        return 2
+    module, tests = argv[0], argv[1:] or tests_for(argv[0])
+    work = prepare(module, tests)
+    mutmut = Path(sys.executable).parent / "mutmut"
+    print(f"mutmut: {module} against {' '.join(tests)} in {work.relative_to(ROOT)}", flush=True)
+    if subprocess.run([mutmut, "run"], cwd=work, check=False).returncode:
+        return 1
+    from mutmut.stats import status_by_exit_code
+
+    codes = json.loads((work / "mutants" / f"{module}.meta").read_text())["exit_code_by_key"]
+    status = {name: status_by_exit_code[code] for name, code in sorted(codes.items())}
+    for name, verdict in status.items():
+        if verdict != "killed":
+            print(f"  {verdict}: {name}")
+    print(f"  to see one: cd {work.relative_to(ROOT)} && {mutmut} show NAME")
+    # A timeout is not counted as a kill: here it has meant a hung worker more often than a mutant.
+    counts = {verdict: list(status.values()).count(verdict) for verdict in ("killed", "survived")}
+    counts |= {verdict: list(status.values()).count(verdict) for verdict in sorted(set(status.values()) - set(counts))}
+    score = 100 * counts["killed"] / max(len(status), 1)
+    print(f"{module}: " + ", ".join(f"{verdict} {n}" for verdict, n in counts.items()) + f", score {score:.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
