@@ -47,6 +47,9 @@ def error_message(error: Any) -> str:
         return f"{path}: {value!r} must be a number {bound}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{path}: {value!r} is not a whole number"
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return f"{path}: give at least {least} {'entry' if least == 1 else 'entries'}; it is empty"
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind == "string_pattern_mismatch":
