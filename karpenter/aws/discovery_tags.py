@@ -48,9 +48,15 @@ def plan_tags(wanted: TagPlan, existing: Mapping[str, str], *, where: str, confi
         if current is None or current == value:
             planned[slug] = (key, value)
         elif key == DISCOVERY_TAG:
+            # Karpenter selects by this tag: shared, both clusters' nodes would land in the same place.
+            remedy = (
+                "give this cluster other subnets, or retag that one"
+                if where.startswith("subnet")
+                else "retag it, or remove the tag if that cluster is gone"
+            )
             raise ConfigError(
-                f"{config_key}: {where} is tagged {key}={current}, so another cluster's Karpenter launches "
-                f"nodes there; give this cluster other subnets, or retag that one"
+                f"{config_key}: {where} is tagged {key}={current}, so another cluster's Karpenter selects it "
+                f"for its nodes; {remedy}"
             )
     return planned
 

@@ -150,8 +150,13 @@ def test_partition_region_and_account_come_from_the_provider(run: Run) -> None:
 def test_missing_oidc_provider_is_refused_unless_the_stack_creates_it(run: Run) -> None:
     from karpenter.config.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"^karpenter:identity: 'irsa' needs an IAM OIDC provider"):
+    with pytest.raises(ConfigError) as refused:
         run(facts=facts_with(oidc_provider_exists=False))
+    assert str(refused.value) == (
+        "karpenter:identity: 'irsa' needs an IAM OIDC provider for "
+        "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789, and cluster 'dev' has none; "
+        "set karpenter:createOidcProvider to true, or use 'pod-identity'"
+    )
     result = run({"createOidcProvider": True}, facts=facts_with(oidc_provider_exists=False))
     (provider,) = result.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
@@ -177,6 +182,10 @@ def test_first_preview_completes_with_unknown_computed_outputs(run: Run) -> None
 def test_pod_identity_needs_the_agent_add_on_on_an_existing_cluster(run: Run) -> None:
     from karpenter.config.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"^karpenter:identity: 'pod-identity' needs the eks-pod-identity-agent"):
+    with pytest.raises(ConfigError) as refused:
         run({"identity": "pod-identity"}, facts=facts_with(pod_identity_agent=False))
+    assert str(refused.value) == (
+        "karpenter:identity: 'pod-identity' needs the eks-pod-identity-agent add-on, and cluster 'dev' does not "
+        "have it; install the add-on, or use 'irsa'"
+    )
     assert run({"identity": "irsa"}, facts=facts_with(pod_identity_agent=False)).outputs["identity"] == "irsa"

@@ -99,8 +99,12 @@ def test_first_preview_of_a_new_cluster_completes(run: Run) -> None:
 def test_a_pool_zone_outside_the_new_clusters_subnets_is_refused_before_the_cluster(run: Run) -> None:
     config = _new({"cluster": {**NEW["cluster"], "subnetIds": PRIVATE[:2]}})
     config["nodePools"] = {"cpu": {"zones": ["eu-west-1c"]}}
-    with pytest.raises(ConfigError, match=r"^karpenter:nodePools\.cpu\.zones\[0\]: 'eu-west-1c' is not one of"):
+    with pytest.raises(ConfigError) as refused:
         run(config)
+    assert str(refused.value) == (
+        "karpenter:nodePools.cpu.zones[0]: 'eu-west-1c' is not one of eu-west-1a, eu-west-1b (the zones of the node "
+        "subnets)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,18 +113,24 @@ def test_a_pool_zone_outside_the_new_clusters_subnets_is_refused_before_the_clus
         ({"create": True, "subnetIds": PRIVATE}, "karpenter:cluster.vpcId: required with create: true"),
         ({"create": True, "vpcId": VPC}, "karpenter:cluster.subnetIds: required with create: true"),
         ({"vpcId": VPC}, "karpenter:cluster.vpcId: only used with create: true"),
-        ({"create": True, "vpcId": VPC, "subnetIds": PRIVATE, "systemNodeGroup": {"maxSize": 1}}, "karpenter:cluster"),
+        (
+            {"create": True, "vpcId": VPC, "subnetIds": PRIVATE, "systemNodeGroup": {"maxSize": 1}},
+            "karpenter:cluster.systemNodeGroup: need minSize ≤ desiredSize ≤ maxSize, got 2 ≤ 2 ≤ 1",
+        ),
     ],
 )
 def test_bad_new_cluster_config_is_refused_naming_the_key(run: Run, cluster: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as refused:
         run({"cluster": cluster})
-    assert str(refused.value).startswith(message)
+    assert str(refused.value) == message
 
 
 def test_aws_auth_is_refused_for_a_new_cluster(run: Run) -> None:
-    with pytest.raises(ConfigError, match=r"^karpenter:nodeAccess: 'aws-auth' does not work on a new cluster"):
+    with pytest.raises(ConfigError) as refused:
         run(_new({"nodeAccess": "aws-auth"}))
+    assert str(refused.value) == (
+        "karpenter:nodeAccess: 'aws-auth' does not work on a new cluster, whose authentication mode is API"
+    )
 
 
 def test_a_create_stack_synthesises() -> None:
@@ -151,8 +161,12 @@ def test_a_refused_new_cluster_config_registers_nothing(run: Run, monkeypatch: p
     monkeypatch.setattr(program, "RecordingMonitor", Watched)
     facts = offline_facts.sample_facts("eu-west-1")
     subnets = [s.model_copy(update={"tags": {"karpenter.sh/discovery": "prod"}}) for s in facts.subnets]
-    with pytest.raises(ConfigError, match=r"^karpenter:subnetIds: subnet .* is tagged karpenter.sh/discovery=prod"):
+    with pytest.raises(ConfigError) as refused:
         run(_new(), facts=facts.model_copy(update={"subnets": subnets}))
+    assert str(refused.value) == (
+        "karpenter:subnetIds: subnet subnet-0a1b2c3d4e5f6a7b1 is tagged karpenter.sh/discovery=prod, so another "
+        "cluster's Karpenter selects it for its nodes; give this cluster other subnets, or retag that one"
+    )
     (watched,) = monitors
     assert watched.registrations == {}
     # The same watch sees registrations when the config is good, so the check above can fail.
@@ -162,11 +176,16 @@ def test_a_refused_new_cluster_config_registers_nothing(run: Run, monkeypatch: p
 
 def test_new_cluster_subnets_must_be_in_its_vpc_and_span_two_zones(run: Run) -> None:
     other_vpc = {"cluster": {**NEW["cluster"], "vpcId": "vpc-0fffffffffffffff0"}}
-    with pytest.raises(ConfigError, match=r"^karpenter:cluster\.subnetIds\[0\]: 'subnet-0a1b2c3d4e5f6a7b1' is in vpc-"):
+    with pytest.raises(ConfigError) as refused:
         run(other_vpc)
+    assert str(refused.value) == (
+        "karpenter:cluster.subnetIds[0]: 'subnet-0a1b2c3d4e5f6a7b1' is in vpc-0a1b2c3d4e5f6a7b8, not in "
+        "karpenter:cluster.vpcId vpc-0fffffffffffffff0"
+    )
     one_zone = {"cluster": {**NEW["cluster"], "subnetIds": PRIVATE[:1]}}
-    with pytest.raises(ConfigError, match=r"^karpenter:cluster\.subnetIds: EKS needs subnets in two"):
+    with pytest.raises(ConfigError) as refused:
         run(one_zone)
+    assert str(refused.value) == "karpenter:cluster.subnetIds: EKS needs subnets in two availability zones or more"
 
 
 def test_a_public_subnet_for_a_new_cluster_is_refused(run: Run) -> None:
