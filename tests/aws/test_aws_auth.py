@@ -204,6 +204,48 @@ def test_remove_is_idempotent_and_keeps_other_entries_in_order(
 # --- pure functions: examples ---------------------------------------------------------
 
 
+@st.composite
+def malformed_entries(draw: st.DrawFn) -> dict[str, Any]:
+    """Entries people leave behind by hand: a rolearn that is not text, groups that are not a list,
+    or no groups at all."""
+    entry: dict[str, Any] = {"rolearn": draw(st.none() | st.integers() | st.booleans() | st.lists(words, max_size=2))}
+    groups = draw(st.sampled_from(["missing", "text", "list"]))
+    if groups == "text":
+        entry["groups"] = draw(words)
+    elif groups == "list":
+        entry["groups"] = draw(st.lists(words, max_size=2))
+    return entry
+
+
+@FAST
+@given(existing_lists, st.lists(malformed_entries(), min_size=1, max_size=3), st.randoms(use_true_random=False))
+def test_merge_keeps_malformed_entries_as_they_were(
+    existing: list[dict[str, Any]], malformed: list[dict[str, Any]], shuffle: Any
+) -> None:
+    entries = existing + malformed
+    shuffle.shuffle(entries)
+    ours = node_role_mapping(KARPENTER_ARN)
+    assume(all(entry.get("rolearn") != KARPENTER_ARN for entry in entries))
+    merged = parse_map_roles(merge_role_mappings(render(entries, "block"), [ours]))
+    assert merged == [*entries, ours]
+    assert parse_map_roles(remove_role_mappings(render(merged, "block"), [KARPENTER_ARN])) == entries
+
+
+@FAST
+@given(st.lists(words, min_size=1, max_size=3), st.integers(2, 4))
+def test_entries_sharing_one_groups_list_through_a_yaml_anchor_are_kept_and_written_out_in_full(
+    groups: list[str], count: int
+) -> None:
+    # One list object referenced by several entries is dumped as &id001 / *id001, as some tools write it.
+    shared = list(groups)
+    entries = [{"rolearn": f"arn:aws:iam::111122223333:role/ng-{index}", "groups": shared} for index in range(count)]
+    written = yaml.safe_dump(entries, sort_keys=False)
+    assert any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(written))
+    merged = merge_role_mappings(written, [node_role_mapping(KARPENTER_ARN)])
+    assert not any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(merged))
+    assert parse_map_roles(merged) == [*entries, node_role_mapping(KARPENTER_ARN)]
+
+
 def test_realistic_aws_auth_keeps_node_group_and_fargate_entries() -> None:
     map_roles = render([NODEGROUP_ENTRY, FARGATE_ENTRY], "block")
     data = {"mapRoles": map_roles, "mapUsers": MAP_USERS}
