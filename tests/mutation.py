@@ -20,7 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # Modules tested beyond (or other than) tests/**/test_<name>.py, by file name. `tests/` runs, for
 # each mutant, every test that calls the mutated function: thorough, but minutes per module.
 TESTS_BY_NAME = {
-    "aws/iam": ["tests/aws/test_policies.py", "tests/aws/test_identities.py"],
+    "aws/iam": [
+        "tests/aws/test_policies.py",
+        "tests/aws/test_identities.py",
+        "tests/aws/test_controller_policy_documents.py",
+    ],
     "aws/aws_auth_mapping": ["tests/aws/test_aws_auth.py"],
     "aws/aws_auth_provider": ["tests/aws/test_aws_auth.py"],
     "aws/discovery_tags": ["tests/cluster/test_cluster_attach.py", "tests/aws/test_adoption.py"],

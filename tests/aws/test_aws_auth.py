@@ -301,32 +301,42 @@ def test_merge_collapses_duplicate_entries_for_our_role_into_one() -> None:
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ("rolearn: x\nusername: y\n", "must be a YAML list"),
-        ("- just-a-string\n", "entry 0 is not a mapping"),
-        ("- rolearn: [unclosed\n", "not valid YAML"),
-        ("42", "must be a YAML list"),
+        ("rolearn: x\nusername: y\n", "aws-auth mapRoles must be a YAML list of role mappings, got dict"),
+        ("- just-a-string\n", "aws-auth mapRoles entry 0 is not a mapping: 'just-a-string'"),
+        ("42", "aws-auth mapRoles must be a YAML list of role mappings, got int"),
     ],
 )
 def test_bad_existing_map_roles_raises_instead_of_dropping_content(bad: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as refused:
         merge_role_mappings(bad, [node_role_mapping(KARPENTER_ARN)])
-    with pytest.raises(ValueError, match=message):
+    assert str(refused.value) == message
+    with pytest.raises(ValueError) as refused:
         remove_role_mappings(bad, [KARPENTER_ARN])
+    assert str(refused.value) == message
+
+
+def test_map_roles_that_is_not_yaml_is_refused_with_the_parsers_words() -> None:
+    with pytest.raises(ValueError) as refused:
+        merge_role_mappings("- rolearn: [unclosed\n", [node_role_mapping(KARPENTER_ARN)])
+    assert str(refused.value).splitlines()[0] == "aws-auth mapRoles is not valid YAML: while parsing a flow sequence"
 
 
 @pytest.mark.parametrize(
-    "mappings",
+    ("mappings", "message"),
     [
-        [{"username": "no-arn"}],
-        [{"rolearn": ""}],
-        [node_role_mapping(KARPENTER_ARN), node_role_mapping(KARPENTER_ARN)],
+        ([{"username": "no-arn"}], "role mapping needs a non-empty string rolearn: {'username': 'no-arn'}"),
+        ([{"rolearn": ""}], "role mapping needs a non-empty string rolearn: {'rolearn': ''}"),
+        (["arn:aws:iam::1:role/x"], "role mapping needs a non-empty string rolearn: 'arn:aws:iam::1:role/x'"),
+        (
+            [node_role_mapping(KARPENTER_ARN), node_role_mapping(KARPENTER_ARN)],
+            f"role mapping for {KARPENTER_ARN} given more than once",
+        ),
     ],
 )
-def test_merge_rejects_mappings_without_a_unique_rolearn(
-    mappings: list[dict[str, Any]],
-) -> None:
-    with pytest.raises(ValueError, match=r"rolearn|more than once"):
+def test_merge_rejects_mappings_without_a_unique_rolearn(mappings: list[Any], message: str) -> None:
+    with pytest.raises(ValueError) as refused:
         merge_role_mappings(None, mappings)
+    assert str(refused.value) == message
 
 
 # --- provider with an in-memory API server --------------------------------------------
