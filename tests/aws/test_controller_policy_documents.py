@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from karpenter.aws.iam.controller import controller_policy_documents
+from karpenter.aws.iam.queue import interruption_queue_policy
 from tests.conftest import FIXTURES
 
 EXPECTED = FIXTURES / "iam" / "controller-policies-dev.json"
@@ -49,3 +50,27 @@ def test_the_reviewed_documents_scope_tagging_as_upstream_does() -> None:
     assert create_actions == [["RunInstances", "CreateFleet", "CreateLaunchTemplate"]]
     tag_keys = [c["ForAllValues:StringEquals"]["aws:TagKeys"] for c in conditions if "ForAllValues:StringEquals" in c]
     assert tag_keys == [["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]]
+
+
+def test_the_queue_policy_is_exactly_the_reviewed_document() -> None:
+    queue = "arn:aws:sqs:eu-west-1:123456789012:karpenter-dev"
+    assert interruption_queue_policy(queue_arn=queue) == {
+        "Version": "2012-10-17",
+        "Id": "EC2InterruptionPolicy",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
+                "Action": ["sqs:SendMessage"],
+                "Resource": queue,
+            },
+            {
+                "Sid": "DenyHTTP",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["sqs:*"],
+                "Resource": queue,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
