@@ -74,3 +74,20 @@ def test_the_queue_policy_is_exactly_the_reviewed_document() -> None:
             },
         ],
     }
+
+
+def test_instance_profile_management_when_asked_for_is_exactly_upstreams() -> None:
+    # The stack owns the instance profile and never asks; the documents keep upstream's form for
+    # those who manage profiles through Karpenter.
+    documents = controller_policy_documents(
+        partition="aws",
+        region="eu-west-1",
+        account_id="123456789012",
+        cluster_name="dev",
+        node_role_arn="arn:aws:iam::123456789012:role/karpenter-node-role-dev",
+        interruption_queue_arn=None,
+        manage_instance_profiles=True,
+    )
+    expected = json.loads((FIXTURES / "iam" / "iam-integration-managing-profiles-dev.json").read_text())
+    assert documents["IAMIntegration"] == expected
+    assert "Interruption" not in documents
