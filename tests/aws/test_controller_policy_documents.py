@@ -9,6 +9,7 @@ diff of that file, never drifts in unseen.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from karpenter.aws.iam.controller import controller_policy_documents
 from karpenter.aws.iam.queue import interruption_queue_policy
@@ -17,16 +18,20 @@ from tests.conftest import FIXTURES
 EXPECTED = FIXTURES / "iam" / "controller-policies-dev.json"
 
 
-def test_the_controller_policies_are_exactly_the_reviewed_documents() -> None:
-    documents = controller_policy_documents(
+def _documents(*, queue: str | None, manage_instance_profiles: bool) -> dict[str, Any]:
+    return controller_policy_documents(
         partition="aws",
         region="eu-west-1",
         account_id="123456789012",
         cluster_name="dev",
         node_role_arn="arn:aws:iam::123456789012:role/karpenter-node-role-dev",
-        interruption_queue_arn="arn:aws:sqs:eu-west-1:123456789012:karpenter-dev",
-        manage_instance_profiles=False,
+        interruption_queue_arn=queue,
+        manage_instance_profiles=manage_instance_profiles,
     )
+
+
+def test_the_controller_policies_are_exactly_the_reviewed_documents() -> None:
+    documents = _documents(queue="arn:aws:sqs:eu-west-1:123456789012:karpenter-dev", manage_instance_profiles=False)
     expected = json.loads(EXPECTED.read_text())
     assert list(documents) == [
         "NodeLifecycle",
@@ -79,15 +84,7 @@ def test_the_queue_policy_is_exactly_the_reviewed_document() -> None:
 def test_instance_profile_management_when_asked_for_is_exactly_upstreams() -> None:
     # The stack owns the instance profile and never asks; the documents keep upstream's form for
     # those who manage profiles through Karpenter.
-    documents = controller_policy_documents(
-        partition="aws",
-        region="eu-west-1",
-        account_id="123456789012",
-        cluster_name="dev",
-        node_role_arn="arn:aws:iam::123456789012:role/karpenter-node-role-dev",
-        interruption_queue_arn=None,
-        manage_instance_profiles=True,
-    )
+    documents = _documents(queue=None, manage_instance_profiles=True)
     expected = json.loads((FIXTURES / "iam" / "iam-integration-managing-profiles-dev.json").read_text())
     assert documents["IAMIntegration"] == expected
     assert "Interruption" not in documents
