@@ -67,6 +67,8 @@ def test_a_request_at_or_below_its_limit_is_accepted(resources: dict[str, dict[s
         ("1Gi", "1073741824"),
         ("1G", "1000000000"),
         ("2e3", "2000"),
+        ("2E3", "2000"),
+        ("1E", "1000000000000000000"),
         ("1.5", "1.5"),
         ("100n", "0.0000001"),
     ],
