@@ -27,7 +27,11 @@ TESTS_BY_NAME = {
     ],
     "aws/aws_auth_mapping": ["tests/aws/test_aws_auth.py"],
     "aws/aws_auth_provider": ["tests/aws/test_aws_auth.py"],
-    "aws/discovery_tags": ["tests/cluster/test_cluster_attach.py", "tests/aws/test_adoption.py"],
+    "aws/discovery_tags": [
+        "tests/cluster/test_cluster_attach.py",
+        "tests/aws/test_adoption.py",
+        "tests/stack/test_resource_names.py",
+    ],
     "cluster/facts": ["tests/cluster/test_cluster_attach.py", "tests/offline/test_sample_facts_hint.py"],
     "cluster/placement": ["tests/cluster/test_cluster_attach.py", "tests/cluster/test_node_class_subnets.py"],
     "cluster/kubeconfig": ["tests/cluster/test_kubeconfig.py", "tests/aws/test_aws_auth.py"],
