@@ -131,6 +131,12 @@ def test_pool_without_gpu_true_that_admits_gpu_instances_is_refused(pools: dict[
             id="explicit-categories",
         ),
         pytest.param(
+            {"cpu": {"instanceCategories": ["c", "r"], "instanceFamilies": ["m7i"]}},
+            "karpenter:nodePools.cpu.instanceFamilies[0]: 'm7i' is in category 'm', which instanceCategories (c, r) "
+            "excludes; add 'm' to instanceCategories or drop the family",
+            id="explicit-categories-listed",
+        ),
+        pytest.param(
             {"cpu": {"instanceFamilies": ["c7i", "t3"]}},
             "karpenter:nodePools.cpu.instanceFamilies[1]: 't3' is in category 't', which the default "
             "instanceCategories (c, m, r) exclude; set instanceCategories to include 't' or drop the family",
@@ -214,6 +220,14 @@ def test_family_no_later_than_min_instance_generation_is_refused() -> None:
     assert _refusal(pools) == (
         "karpenter:nodePools.cpu.instanceFamilies[1]: 'z1d' is generation 1, and minInstanceGeneration 2 admits "
         "only later ones; lower minInstanceGeneration to 0, or drop the family"
+    )
+
+
+def test_a_family_of_exactly_min_instance_generation_is_refused() -> None:
+    # The chart's requirement is instance-generation Gt minInstanceGeneration: equal is not enough.
+    assert _refusal({"cpu": {"instanceFamilies": ["c5"], "minInstanceGeneration": 5}}) == (
+        "karpenter:nodePools.cpu.instanceFamilies[0]: 'c5' is generation 5, and minInstanceGeneration 5 admits "
+        "only later ones; lower minInstanceGeneration to 4, or drop the family"
     )
 
 
