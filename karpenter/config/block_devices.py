@@ -34,75 +34,105 @@ class VolumeType(StrEnum):
     IO2 = "io2"
 
 
+# The checks of a root volume, plain functions that the model below runs as its validators.
+
+
+def _volume_size(v: str | None) -> str | None:
+    if v is not None and not re.match(_VOLUME_SIZE, v):
+        raise PydanticCustomError(
+            "volume_size",
+            "'{v}' is not a volume size such as 50Gi, 500G or 2Ti (at most 64T)",
+            {"v": v},
+        )
+    return v
+
+
+def _always_encrypted(v: bool) -> bool:
+    if not v:
+        raise PydanticCustomError(
+            "unencrypted",
+            "node volumes are always encrypted (with the account's EBS key, or kmsKeyId); remove encrypted: false",
+        )
+    return v
+
+
+def _kms_key(v: str | None) -> str | None:
+    if v is not None and not _KMS_KEY.match(v):
+        raise PydanticCustomError(
+            "kms_key",
+            "'{v}' is not a KMS key id, alias (alias/name) or key or alias ARN",
+            {"v": v},
+        )
+    return v
+
+
+def _performance(volume: RootVolume) -> RootVolume:
+    kind = volume.type.value
+    if volume.throughput is not None:
+        if volume.type is not VolumeType.GP3:
+            raise PydanticCustomError(
+                "throughput",
+                "only gp3 volumes take a throughput, and this one is {t}",
+                {"key": "throughput", "t": kind},
+            )
+        if volume.throughput < GP3_BASELINE_THROUGHPUT:
+            raise PydanticCustomError(
+                "throughput",
+                "{v} is below gp3's baseline of {min} MiB/s",
+                {
+                    "key": "throughput",
+                    "v": volume.throughput,
+                    "min": GP3_BASELINE_THROUGHPUT,
+                },
+            )
+    if volume.type is VolumeType.GP2 and volume.iops is not None:
+        raise PydanticCustomError(
+            "iops",
+            "gp2 volumes take no iops (their IOPS follow their size); use gp3",
+            {"key": "iops"},
+        )
+    if volume.type in (VolumeType.IO1, VolumeType.IO2) and volume.iops is None:
+        raise PydanticCustomError(
+            "iops",
+            "{t} volumes need iops; set rootVolume.iops",
+            {"key": "iops", "t": kind},
+        )
+    minimum = (
+        GP3_BASELINE_IOPS if volume.type is VolumeType.GP3 else PROVISIONED_IOPS_MINIMUM
+    )
+    if volume.iops is not None and volume.iops < minimum:
+        raise PydanticCustomError(
+            "iops",
+            "{v} is below the {min} IOPS {t} starts at",
+            {"key": "iops", "v": volume.iops, "min": minimum, "t": kind},
+        )
+    return volume
+
+
 class RootVolume(StrictModel):
     size: str | None = Field(
-        default=None, description="Size, such as 100Gi (default: 50Gi; 200Gi for a class GPU pools use)."
+        default=None,
+        description="Size, such as 100Gi (default: 50Gi; 200Gi for a class GPU pools use).",
     )
-    type: VolumeType = Field(default=VolumeType.GP3, description="EBS volume type: gp3, gp2, io1 or io2.")
-    iops: int | None = Field(default=None, description="Provisioned IOPS: gp3 (from 3000), io1 and io2 (required).")
-    throughput: int | None = Field(default=None, description="Throughput in MiB/s, gp3 only (from 125).")
+    type: VolumeType = Field(
+        default=VolumeType.GP3, description="EBS volume type: gp3, gp2, io1 or io2."
+    )
+    iops: int | None = Field(
+        default=None,
+        description="Provisioned IOPS: gp3 (from 3000), io1 and io2 (required).",
+    )
+    throughput: int | None = Field(
+        default=None, description="Throughput in MiB/s, gp3 only (from 125)."
+    )
     kms_key_id: str | None = Field(
-        default=None, description="KMS key (id, alias or ARN) to encrypt with; default: the account's EBS key."
+        default=None,
+        description="KMS key (id, alias or ARN) to encrypt with; default: the account's EBS key.",
     )
-    encrypted: bool = Field(default=True, description="Always true: volumes are encrypted.")
+    encrypted: bool = Field(
+        default=True, description="Always true: volumes are encrypted."
+    )
 
-    @field_validator("size")
-    @classmethod
-    def _size(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(_VOLUME_SIZE, v):
-            raise PydanticCustomError(
-                "volume_size", "'{v}' is not a volume size such as 50Gi, 500G or 2Ti (at most 64T)", {"v": v}
-            )
-        return v
-
-    @field_validator("encrypted")
-    @classmethod
-    def _always_encrypted(cls, v: bool) -> bool:
-        if not v:
-            raise PydanticCustomError(
-                "unencrypted",
-                "node volumes are always encrypted (with the account's EBS key, or kmsKeyId); remove encrypted: false",
-            )
-        return v
-
-    @field_validator("kms_key_id")
-    @classmethod
-    def _kms_key(cls, v: str | None) -> str | None:
-        if v is not None and not _KMS_KEY.match(v):
-            raise PydanticCustomError(
-                "kms_key",
-                "'{v}' is not a KMS key id, alias (alias/name) or key or alias ARN",
-                {"v": v},
-            )
-        return v
-
-    @model_validator(mode="after")
-    def _performance(self) -> RootVolume:
-        kind = self.type.value
-        if self.throughput is not None:
-            if self.type is not VolumeType.GP3:
-                raise PydanticCustomError(
-                    "throughput",
-                    "only gp3 volumes take a throughput, and this one is {t}",
-                    {"key": "throughput", "t": kind},
-                )
-            if self.throughput < GP3_BASELINE_THROUGHPUT:
-                raise PydanticCustomError(
-                    "throughput",
-                    "{v} is below gp3's baseline of {min} MiB/s",
-                    {"key": "throughput", "v": self.throughput, "min": GP3_BASELINE_THROUGHPUT},
-                )
-        if self.type is VolumeType.GP2 and self.iops is not None:
-            raise PydanticCustomError(
-                "iops", "gp2 volumes take no iops (their IOPS follow their size); use gp3", {"key": "iops"}
-            )
-        if self.type in (VolumeType.IO1, VolumeType.IO2) and self.iops is None:
-            raise PydanticCustomError("iops", "{t} volumes need iops; set rootVolume.iops", {"key": "iops", "t": kind})
-        minimum = GP3_BASELINE_IOPS if self.type is VolumeType.GP3 else PROVISIONED_IOPS_MINIMUM
-        if self.iops is not None and self.iops < minimum:
-            raise PydanticCustomError(
-                "iops",
-                "{v} is below the {min} IOPS {t} starts at",
-                {"key": "iops", "v": self.iops, "min": minimum, "t": kind},
-            )
-        return self
+    _check_size = field_validator("size")(_volume_size)
+    _check_encrypted = field_validator("encrypted")(_always_encrypted)
+    _check_kms_key = field_validator("kms_key_id")(_kms_key)
+    _check_performance = model_validator(mode="after")(_performance)
