@@ -34,24 +34,99 @@ from karpenter.vocabulary.resource_names import NODE_COUNT, resource_name_proble
 _GRACE_PERIOD = re.compile(r"^([0-9]+(s|m|h))+$")
 
 
+# The checks of a taint, plain functions that the model below runs as its validators.
+
+
+def _taint_key(v: str) -> str:
+    if not LABEL_KEY.match(v):
+        raise PydanticCustomError("label_key", "'{v}' is not a Kubernetes label key", {"v": v})
+    return v
+
+
+def _taint_value(v: str | None) -> str | None:
+    if v is not None and (len(v) > 63 or not LABEL_VALUE.match(v)):
+        raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": v})
+    return v
+
+
 class Taint(StrictModel):
     key: str = Field(description="Taint key, a Kubernetes label key.")
     value: str | None = Field(default=None, description="Taint value (optional).")
     effect: TaintEffect = Field(description="NoSchedule, PreferNoSchedule or NoExecute.")
 
-    @field_validator("key")
-    @classmethod
-    def _key(cls, v: str) -> str:
-        if not LABEL_KEY.match(v):
-            raise PydanticCustomError("label_key", "'{v}' is not a Kubernetes label key", {"v": v})
-        return v
+    _check_key = field_validator("key")(_taint_key)
+    _check_value = field_validator("value")(_taint_value)
 
-    @field_validator("value")
-    @classmethod
-    def _value(cls, v: str | None) -> str | None:
-        if v is not None and (len(v) > 63 or not LABEL_VALUE.match(v)):
-            raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": v})
-        return v
+
+# The checks of a node pool, plain functions that the model below runs as its validators.
+
+
+def _node_labels(v: dict[str, str]) -> dict[str, str]:
+    for key, value in v.items():
+        if not LABEL_KEY.match(key):
+            raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": key})
+        domain = key.split("/", 1)[0] if "/" in key else ""
+        if any(domain == d or domain.endswith("." + d) for d in RESTRICTED_LABEL_DOMAINS):
+            raise PydanticCustomError(
+                "label_key",
+                "'{k}' is in a domain Kubernetes or Karpenter reserve ({domains})",
+                {"k": key, "domains": ", ".join(RESTRICTED_LABEL_DOMAINS)},
+            )
+        if len(value) > 63 or not LABEL_VALUE.match(value):
+            raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
+    return v
+
+
+def _grace_period(v: str | None) -> str | None:
+    if v is not None and not _GRACE_PERIOD.match(v):
+        raise PydanticCustomError(
+            "duration", "'{v}' is not a duration such as 30s, 15m or 24h (s, m, h; no Never)", {"v": v}
+        )
+    return v
+
+
+def _no_repeats(v: list[Any] | None) -> list[Any] | None:
+    if v is not None and len(set(v)) != len(v):
+        raise PydanticCustomError("duplicate", "values must not repeat")
+    return v
+
+
+def _pool_limits(v: dict[str, str]) -> dict[str, str]:
+    if not v:
+        raise PydanticCustomError(
+            "limits",
+            "an empty map leaves the pool unbounded, so one unschedulable pod could grow it without end; "
+            "name at least cpu, or leave limits out for the defaults (cpu 1000, memory 1000Gi)",
+        )
+    for name in v:
+        problem = resource_name_problem(name)
+        if problem:
+            raise PydanticCustomError("resource_name", "{problem}", {"key": name, "problem": problem})
+    return v
+
+
+def _launchable(pool: NodePool) -> NodePool:
+    """Refuses a pool that could never launch a node, or would launch machines it was not meant for."""
+    categories = pool.instance_categories
+    families = pool.instance_families or []
+    problem = (
+        pool_rules.family_name_problem(families)
+        or (
+            pool_rules.gpu_pool_problem(categories, families)
+            if pool.gpu
+            else pool_rules.untainted_gpu_problem(categories, families)
+        )
+        or pool_rules.family_category_problem(pool.gpu, categories, families)
+        or pool_rules.family_architecture_problem([a.value for a in pool.architectures], families)
+        or pool_rules.family_generation_problem(pool.min_instance_generation, families)
+        or requirements_problem(pool.requirements, gpu=pool.gpu, families=bool(families))
+        or pool._static_problem()
+        or pool._sharing_problem()
+    )
+    if problem:
+        key, message = problem
+        raise PydanticCustomError("node_pool", "{message}", {"key": key, "message": message})
+    return pool
 
 
 class NodePool(StrictModel):
@@ -115,77 +190,13 @@ class NodePool(StrictModel):
         default=None, description="Share each GPU among pods (GPU pools on AL2023 node classes)."
     )
 
-    @field_validator("labels")
-    @classmethod
-    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
-        for key, value in v.items():
-            if not LABEL_KEY.match(key):
-                raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": key})
-            domain = key.split("/", 1)[0] if "/" in key else ""
-            if any(domain == d or domain.endswith("." + d) for d in RESTRICTED_LABEL_DOMAINS):
-                raise PydanticCustomError(
-                    "label_key",
-                    "'{k}' is in a domain Kubernetes or Karpenter reserve ({domains})",
-                    {"k": key, "domains": ", ".join(RESTRICTED_LABEL_DOMAINS)},
-                )
-            if len(value) > 63 or not LABEL_VALUE.match(value):
-                raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
-        return v
-
-    @field_validator("termination_grace_period")
-    @classmethod
-    def _grace_period(cls, v: str | None) -> str | None:
-        if v is not None and not _GRACE_PERIOD.match(v):
-            raise PydanticCustomError(
-                "duration", "'{v}' is not a duration such as 30s, 15m or 24h (s, m, h; no Never)", {"v": v}
-            )
-        return v
-
-    @field_validator("capacity_types", "zones", "architectures", "instance_categories", "instance_families")
-    @classmethod
-    def _unique(cls, v: list[Any] | None) -> list[Any] | None:
-        if v is not None and len(set(v)) != len(v):
-            raise PydanticCustomError("duplicate", "values must not repeat")
-        return v
-
-    @field_validator("limits")
-    @classmethod
-    def _limits(cls, v: dict[str, str]) -> dict[str, str]:
-        if not v:
-            raise PydanticCustomError(
-                "limits",
-                "an empty map leaves the pool unbounded, so one unschedulable pod could grow it without end; "
-                "name at least cpu, or leave limits out for the defaults (cpu 1000, memory 1000Gi)",
-            )
-        for name in v:
-            problem = resource_name_problem(name)
-            if problem:
-                raise PydanticCustomError("resource_name", "{problem}", {"key": name, "problem": problem})
-        return v
-
-    @model_validator(mode="after")
-    def _launchable(self) -> NodePool:
-        """Refuses a pool that could never launch a node, or would launch machines it was not meant for."""
-        categories = self.instance_categories
-        families = self.instance_families or []
-        problem = (
-            pool_rules.family_name_problem(families)
-            or (
-                pool_rules.gpu_pool_problem(categories, families)
-                if self.gpu
-                else pool_rules.untainted_gpu_problem(categories, families)
-            )
-            or pool_rules.family_category_problem(self.gpu, categories, families)
-            or pool_rules.family_architecture_problem([a.value for a in self.architectures], families)
-            or pool_rules.family_generation_problem(self.min_instance_generation, families)
-            or requirements_problem(self.requirements, gpu=self.gpu, families=bool(families))
-            or self._static_problem()
-            or self._sharing_problem()
-        )
-        if problem:
-            key, message = problem
-            raise PydanticCustomError("node_pool", "{message}", {"key": key, "message": message})
-        return self
+    _check_labels = field_validator("labels")(_node_labels)
+    _check_grace_period = field_validator("termination_grace_period")(_grace_period)
+    _check_unique = field_validator(
+        "capacity_types", "zones", "architectures", "instance_categories", "instance_families"
+    )(_no_repeats)
+    _check_limits = field_validator("limits")(_pool_limits)
+    _check_launchable = model_validator(mode="after")(_launchable)
 
     def _static_problem(self) -> tuple[str, str] | None:
         # The CRD refuses a static pool with a weight, or with limits other than nodes.
