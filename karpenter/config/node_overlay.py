@@ -20,6 +20,56 @@ _PRICE = re.compile(r"^\d+(\.\d+)?$")
 _PRICE_ADJUSTMENT = re.compile(r"^(([+-]{1}(\d*\.?\d+))|(\+{1}\d*\.?\d+%)|(^(-\d{1,2}(\.\d+)?%)$)|(-100%))$")
 
 
+# The checks of an overlay, plain functions that the model below runs as its validators.
+
+
+def _price(v: str | None) -> str | None:
+    if v is not None and not _PRICE.match(v):
+        raise PydanticCustomError("price", "'{v}' is not a price such as 0.25 or 3", {"v": v})
+    return v
+
+
+def _price_adjustment(v: str | None) -> str | None:
+    if v is not None and not _PRICE_ADJUSTMENT.match(v):
+        raise PydanticCustomError(
+            "price_adjustment",
+            "'{v}' is not a price change such as -20%, +10% or -0.05 (a cut is at most -100%)",
+            {"v": v},
+        )
+    return v
+
+
+def _extended_capacity(v: dict[str, str]) -> dict[str, str]:
+    for name in v:
+        if name in STANDARD_RESOURCES:
+            raise PydanticCustomError(
+                "capacity",
+                "an overlay adds extended resources only, and {name} is EC2's to report; remove it",
+                {"key": name, "name": name},
+            )
+        if name == GPU_RESOURCE:
+            raise PydanticCustomError(
+                "capacity",
+                "GPU capacity follows karpenter:nodePools.<pool>.gpuSharing, which renders the overlays the "
+                "device plugin agrees with; use that",
+                {"key": name},
+            )
+        problem = resource_name_problem(name)
+        if problem is None and "/" not in name and not name.startswith(HUGEPAGES_PREFIX):
+            problem = "not an extended resource (domain/name, such as example.com/fpga) or hugepages-<size>"
+        if problem:
+            raise PydanticCustomError("capacity", "{problem}", {"key": name, "problem": problem})
+    return v
+
+
+def _does_something(overlay: NodeOverlay) -> NodeOverlay:
+    if overlay.price is not None and overlay.price_adjustment is not None:
+        raise PydanticCustomError("overlay", "give price or priceAdjustment, not both", {"key": "priceAdjustment"})
+    if overlay.price is None and overlay.price_adjustment is None and not overlay.capacity:
+        raise PydanticCustomError("overlay", "sets nothing; give price, priceAdjustment or capacity")
+    return overlay
+
+
 class NodeOverlay(StrictModel):
     requirements: list[OverlayRequirement] = Field(
         default_factory=list,
@@ -37,52 +87,7 @@ class NodeOverlay(StrictModel):
         default=None, ge=1, le=10000, description="Precedence when overlays overlap; higher wins (optional)."
     )
 
-    @field_validator("price")
-    @classmethod
-    def _price(cls, v: str | None) -> str | None:
-        if v is not None and not _PRICE.match(v):
-            raise PydanticCustomError("price", "'{v}' is not a price such as 0.25 or 3", {"v": v})
-        return v
-
-    @field_validator("price_adjustment")
-    @classmethod
-    def _adjustment(cls, v: str | None) -> str | None:
-        if v is not None and not _PRICE_ADJUSTMENT.match(v):
-            raise PydanticCustomError(
-                "price_adjustment",
-                "'{v}' is not a price change such as -20%, +10% or -0.05 (a cut is at most -100%)",
-                {"v": v},
-            )
-        return v
-
-    @field_validator("capacity")
-    @classmethod
-    def _capacity(cls, v: dict[str, str]) -> dict[str, str]:
-        for name in v:
-            if name in STANDARD_RESOURCES:
-                raise PydanticCustomError(
-                    "capacity",
-                    "an overlay adds extended resources only, and {name} is EC2's to report; remove it",
-                    {"key": name, "name": name},
-                )
-            if name == GPU_RESOURCE:
-                raise PydanticCustomError(
-                    "capacity",
-                    "GPU capacity follows karpenter:nodePools.<pool>.gpuSharing, which renders the overlays the "
-                    "device plugin agrees with; use that",
-                    {"key": name},
-                )
-            problem = resource_name_problem(name)
-            if problem is None and "/" not in name and not name.startswith(HUGEPAGES_PREFIX):
-                problem = "not an extended resource (domain/name, such as example.com/fpga) or hugepages-<size>"
-            if problem:
-                raise PydanticCustomError("capacity", "{problem}", {"key": name, "problem": problem})
-        return v
-
-    @model_validator(mode="after")
-    def _does_something(self) -> NodeOverlay:
-        if self.price is not None and self.price_adjustment is not None:
-            raise PydanticCustomError("overlay", "give price or priceAdjustment, not both", {"key": "priceAdjustment"})
-        if self.price is None and self.price_adjustment is None and not self.capacity:
-            raise PydanticCustomError("overlay", "sets nothing; give price, priceAdjustment or capacity")
-        return self
+    _check_price = field_validator("price")(_price)
+    _check_adjustment = field_validator("price_adjustment")(_price_adjustment)
+    _check_capacity = field_validator("capacity")(_extended_capacity)
+    _check_does_something = model_validator(mode="after")(_does_something)
