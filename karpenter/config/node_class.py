@@ -41,6 +41,55 @@ def alias_family(alias: str) -> AmiFamily:
     return AmiFamily(alias.split("@", 1)[0])
 
 
+# The checks of a node class, plain functions that the model below runs as its validators.
+
+
+def _ami_alias(v: str | None) -> str | None:
+    if v is not None and (len(v) > 30 or not AMI_ALIAS.match(v)):
+        raise PydanticCustomError(
+            "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
+        )
+    return v
+
+
+def _own_tags(v: dict[str, str]) -> dict[str, str]:
+    for key, value in v.items():
+        if not key or len(key) > MAX_TAG_KEY:
+            raise PydanticCustomError("tag", "tag keys are 1 to {n} characters", {"key": key, "n": MAX_TAG_KEY})
+        if key in OWNED_TAGS or key.startswith(OWNED_TAG_PREFIXES):
+            raise PydanticCustomError(
+                "tag",
+                "'{k}' is a tag Karpenter, EKS, AWS or this stack sets ({owned}); choose another key",
+                {"key": key, "k": key, "owned": _OWNED_TAGS_TEXT},
+            )
+        if len(value) > MAX_TAG_VALUE:
+            raise PydanticCustomError("tag", "tag values are at most {n} characters", {"key": key, "n": MAX_TAG_VALUE})
+    return v
+
+
+def _one_ami_choice(node_class: NodeClass) -> NodeClass:
+    if node_class.ami_alias is not None and node_class.ami_selector_terms is not None:
+        raise PydanticCustomError("ami", "give amiAlias or amiSelectorTerms, not both", {"key": "amiSelectorTerms"})
+    if node_class.ami_selector_terms is not None and node_class.ami_family is None:
+        raise PydanticCustomError(
+            "ami",
+            "required with amiSelectorTerms: al2023 or bottlerocket, the family of the selected AMIs, which "
+            "decides their user data and volumes",
+            {"key": "amiFamily"},
+        )
+    if node_class.ami_selector_terms is None and node_class.ami_family is not None:
+        raise PydanticCustomError(
+            "ami",
+            "an alias names its family; amiFamily goes only with amiSelectorTerms, so remove it",
+            {"key": "amiFamily"},
+        )
+    problem = network_interfaces_problem(node_class.network_interfaces or [])
+    if problem:
+        key, message = problem
+        raise PydanticCustomError("network_interfaces", "{message}", {"key": key, "message": message})
+    return node_class
+
+
 class NodeClass(StrictModel):
     ami_alias: str | None = Field(
         default=None,
@@ -102,55 +151,9 @@ class NodeClass(StrictModel):
         default=None, max_length=150, description="Network interfaces, such as EFA devices for p4d and p5 nodes."
     )
 
-    @field_validator("ami_alias")
-    @classmethod
-    def _alias(cls, v: str | None) -> str | None:
-        if v is not None and (len(v) > 30 or not AMI_ALIAS.match(v)):
-            raise PydanticCustomError(
-                "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
-            )
-        return v
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, v: dict[str, str]) -> dict[str, str]:
-        for key, value in v.items():
-            if not key or len(key) > MAX_TAG_KEY:
-                raise PydanticCustomError("tag", "tag keys are 1 to {n} characters", {"key": key, "n": MAX_TAG_KEY})
-            if key in OWNED_TAGS or key.startswith(OWNED_TAG_PREFIXES):
-                raise PydanticCustomError(
-                    "tag",
-                    "'{k}' is a tag Karpenter, EKS, AWS or this stack sets ({owned}); choose another key",
-                    {"key": key, "k": key, "owned": _OWNED_TAGS_TEXT},
-                )
-            if len(value) > MAX_TAG_VALUE:
-                raise PydanticCustomError(
-                    "tag", "tag values are at most {n} characters", {"key": key, "n": MAX_TAG_VALUE}
-                )
-        return v
-
-    @model_validator(mode="after")
-    def _one_ami_choice(self) -> NodeClass:
-        if self.ami_alias is not None and self.ami_selector_terms is not None:
-            raise PydanticCustomError("ami", "give amiAlias or amiSelectorTerms, not both", {"key": "amiSelectorTerms"})
-        if self.ami_selector_terms is not None and self.ami_family is None:
-            raise PydanticCustomError(
-                "ami",
-                "required with amiSelectorTerms: al2023 or bottlerocket, the family of the selected AMIs, which "
-                "decides their user data and volumes",
-                {"key": "amiFamily"},
-            )
-        if self.ami_selector_terms is None and self.ami_family is not None:
-            raise PydanticCustomError(
-                "ami",
-                "an alias names its family; amiFamily goes only with amiSelectorTerms, so remove it",
-                {"key": "amiFamily"},
-            )
-        problem = network_interfaces_problem(self.network_interfaces or [])
-        if problem:
-            key, message = problem
-            raise PydanticCustomError("network_interfaces", "{message}", {"key": key, "message": message})
-        return self
+    _check_alias = field_validator("ami_alias")(_ami_alias)
+    _check_tags = field_validator("tags")(_own_tags)
+    _check_ami_choice = model_validator(mode="after")(_one_ami_choice)
 
     def family(self, default_alias: str) -> AmiFamily:
         """The AMI family of this class, whose alias defaults to `default_alias` (karpenter:amiAlias)."""
