@@ -35,6 +35,81 @@ def _default_pools() -> dict[str, NodePool]:
     return {"cpu": NodePool()}
 
 
+# The checks of a stack's config, plain functions that the model below runs as its validators.
+
+
+def _ami_alias(v: str) -> str:
+    if len(v) > 30 or not AMI_ALIAS.match(v):
+        raise PydanticCustomError(
+            "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
+        )
+    return v
+
+
+def _chart_keys(v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+    refusal = helm_values_refusal(v, version=info.data.get("version", DEFAULT_KARPENTER_VERSION))
+    if refusal:
+        raise PydanticCustomError("chart_value", "{reason}", {"key": refusal.path, "reason": refusal.reason})
+    return v
+
+
+def _new_cluster_access(config: StackConfig) -> StackConfig:
+    if config.cluster.create and config.node_access is NodeAccess.AWS_AUTH:
+        raise PydanticCustomError(
+            "needs",
+            "'aws-auth' does not work on a new cluster, whose authentication mode is API",
+            {"key": "nodeAccess"},
+        )
+    return config
+
+
+def _controllers_fit_the_system_nodes(config: StackConfig) -> StackConfig:
+    # The chart keeps one controller per node and none on nodes Karpenter launches, so on a
+    # new cluster every replica needs a node of the system group or stays Pending for good.
+    nodes = config.cluster.system_node_group.desired_size
+    if config.cluster.create and config.controller.replicas > nodes:
+        raise PydanticCustomError(
+            "replicas",
+            "{replicas} controllers need {replicas} system nodes (the chart runs one per node, none on "
+            "Karpenter's own), and karpenter:cluster.systemNodeGroup.desiredSize is {nodes}; lower the "
+            "replicas or raise desiredSize (and maxSize)",
+            {"key": "controller.replicas", "replicas": config.controller.replicas, "nodes": nodes},
+        )
+    return config
+
+
+def _unique_subnets(v: list[str] | None) -> list[str] | None:
+    if v is not None and (not v or len(set(v)) != len(v)):
+        raise PydanticCustomError("subnets", "give at least one subnet, none twice")
+    return v
+
+
+def _pools_fit_their_node_classes(config: StackConfig) -> StackConfig:
+    problem = next(
+        (
+            found
+            for found in (
+                *(
+                    stack_rules.pool_class_problem(name, pool, config.node_classes, config.ami_alias)
+                    for name, pool in config.node_pools.items()
+                ),
+                *(
+                    stack_rules.class_family_problem(name, chosen, config.ami_alias)
+                    for name, chosen in config.node_classes.items()
+                ),
+                stack_rules.overlay_name_problem(config.node_overlays, config.node_pools),
+                feature_gates.gate_contradiction(config.helm_values, config.feature_gates_in_use()),
+            )
+            if found
+        ),
+        None,
+    )
+    if problem:
+        key, message = problem
+        raise PydanticCustomError("stack", "{message}", {"key": key, "message": message})
+    return config
+
+
 class StackConfig(StrictModel):
     """Everything under `karpenter:` in a stack file."""
 
@@ -96,80 +171,12 @@ class StackConfig(StrictModel):
         default=None, description="Cluster-facts YAML file used only by offline synth (default: a built-in sample)."
     )
 
-    @field_validator("ami_alias")
-    @classmethod
-    def _ami_alias(cls, v: str) -> str:
-        if len(v) > 30 or not AMI_ALIAS.match(v):
-            raise PydanticCustomError(
-                "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
-            )
-        return v
-
-    @field_validator("helm_values")
-    @classmethod
-    def _chart_keys(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        refusal = helm_values_refusal(v, version=info.data.get("version", DEFAULT_KARPENTER_VERSION))
-        if refusal:
-            raise PydanticCustomError("chart_value", "{reason}", {"key": refusal.path, "reason": refusal.reason})
-        return v
-
-    @model_validator(mode="after")
-    def _new_cluster_access(self) -> StackConfig:
-        if self.cluster.create and self.node_access is NodeAccess.AWS_AUTH:
-            raise PydanticCustomError(
-                "needs",
-                "'aws-auth' does not work on a new cluster, whose authentication mode is API",
-                {"key": "nodeAccess"},
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _controllers_fit_the_system_nodes(self) -> StackConfig:
-        # The chart keeps one controller per node and none on nodes Karpenter launches, so on a
-        # new cluster every replica needs a node of the system group or stays Pending for good.
-        nodes = self.cluster.system_node_group.desired_size
-        if self.cluster.create and self.controller.replicas > nodes:
-            raise PydanticCustomError(
-                "replicas",
-                "{replicas} controllers need {replicas} system nodes (the chart runs one per node, none on "
-                "Karpenter's own), and karpenter:cluster.systemNodeGroup.desiredSize is {nodes}; lower the "
-                "replicas or raise desiredSize (and maxSize)",
-                {"key": "controller.replicas", "replicas": self.controller.replicas, "nodes": nodes},
-            )
-        return self
-
-    @field_validator("subnet_ids")
-    @classmethod
-    def _unique_subnets(cls, v: list[str] | None) -> list[str] | None:
-        if v is not None and (not v or len(set(v)) != len(v)):
-            raise PydanticCustomError("subnets", "give at least one subnet, none twice")
-        return v
-
-    @model_validator(mode="after")
-    def _pools_fit_their_node_classes(self) -> StackConfig:
-        problem = next(
-            (
-                found
-                for found in (
-                    *(
-                        stack_rules.pool_class_problem(name, pool, self.node_classes, self.ami_alias)
-                        for name, pool in self.node_pools.items()
-                    ),
-                    *(
-                        stack_rules.class_family_problem(name, chosen, self.ami_alias)
-                        for name, chosen in self.node_classes.items()
-                    ),
-                    stack_rules.overlay_name_problem(self.node_overlays, self.node_pools),
-                    feature_gates.gate_contradiction(self.helm_values, self.feature_gates_in_use()),
-                )
-                if found
-            ),
-            None,
-        )
-        if problem:
-            key, message = problem
-            raise PydanticCustomError("stack", "{message}", {"key": key, "message": message})
-        return self
+    _check_ami_alias = field_validator("ami_alias")(_ami_alias)
+    _check_chart_keys = field_validator("helm_values")(_chart_keys)
+    _check_new_cluster_access = model_validator(mode="after")(_new_cluster_access)
+    _check_controllers_fit = model_validator(mode="after")(_controllers_fit_the_system_nodes)
+    _check_subnets = field_validator("subnet_ids")(_unique_subnets)
+    _check_pools_fit = model_validator(mode="after")(_pools_fit_their_node_classes)
 
     def feature_gates_in_use(self) -> dict[str, str]:
         """Each Karpenter feature gate the stack needs, with the first key that needs it."""
