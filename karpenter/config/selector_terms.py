@@ -62,6 +62,15 @@ def _only_one(term: StrictModel, exclusive: str, others: tuple[str, ...]) -> Non
         )
 
 
+def _ami_term_one_way(term: AmiSelectorTerm) -> AmiSelectorTerm:
+    _only_one(term, "id", ("name", "tags"))
+    if term.owner is not None and term.id is not None:
+        raise PydanticCustomError(
+            "selector_term", "an id names one AMI, so an owner adds nothing; remove owner", {"key": "owner"}
+        )
+    return term
+
+
 class AmiSelectorTerm(StrictModel):
     id: AmiId | None = Field(default=None, description="AMI id, such as ami-0123456789abcdef0.")
     name: Annotated[str, StringConstraints(min_length=1)] | None = Field(
@@ -72,14 +81,12 @@ class AmiSelectorTerm(StrictModel):
     )
     tags: SelectorTags | None = Field(default=None, description="AMI tags; `*` matches any value.")
 
-    @model_validator(mode="after")
-    def _one_way(self) -> AmiSelectorTerm:
-        _only_one(self, "id", ("name", "tags"))
-        if self.owner is not None and self.id is not None:
-            raise PydanticCustomError(
-                "selector_term", "an id names one AMI, so an owner adds nothing; remove owner", {"key": "owner"}
-            )
-        return self
+    _check_one_way = model_validator(mode="after")(_ami_term_one_way)
+
+
+def _subnet_term_one_way(term: SubnetSelectorTerm) -> SubnetSelectorTerm:
+    _only_one(term, "id", ("tags",))
+    return term
 
 
 class SubnetSelectorTerm(StrictModel):
@@ -88,10 +95,13 @@ class SubnetSelectorTerm(StrictModel):
     )
     tags: SelectorTags | None = Field(default=None, description="Subnet tags; `*` matches any value.")
 
-    @model_validator(mode="after")
-    def _one_way(self) -> SubnetSelectorTerm:
-        _only_one(self, "id", ("tags",))
-        return self
+    _check_one_way = model_validator(mode="after")(_subnet_term_one_way)
+
+
+def _security_group_term_one_way(term: SecurityGroupSelectorTerm) -> SecurityGroupSelectorTerm:
+    _only_one(term, "id", ("name", "tags"))
+    _only_one(term, "name", ("id", "tags"))
+    return term
 
 
 class SecurityGroupSelectorTerm(StrictModel):
@@ -101,11 +111,18 @@ class SecurityGroupSelectorTerm(StrictModel):
     )
     tags: SelectorTags | None = Field(default=None, description="Security group tags; `*` matches any value.")
 
-    @model_validator(mode="after")
-    def _one_way(self) -> SecurityGroupSelectorTerm:
-        _only_one(self, "id", ("name", "tags"))
-        _only_one(self, "name", ("id", "tags"))
-        return self
+    _check_one_way = model_validator(mode="after")(_security_group_term_one_way)
+
+
+def _reservation_term_one_way(term: CapacityReservationSelectorTerm) -> CapacityReservationSelectorTerm:
+    _only_one(term, "id", ("tags",))
+    if term.owner_id is not None and term.id is not None:
+        raise PydanticCustomError(
+            "selector_term",
+            "an id names one reservation, so an owner adds nothing; remove ownerID",
+            {"key": "ownerID"},
+        )
+    return term
 
 
 class CapacityReservationSelectorTerm(StrictModel):
@@ -117,16 +134,13 @@ class CapacityReservationSelectorTerm(StrictModel):
         default=None, alias="ownerID", description="With tags: the account that owns the reservations."
     )
 
-    @model_validator(mode="after")
-    def _one_way(self) -> CapacityReservationSelectorTerm:
-        _only_one(self, "id", ("tags",))
-        if self.owner_id is not None and self.id is not None:
-            raise PydanticCustomError(
-                "selector_term",
-                "an id names one reservation, so an owner adds nothing; remove ownerID",
-                {"key": "ownerID"},
-            )
-        return self
+    _check_one_way = model_validator(mode="after")(_reservation_term_one_way)
+
+
+def _placement_group_one_way(selector: PlacementGroupSelector) -> PlacementGroupSelector:
+    if (selector.name is None) == (selector.id is None):
+        raise PydanticCustomError("placement_group", "give the placement group's name or its id, one of them")
+    return selector
 
 
 class PlacementGroupSelector(StrictModel):
@@ -135,8 +149,4 @@ class PlacementGroupSelector(StrictModel):
     )
     id: PlacementGroupId | None = Field(default=None, description="Placement group id, such as pg-0123456789abcdef0.")
 
-    @model_validator(mode="after")
-    def _one_way(self) -> PlacementGroupSelector:
-        if (self.name is None) == (self.id is None):
-            raise PydanticCustomError("placement_group", "give the placement group's name or its id, one of them")
-        return self
+    _check_one_way = model_validator(mode="after")(_placement_group_one_way)
