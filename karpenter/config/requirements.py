@@ -42,6 +42,50 @@ def _label_value(value: str) -> str:
 LabelValue = Annotated[str, BeforeValidator(_as_text), AfterValidator(_label_value)]
 
 
+# The checks of a requirement, plain functions that the models below run as their validators.
+
+
+def _label_key(cls: type[OverlayRequirement], v: str) -> str:
+    # `cls` is the model validating: an overlay's requirement or a pool's (see for_overlay).
+    if len(v) > 316 or not LABEL_KEY.match(v):
+        raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": v})
+    problem = node_labels.requirement_key_problem(v, overlay=cls.for_overlay)
+    if problem:
+        raise PydanticCustomError("label_key", "{problem}", {"problem": problem})
+    return v
+
+
+def _operator_values(requirement: OverlayRequirement) -> OverlayRequirement:
+    operator, values = requirement.operator, requirement.values
+    if operator in (Operator.IN, Operator.NOT_IN) and not values:
+        raise PydanticCustomError("values", "{op} needs at least one value", {"key": "values", "op": operator.value})
+    if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:
+        raise PydanticCustomError(
+            "values", "{op} takes no values; remove them", {"key": "values", "op": operator.value}
+        )
+    if operator in _NUMERIC and (len(values) != 1 or not values[0].isdigit()):
+        raise PydanticCustomError(
+            "values",
+            '{op} takes one whole number ≥ 0, such as ["4"]',
+            {"key": "values", "op": operator.value},
+        )
+    return requirement
+
+
+def _min_values(requirement: Requirement) -> Requirement:
+    if (
+        requirement.min_values is not None
+        and requirement.operator is Operator.IN
+        and len(requirement.values) < requirement.min_values
+    ):
+        raise PydanticCustomError(
+            "min_values",
+            "{m} is more than the {n} values In lists; list at least {m} or lower minValues",
+            {"key": "minValues", "m": requirement.min_values, "n": len(requirement.values)},
+        )
+    return requirement
+
+
 class OverlayRequirement(StrictModel):
     """A requirement of a NodeOverlay: which instance types (and pools) it applies to."""
 
@@ -53,34 +97,8 @@ class OverlayRequirement(StrictModel):
         default_factory=list, description="Values; one whole number for Gt, Lt, Gte and Lte, none for (Does)Exist(s)."
     )
 
-    @field_validator("key")
-    @classmethod
-    def _key(cls, v: str) -> str:
-        if len(v) > 316 or not LABEL_KEY.match(v):
-            raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": v})
-        problem = node_labels.requirement_key_problem(v, overlay=cls.for_overlay)
-        if problem:
-            raise PydanticCustomError("label_key", "{problem}", {"problem": problem})
-        return v
-
-    @model_validator(mode="after")
-    def _operator_values(self) -> OverlayRequirement:
-        operator, values = self.operator, self.values
-        if operator in (Operator.IN, Operator.NOT_IN) and not values:
-            raise PydanticCustomError(
-                "values", "{op} needs at least one value", {"key": "values", "op": operator.value}
-            )
-        if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:
-            raise PydanticCustomError(
-                "values", "{op} takes no values; remove them", {"key": "values", "op": operator.value}
-            )
-        if operator in _NUMERIC and (len(values) != 1 or not values[0].isdigit()):
-            raise PydanticCustomError(
-                "values",
-                '{op} takes one whole number ≥ 0, such as ["4"]',
-                {"key": "values", "op": operator.value},
-            )
-        return self
+    _check_key = field_validator("key")(_label_key)
+    _check_operator_values = model_validator(mode="after")(_operator_values)
 
 
 class Requirement(OverlayRequirement):
@@ -95,15 +113,7 @@ class Requirement(OverlayRequirement):
         description="Fewest distinct values Karpenter keeps to choose from (spot flexibility).",
     )
 
-    @model_validator(mode="after")
-    def _min_values(self) -> Requirement:
-        if self.min_values is not None and self.operator is Operator.IN and len(self.values) < self.min_values:
-            raise PydanticCustomError(
-                "min_values",
-                "{m} is more than the {n} values In lists; list at least {m} or lower minValues",
-                {"key": "minValues", "m": self.min_values, "n": len(self.values)},
-            )
-        return self
+    _check_min_values = model_validator(mode="after")(_min_values)
 
 
 def generated_requirement_fields(*, gpu: bool, families: bool) -> dict[str, str]:
