@@ -11,6 +11,20 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 
+def _refuse_unknown_keys(cls: type[StrictModel], data: Any) -> Any:
+    # `cls` is the model being validated (a subclass), so the allowed keys listed are its own.
+    if isinstance(data, Mapping):
+        allowed = [f.alias or name for name, f in cls.model_fields.items()]
+        for key in data:
+            if key not in allowed:
+                raise PydanticCustomError(
+                    "unknown_key",
+                    "unknown key; allowed keys are {allowed}",
+                    {"key": str(key), "allowed": ", ".join(allowed)},
+                )
+    return data
+
+
 class StrictModel(BaseModel):
     """Frozen, camelCase keys, and unknown keys refused with the allowed ones listed."""
 
@@ -23,16 +37,4 @@ class StrictModel(BaseModel):
         validate_default=True,
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_unknown_keys(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            allowed = [f.alias or name for name, f in cls.model_fields.items()]
-            for key in data:
-                if key not in allowed:
-                    raise PydanticCustomError(
-                        "unknown_key",
-                        "unknown key; allowed keys are {allowed}",
-                        {"key": str(key), "allowed": ", ".join(allowed)},
-                    )
-        return data
+    _check_unknown_keys = model_validator(mode="before")(_refuse_unknown_keys)
