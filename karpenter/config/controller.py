@@ -19,6 +19,21 @@ class ControllerResources(StrictModel):
     limits: Resources = Field(default_factory=Resources, description="Controller limits (upstream: 1 CPU, 1Gi).")
 
 
+def _requests_within_limits(controller: Controller) -> Controller:
+    # The API server refuses a pod whose request exceeds its limit, halfway through `pulumi up`.
+    requests, limits = controller.resources.requests, controller.resources.limits
+    for resource in ("cpu", "memory"):
+        request, limit = getattr(requests, resource), getattr(limits, resource)
+        if quantity_value(request) > quantity_value(limit):
+            raise PydanticCustomError(
+                "request_above_limit",
+                "'{request}' is more than the limit '{limit}' (karpenter:controller.resources.limits.{resource}); "
+                "Kubernetes refuses a request above its limit: lower the request or raise the limit",
+                {"key": f"resources.requests.{resource}", "request": request, "limit": limit, "resource": resource},
+            )
+    return controller
+
+
 class Controller(StrictModel):
     replicas: int = Field(default=2, ge=1, description="Controller replicas (upstream default 2, one per zone).")
     resources: ControllerResources = Field(
@@ -29,17 +44,4 @@ class Controller(StrictModel):
         description="Let consolidation replace spot nodes with cheaper spot nodes (SpotToSpotConsolidation gate).",
     )
 
-    @model_validator(mode="after")
-    def _requests_within_limits(self) -> Controller:
-        # The API server refuses a pod whose request exceeds its limit, halfway through `pulumi up`.
-        requests, limits = self.resources.requests, self.resources.limits
-        for resource in ("cpu", "memory"):
-            request, limit = getattr(requests, resource), getattr(limits, resource)
-            if quantity_value(request) > quantity_value(limit):
-                raise PydanticCustomError(
-                    "request_above_limit",
-                    "'{request}' is more than the limit '{limit}' (karpenter:controller.resources.limits.{resource}); "
-                    "Kubernetes refuses a request above its limit: lower the request or raise the limit",
-                    {"key": f"resources.requests.{resource}", "request": request, "limit": limit, "resource": resource},
-                )
-        return self
+    _check_requests_within_limits = model_validator(mode="after")(_requests_within_limits)
