@@ -11,6 +11,16 @@ from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import SubnetId
 
 
+def _node_group_sizes(group: SystemNodeGroup) -> SystemNodeGroup:
+    if not group.min_size <= group.desired_size <= group.max_size:
+        raise PydanticCustomError(
+            "sizes",
+            "need minSize ≤ desiredSize ≤ maxSize, got {a} ≤ {b} ≤ {c}",
+            {"a": group.min_size, "b": group.desired_size, "c": group.max_size},
+        )
+    return group
+
+
 class SystemNodeGroup(StrictModel):
     instance_types: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")]] = Field(
         default=["m7i.large"], min_length=1, description="Instance types of the system node group."
@@ -19,15 +29,18 @@ class SystemNodeGroup(StrictModel):
     min_size: int = Field(default=2, ge=1, description="Fewest system nodes.")
     max_size: int = Field(default=3, ge=1, description="Most system nodes.")
 
-    @model_validator(mode="after")
-    def _sizes(self) -> SystemNodeGroup:
-        if not self.min_size <= self.desired_size <= self.max_size:
-            raise PydanticCustomError(
-                "sizes",
-                "need minSize ≤ desiredSize ≤ maxSize, got {a} ≤ {b} ≤ {c}",
-                {"a": self.min_size, "b": self.desired_size, "c": self.max_size},
-            )
-        return self
+    _check_sizes = model_validator(mode="after")(_node_group_sizes)
+
+
+def _needs_network(cluster: NewCluster) -> NewCluster:
+    if cluster.create and cluster.vpc_id is None:
+        raise PydanticCustomError("needs", "required with create: true", {"key": "vpcId"})
+    if cluster.create and not cluster.subnet_ids:
+        raise PydanticCustomError("needs", "required with create: true", {"key": "subnetIds"})
+    if not cluster.create and (cluster.vpc_id or cluster.subnet_ids):
+        key = "vpcId" if cluster.vpc_id else "subnetIds"
+        raise PydanticCustomError("needs", "only used with create: true", {"key": key})
+    return cluster
 
 
 class NewCluster(StrictModel):
@@ -46,13 +59,4 @@ class NewCluster(StrictModel):
         description="With create: the managed node group the Karpenter controller and system pods run on.",
     )
 
-    @model_validator(mode="after")
-    def _needs_network(self) -> NewCluster:
-        if self.create and self.vpc_id is None:
-            raise PydanticCustomError("needs", "required with create: true", {"key": "vpcId"})
-        if self.create and not self.subnet_ids:
-            raise PydanticCustomError("needs", "required with create: true", {"key": "subnetIds"})
-        if not self.create and (self.vpc_id or self.subnet_ids):
-            key = "vpcId" if self.vpc_id else "subnetIds"
-            raise PydanticCustomError("needs", "only used with create: true", {"key": key})
-        return self
+    _check_network = model_validator(mode="after")(_needs_network)
