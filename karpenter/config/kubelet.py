@@ -71,6 +71,44 @@ Thresholds = Annotated[dict[str, str], AfterValidator(_keys_among(EVICTION_SIGNA
 GracePeriods = Annotated[dict[str, str], AfterValidator(_keys_among(EVICTION_SIGNALS)), AfterValidator(_grace_periods)]
 
 
+def _dns_addresses(v: list[str] | None) -> list[str] | None:
+    for address in v or []:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise PydanticCustomError(
+                "ip_address", "'{a}' is not an IP address such as 10.100.0.10", {"a": address}
+            ) from None
+    return v
+
+
+def _crd_rules(kubelet: Kubelet) -> Kubelet:
+    high, low = kubelet.image_gc_high_threshold_percent, kubelet.image_gc_low_threshold_percent
+    if high is not None and low is not None and high <= low:
+        raise PydanticCustomError(
+            "image_gc",
+            "{low} is not below imageGCHighThresholdPercent {high}; garbage collection frees disk down to the "
+            "low threshold once use passes the high one, so lower this or raise the other",
+            {"key": "imageGCLowThresholdPercent", "low": low, "high": high},
+        )
+    soft, grace = kubelet.eviction_soft or {}, kubelet.eviction_soft_grace_period or {}
+    for signal in soft:
+        if signal not in grace:
+            raise PydanticCustomError(
+                "eviction_soft",
+                "'{s}' has no grace period; add evictionSoftGracePeriod.{s}, such as 1m",
+                {"key": f"evictionSoft.{signal}", "s": signal},
+            )
+    for signal in grace:
+        if signal not in soft:
+            raise PydanticCustomError(
+                "eviction_soft",
+                "'{s}' has no soft threshold to wait for; add evictionSoft.{s}, or remove this",
+                {"key": f"evictionSoftGracePeriod.{signal}", "s": signal},
+            )
+    return kubelet
+
+
 class Kubelet(StrictModel):
     max_pods: int | None = Field(default=None, ge=0, description="Most pods per node.")
     pods_per_core: int | None = Field(
@@ -112,41 +150,5 @@ class Kubelet(StrictModel):
         default=None, alias="clusterDNS", min_length=1, description="IP addresses of the cluster DNS servers."
     )
 
-    @field_validator("cluster_dns")
-    @classmethod
-    def _addresses(cls, v: list[str] | None) -> list[str] | None:
-        for address in v or []:
-            try:
-                ipaddress.ip_address(address)
-            except ValueError:
-                raise PydanticCustomError(
-                    "ip_address", "'{a}' is not an IP address such as 10.100.0.10", {"a": address}
-                ) from None
-        return v
-
-    @model_validator(mode="after")
-    def _crd_rules(self) -> Kubelet:
-        high, low = self.image_gc_high_threshold_percent, self.image_gc_low_threshold_percent
-        if high is not None and low is not None and high <= low:
-            raise PydanticCustomError(
-                "image_gc",
-                "{low} is not below imageGCHighThresholdPercent {high}; garbage collection frees disk down to the "
-                "low threshold once use passes the high one, so lower this or raise the other",
-                {"key": "imageGCLowThresholdPercent", "low": low, "high": high},
-            )
-        soft, grace = self.eviction_soft or {}, self.eviction_soft_grace_period or {}
-        for signal in soft:
-            if signal not in grace:
-                raise PydanticCustomError(
-                    "eviction_soft",
-                    "'{s}' has no grace period; add evictionSoftGracePeriod.{s}, such as 1m",
-                    {"key": f"evictionSoft.{signal}", "s": signal},
-                )
-        for signal in grace:
-            if signal not in soft:
-                raise PydanticCustomError(
-                    "eviction_soft",
-                    "'{s}' has no soft threshold to wait for; add evictionSoft.{s}, or remove this",
-                    {"key": f"evictionSoftGracePeriod.{signal}", "s": signal},
-                )
-        return self
+    _check_cluster_dns = field_validator("cluster_dns")(_dns_addresses)
+    _check_crd_rules = model_validator(mode="after")(_crd_rules)
