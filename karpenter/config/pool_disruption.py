@@ -84,6 +84,38 @@ def _nodes(value: Any) -> Any:
     return value
 
 
+def _unique_reasons(v: list[DisruptionReason] | None) -> list[DisruptionReason] | None:
+    if v is not None and len(set(v)) != len(v):
+        raise PydanticCustomError("duplicate", "values must not repeat")
+    return v
+
+
+def _cron_schedule(v: str | None) -> str | None:
+    problem = cron_problem(v) if v is not None else None
+    if problem:
+        raise PydanticCustomError("schedule", "{problem}", {"problem": problem})
+    return v
+
+
+def _budget_duration(v: str | None) -> str | None:
+    if v is not None and not _BUDGET_DURATION.match(v):
+        raise PydanticCustomError(
+            "duration", "'{v}' is not a duration in hours and minutes, such as 30m, 8h or 1h30m", {"v": v}
+        )
+    return v
+
+
+def _schedule_with_duration(budget: Budget) -> Budget:
+    if (budget.schedule is None) != (budget.duration is None):
+        missing = "duration" if budget.duration is None else "schedule"
+        raise PydanticCustomError(
+            "budget",
+            "a schedule and a duration go together (when the budget starts, and for how long); add {m}",
+            {"key": missing, "m": missing},
+        )
+    return budget
+
+
 class Budget(StrictModel):
     nodes: Annotated[str, BeforeValidator(_nodes)] = Field(
         description="Most nodes disrupted at once: a count, or a percentage of the pool such as 10%."
@@ -96,40 +128,10 @@ class Budget(StrictModel):
     )
     duration: str | None = Field(default=None, description="How long it applies from each start, such as 8h or 30m.")
 
-    @field_validator("reasons")
-    @classmethod
-    def _unique(cls, v: list[DisruptionReason] | None) -> list[DisruptionReason] | None:
-        if v is not None and len(set(v)) != len(v):
-            raise PydanticCustomError("duplicate", "values must not repeat")
-        return v
-
-    @field_validator("schedule")
-    @classmethod
-    def _schedule(cls, v: str | None) -> str | None:
-        problem = cron_problem(v) if v is not None else None
-        if problem:
-            raise PydanticCustomError("schedule", "{problem}", {"problem": problem})
-        return v
-
-    @field_validator("duration")
-    @classmethod
-    def _duration(cls, v: str | None) -> str | None:
-        if v is not None and not _BUDGET_DURATION.match(v):
-            raise PydanticCustomError(
-                "duration", "'{v}' is not a duration in hours and minutes, such as 30m, 8h or 1h30m", {"v": v}
-            )
-        return v
-
-    @model_validator(mode="after")
-    def _schedule_with_duration(self) -> Budget:
-        if (self.schedule is None) != (self.duration is None):
-            missing = "duration" if self.duration is None else "schedule"
-            raise PydanticCustomError(
-                "budget",
-                "a schedule and a duration go together (when the budget starts, and for how long); add {m}",
-                {"key": missing, "m": missing},
-            )
-        return self
+    _check_reasons = field_validator("reasons")(_unique_reasons)
+    _check_schedule = field_validator("schedule")(_cron_schedule)
+    _check_duration = field_validator("duration")(_budget_duration)
+    _check_schedule_with_duration = model_validator(mode="after")(_schedule_with_duration)
 
 
 class Disruption(StrictModel):
