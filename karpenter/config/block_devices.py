@@ -97,9 +97,7 @@ def _performance(volume: RootVolume) -> RootVolume:
             "{t} volumes need iops; set rootVolume.iops",
             {"key": "iops", "t": kind},
         )
-    minimum = (
-        GP3_BASELINE_IOPS if volume.type is VolumeType.GP3 else PROVISIONED_IOPS_MINIMUM
-    )
+    minimum = GP3_BASELINE_IOPS if volume.type is VolumeType.GP3 else PROVISIONED_IOPS_MINIMUM
     if volume.iops is not None and volume.iops < minimum:
         raise PydanticCustomError(
             "iops",
@@ -114,23 +112,17 @@ class RootVolume(StrictModel):
         default=None,
         description="Size, such as 100Gi (default: 50Gi; 200Gi for a class GPU pools use).",
     )
-    type: VolumeType = Field(
-        default=VolumeType.GP3, description="EBS volume type: gp3, gp2, io1 or io2."
-    )
+    type: VolumeType = Field(default=VolumeType.GP3, description="EBS volume type: gp3, gp2, io1 or io2.")
     iops: int | None = Field(
         default=None,
         description="Provisioned IOPS: gp3 (from 3000), io1 and io2 (required).",
     )
-    throughput: int | None = Field(
-        default=None, description="Throughput in MiB/s, gp3 only (from 125)."
-    )
+    throughput: int | None = Field(default=None, description="Throughput in MiB/s, gp3 only (from 125).")
     kms_key_id: str | None = Field(
         default=None,
         description="KMS key (id, alias or ARN) to encrypt with; default: the account's EBS key.",
     )
-    encrypted: bool = Field(
-        default=True, description="Always true: volumes are encrypted."
-    )
+    encrypted: bool = Field(default=True, description="Always true: volumes are encrypted.")
 
     _check_size = field_validator("size")(_volume_size)
     _check_encrypted = field_validator("encrypted")(_always_encrypted)
