@@ -33,11 +33,12 @@ def error_message(error: Any) -> str:
     ctx = error.get("ctx") or {}
     loc = tuple(part for part in error["loc"] if part != "[key]")
     if "key" in ctx:
-        loc = (*loc, *str(ctx["key"]).split("."))
+        # A check of a whole model names the key it is about (`controller.replicas`) in its context.
+        loc = (*loc, str(ctx["key"]))
     path = f"{NAMESPACE}:{_path(loc)}"
     value = error.get("input")
     if kind in ("enum", "literal_error"):
-        expected = ctx.get("expected", "")
+        expected = ctx["expected"]
         allowed = ", ".join(part.strip(" '") for part in re.split(r",| or ", expected) if part.strip())
         return f"{path}: {value!r} is not one of {allowed}"
     if kind in ("bool_parsing", "bool_type"):
@@ -48,8 +49,8 @@ def error_message(error: Any) -> str:
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{path}: {value!r} is not a whole number"
     if kind == "too_short":
-        least = ctx.get("min_length", 1)
-        return f"{path}: give at least {least} {'entry' if least == 1 else 'entries'}; it is empty"
+        # Every list and map the config bounds below asks for one entry at least.
+        return f"{path}: give at least one entry; it is empty"
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind == "string_pattern_mismatch":

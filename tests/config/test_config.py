@@ -97,9 +97,22 @@ BAD_CONFIGS = [
         {"nodePools": {"cpu": {"capacityTypes": ["spot", "preemptible"]}}},
         "karpenter:nodePools.cpu.capacityTypes[1]: 'preemptible' is not one of spot, on-demand, reserved",
     ),
+    ({"nodePools": {"cpu": {"weight": "heavy"}}}, "karpenter:nodePools.cpu.weight: 'heavy' is not a whole number"),
+    ({"nodePools": {"cpu": {"weight": 1.5}}}, "karpenter:nodePools.cpu.weight: 1.5 is not a whole number"),
+    ({"nodePools": {"cpu": {"weight": [1]}}}, "karpenter:nodePools.cpu.weight: [1] is not a whole number"),
+    ({"interruption": "maybe"}, "karpenter:interruption: 'maybe' is not one of true, false"),
+    ({"interruption": [True]}, "karpenter:interruption: [True] is not one of true, false"),
+    (
+        {"nodePools": {"": {}}},
+        "karpenter:nodePools.: '' is not a valid name: String should have at least 1 character",
+    ),
+    (
+        {"nodePools": {"cpu": {"instanceCategories": ["C5"]}}},
+        "karpenter:nodePools.cpu.instanceCategories[0]: 'C5' has the wrong form",
+    ),
     (
         {"nodePools": {"cpu": {"capacityTypes": []}}},
-        "karpenter:nodePools.cpu.capacityTypes: give at least 1 entry; it is empty",
+        "karpenter:nodePools.cpu.capacityTypes: give at least one entry; it is empty",
     ),
     (
         {"nodePools": {"cpu": {"zones": ["eu-west"]}}},
@@ -155,7 +168,7 @@ BAD_CONFIGS = [
         {"nodePools": {"cpu": {"expireAfter": "30d"}}},
         "karpenter:nodePools.cpu.expireAfter: '30d' is not a duration such as 30s, 5m or 720h, or Never",
     ),
-    ({"nodePools": {}}, "karpenter:nodePools: give at least 1 entry; it is empty"),
+    ({"nodePools": {}}, "karpenter:nodePools: give at least one entry; it is empty"),
     (
         {
             "cluster": {

@@ -31,3 +31,20 @@ def test_a_quantity_that_is_not_a_number_or_text_is_refused(value: object) -> No
     assert str(refused.value) == (
         "karpenter:nodePools.cpu.limits.cpu: expected a Kubernetes quantity such as 100, 500m or 64Gi"
     )
+
+
+def _lower_bounds(schema: object) -> list[int]:
+    """Every minItems and minProperties in a JSON schema."""
+    if isinstance(schema, dict):
+        found = [schema[key] for key in ("minItems", "minProperties") if key in schema]
+        return found + [bound for value in schema.values() for bound in _lower_bounds(value)]
+    if isinstance(schema, list):
+        return [bound for value in schema for bound in _lower_bounds(value)]
+    return []
+
+
+def test_every_bounded_list_or_map_asks_for_one_entry_as_the_refusal_says() -> None:
+    # The refusal of a too-short list reads "give at least one entry; it is empty".
+    bounds = _lower_bounds(StackConfig.model_json_schema(by_alias=True))
+    assert bounds
+    assert set(bounds) == {1}
