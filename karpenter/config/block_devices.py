@@ -7,8 +7,8 @@ import re
 from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 
 # The EC2NodeClass CRD's volumeSize pattern: 1Gi-59000Gi, 1G-64000G, up to 58Ti or 64T.
@@ -39,8 +39,7 @@ class VolumeType(StrEnum):
 
 def _volume_size(v: str | None) -> str | None:
     if v is not None and not re.match(_VOLUME_SIZE, v):
-        raise PydanticCustomError(
-            "volume_size",
+        raise refusal(
             "'{v}' is not a volume size such as 50Gi, 500G or 2Ti (at most 64T)",
             {"v": v},
         )
@@ -49,8 +48,7 @@ def _volume_size(v: str | None) -> str | None:
 
 def _always_encrypted(v: bool) -> bool:
     if not v:
-        raise PydanticCustomError(
-            "unencrypted",
+        raise refusal(
             "node volumes are always encrypted (with the account's EBS key, or kmsKeyId); remove encrypted: false",
         )
     return v
@@ -58,8 +56,7 @@ def _always_encrypted(v: bool) -> bool:
 
 def _kms_key(v: str | None) -> str | None:
     if v is not None and not _KMS_KEY.match(v):
-        raise PydanticCustomError(
-            "kms_key",
+        raise refusal(
             "'{v}' is not a KMS key id, alias (alias/name) or key or alias ARN",
             {"v": v},
         )
@@ -70,14 +67,12 @@ def _performance(volume: RootVolume) -> RootVolume:
     kind = volume.type.value
     if volume.throughput is not None:
         if volume.type is not VolumeType.GP3:
-            raise PydanticCustomError(
-                "throughput",
+            raise refusal(
                 "only gp3 volumes take a throughput, and this one is {t}",
                 {"key": "throughput", "t": kind},
             )
         if volume.throughput < GP3_BASELINE_THROUGHPUT:
-            raise PydanticCustomError(
-                "throughput",
+            raise refusal(
                 "{v} is below gp3's baseline of {min} MiB/s",
                 {
                     "key": "throughput",
@@ -86,21 +81,18 @@ def _performance(volume: RootVolume) -> RootVolume:
                 },
             )
     if volume.type is VolumeType.GP2 and volume.iops is not None:
-        raise PydanticCustomError(
-            "iops",
+        raise refusal(
             "gp2 volumes take no iops (their IOPS follow their size); use gp3",
             {"key": "iops"},
         )
     if volume.type in (VolumeType.IO1, VolumeType.IO2) and volume.iops is None:
-        raise PydanticCustomError(
-            "iops",
+        raise refusal(
             "{t} volumes need iops; set rootVolume.iops",
             {"key": "iops", "t": kind},
         )
     minimum = GP3_BASELINE_IOPS if volume.type is VolumeType.GP3 else PROVISIONED_IOPS_MINIMUM
     if volume.iops is not None and volume.iops < minimum:
-        raise PydanticCustomError(
-            "iops",
+        raise refusal(
             "{v} is below the {min} IOPS {t} starts at",
             {"key": "iops", "v": volume.iops, "min": minimum, "t": kind},
         )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pydantic import Field, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import Quantity, quantity_value
 
@@ -25,8 +25,7 @@ def _requests_within_limits(controller: Controller) -> Controller:
     for resource in ("cpu", "memory"):
         request, limit = getattr(requests, resource), getattr(limits, resource)
         if quantity_value(request) > quantity_value(limit):
-            raise PydanticCustomError(
-                "request_above_limit",
+            raise refusal(
                 "'{request}' is more than the limit '{limit}' (karpenter:controller.resources.limits.{resource}); "
                 "Kubernetes refuses a request above its limit: lower the request or raise the limit",
                 {"key": f"resources.requests.{resource}", "request": request, "limit": limit, "resource": resource},

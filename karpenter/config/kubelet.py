@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import Quantity
 
@@ -36,8 +36,7 @@ def _keys_among(allowed: tuple[str, ...]) -> Callable[[dict[str, str]], dict[str
     def check(values: dict[str, str]) -> dict[str, str]:
         for key in values:
             if key not in allowed:
-                raise PydanticCustomError(
-                    "kubelet_key",
+                raise refusal(
                     "'{k}' is not one of {allowed}",
                     {"key": key, "k": key, "allowed": ", ".join(allowed)},
                 )
@@ -49,8 +48,7 @@ def _keys_among(allowed: tuple[str, ...]) -> Callable[[dict[str, str]], dict[str
 def _thresholds(values: dict[str, str]) -> dict[str, str]:
     for key, value in values.items():
         if not _THRESHOLD.match(value):
-            raise PydanticCustomError(
-                "threshold",
+            raise refusal(
                 "'{v}' is not a threshold such as 10%, 5.5% or 100Mi",
                 {"key": key, "v": value},
             )
@@ -60,9 +58,7 @@ def _thresholds(values: dict[str, str]) -> dict[str, str]:
 def _grace_periods(values: dict[str, str]) -> dict[str, str]:
     for key, value in values.items():
         if not _GO_DURATION.match(value):
-            raise PydanticCustomError(
-                "grace_period", "'{v}' is not a duration such as 30s, 1m30s or 2m", {"key": key, "v": value}
-            )
+            raise refusal("'{v}' is not a duration such as 30s, 1m30s or 2m", {"key": key, "v": value})
     return values
 
 
@@ -76,17 +72,14 @@ def _dns_addresses(v: list[str] | None) -> list[str] | None:
         try:
             ipaddress.ip_address(address)
         except ValueError:
-            raise PydanticCustomError(
-                "ip_address", "'{a}' is not an IP address such as 10.100.0.10", {"a": address}
-            ) from None
+            raise refusal("'{a}' is not an IP address such as 10.100.0.10", {"a": address}) from None
     return v
 
 
 def _crd_rules(kubelet: Kubelet) -> Kubelet:
     high, low = kubelet.image_gc_high_threshold_percent, kubelet.image_gc_low_threshold_percent
     if high is not None and low is not None and high <= low:
-        raise PydanticCustomError(
-            "image_gc",
+        raise refusal(
             "{low} is not below imageGCHighThresholdPercent {high}; garbage collection frees disk down to the "
             "low threshold once use passes the high one, so lower this or raise the other",
             {"key": "imageGCLowThresholdPercent", "low": low, "high": high},
@@ -94,15 +87,13 @@ def _crd_rules(kubelet: Kubelet) -> Kubelet:
     soft, grace = kubelet.eviction_soft or {}, kubelet.eviction_soft_grace_period or {}
     for signal in soft:
         if signal not in grace:
-            raise PydanticCustomError(
-                "eviction_soft",
+            raise refusal(
                 "'{s}' has no grace period; add evictionSoftGracePeriod.{s}, such as 1m",
                 {"key": f"evictionSoft.{signal}", "s": signal},
             )
     for signal in grace:
         if signal not in soft:
-            raise PydanticCustomError(
-                "eviction_soft",
+            raise refusal(
                 "'{s}' has no soft threshold to wait for; add evictionSoft.{s}, or remove this",
                 {"key": f"evictionSoftGracePeriod.{signal}", "s": signal},
             )

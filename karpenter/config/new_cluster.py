@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import SubnetId
 
 
 def _node_group_sizes(group: SystemNodeGroup) -> SystemNodeGroup:
     if not group.min_size <= group.desired_size <= group.max_size:
-        raise PydanticCustomError(
-            "sizes",
+        raise refusal(
             "need minSize ≤ desiredSize ≤ maxSize, got {a} ≤ {b} ≤ {c}",
             {"a": group.min_size, "b": group.desired_size, "c": group.max_size},
         )
@@ -34,12 +33,12 @@ class SystemNodeGroup(StrictModel):
 
 def _needs_network(cluster: NewCluster) -> NewCluster:
     if cluster.create and cluster.vpc_id is None:
-        raise PydanticCustomError("needs", "required with create: true", {"key": "vpcId"})
+        raise refusal("required with create: true", {"key": "vpcId"})
     if cluster.create and not cluster.subnet_ids:
-        raise PydanticCustomError("needs", "required with create: true", {"key": "subnetIds"})
+        raise refusal("required with create: true", {"key": "subnetIds"})
     if not cluster.create and (cluster.vpc_id or cluster.subnet_ids):
         key = "vpcId" if cluster.vpc_id else "subnetIds"
-        raise PydanticCustomError("needs", "only used with create: true", {"key": key})
+        raise refusal("only used with create: true", {"key": key})
     return cluster
 
 

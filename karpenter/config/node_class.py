@@ -8,12 +8,12 @@ from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from karpenter.config.block_devices import RootVolume
 from karpenter.config.kubelet import Kubelet
 from karpenter.config.metadata_options import MetadataOptions
 from karpenter.config.network_interfaces import NetworkInterface, network_interfaces_problem
+from karpenter.config.refusal import refusal
 from karpenter.config.selector_terms import (
     AmiSelectorTerm,
     CapacityReservationSelectorTerm,
@@ -46,47 +46,42 @@ def alias_family(alias: str) -> AmiFamily:
 
 def _ami_alias(v: str | None) -> str | None:
     if v is not None and (len(v) > 30 or not AMI_ALIAS.match(v)):
-        raise PydanticCustomError(
-            "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
-        )
+        raise refusal("'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v})
     return v
 
 
 def _own_tags(v: dict[str, str]) -> dict[str, str]:
     for key, value in v.items():
         if not key or len(key) > MAX_TAG_KEY:
-            raise PydanticCustomError("tag", "tag keys are 1 to {n} characters", {"key": key, "n": MAX_TAG_KEY})
+            raise refusal("tag keys are 1 to {n} characters", {"key": key, "n": MAX_TAG_KEY})
         if key in OWNED_TAGS or key.startswith(OWNED_TAG_PREFIXES):
-            raise PydanticCustomError(
-                "tag",
+            raise refusal(
                 "'{k}' is a tag Karpenter, EKS, AWS or this stack sets ({owned}); choose another key",
                 {"key": key, "k": key, "owned": _OWNED_TAGS_TEXT},
             )
         if len(value) > MAX_TAG_VALUE:
-            raise PydanticCustomError("tag", "tag values are at most {n} characters", {"key": key, "n": MAX_TAG_VALUE})
+            raise refusal("tag values are at most {n} characters", {"key": key, "n": MAX_TAG_VALUE})
     return v
 
 
 def _one_ami_choice(node_class: NodeClass) -> NodeClass:
     if node_class.ami_alias is not None and node_class.ami_selector_terms is not None:
-        raise PydanticCustomError("ami", "give amiAlias or amiSelectorTerms, not both", {"key": "amiSelectorTerms"})
+        raise refusal("give amiAlias or amiSelectorTerms, not both", {"key": "amiSelectorTerms"})
     if node_class.ami_selector_terms is not None and node_class.ami_family is None:
-        raise PydanticCustomError(
-            "ami",
+        raise refusal(
             "required with amiSelectorTerms: al2023 or bottlerocket, the family of the selected AMIs, which "
             "decides their user data and volumes",
             {"key": "amiFamily"},
         )
     if node_class.ami_selector_terms is None and node_class.ami_family is not None:
-        raise PydanticCustomError(
-            "ami",
+        raise refusal(
             "an alias names its family; amiFamily goes only with amiSelectorTerms, so remove it",
             {"key": "amiFamily"},
         )
     problem = network_interfaces_problem(node_class.network_interfaces or [])
     if problem:
         key, message = problem
-        raise PydanticCustomError("network_interfaces", "{message}", {"key": key, "message": message})
+        raise refusal("{message}", {"key": key, "message": message})
     return node_class
 
 

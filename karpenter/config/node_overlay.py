@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.requirements import OverlayRequirement
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import Quantity
@@ -25,14 +25,13 @@ _PRICE_ADJUSTMENT = re.compile(r"^(([+-]{1}(\d*\.?\d+))|(\+{1}\d*\.?\d+%)|(^(-\d
 
 def _price(v: str | None) -> str | None:
     if v is not None and not _PRICE.match(v):
-        raise PydanticCustomError("price", "'{v}' is not a price such as 0.25 or 3", {"v": v})
+        raise refusal("'{v}' is not a price such as 0.25 or 3", {"v": v})
     return v
 
 
 def _price_adjustment(v: str | None) -> str | None:
     if v is not None and not _PRICE_ADJUSTMENT.match(v):
-        raise PydanticCustomError(
-            "price_adjustment",
+        raise refusal(
             "'{v}' is not a price change such as -20%, +10% or -0.05 (a cut is at most -100%)",
             {"v": v},
         )
@@ -42,14 +41,12 @@ def _price_adjustment(v: str | None) -> str | None:
 def _extended_capacity(v: dict[str, str]) -> dict[str, str]:
     for name in v:
         if name in STANDARD_RESOURCES:
-            raise PydanticCustomError(
-                "capacity",
+            raise refusal(
                 "an overlay adds extended resources only, and {name} is EC2's to report; remove it",
                 {"key": name, "name": name},
             )
         if name == GPU_RESOURCE:
-            raise PydanticCustomError(
-                "capacity",
+            raise refusal(
                 "GPU capacity follows karpenter:nodePools.<pool>.gpuSharing, which renders the overlays the "
                 "device plugin agrees with; use that",
                 {"key": name},
@@ -58,15 +55,15 @@ def _extended_capacity(v: dict[str, str]) -> dict[str, str]:
         if problem is None and "/" not in name and not name.startswith(HUGEPAGES_PREFIX):
             problem = "not an extended resource (domain/name, such as example.com/fpga) or hugepages-<size>"
         if problem:
-            raise PydanticCustomError("capacity", "{problem}", {"key": name, "problem": problem})
+            raise refusal("{problem}", {"key": name, "problem": problem})
     return v
 
 
 def _does_something(overlay: NodeOverlay) -> NodeOverlay:
     if overlay.price is not None and overlay.price_adjustment is not None:
-        raise PydanticCustomError("overlay", "give price or priceAdjustment, not both", {"key": "priceAdjustment"})
+        raise refusal("give price or priceAdjustment, not both", {"key": "priceAdjustment"})
     if overlay.price is None and overlay.price_adjustment is None and not overlay.capacity:
-        raise PydanticCustomError("overlay", "sets nothing; give price, priceAdjustment or capacity")
+        raise refusal("sets nothing; give price, priceAdjustment or capacity")
     return overlay
 
 

@@ -7,11 +7,11 @@ import re
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from karpenter.config import pool_rules
 from karpenter.config.gpu_sharing import GpuSharing
 from karpenter.config.pool_disruption import Disruption
+from karpenter.config.refusal import refusal
 from karpenter.config.requirements import Requirement, requirements_problem
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import (
@@ -39,13 +39,13 @@ _GRACE_PERIOD = re.compile(r"^([0-9]+(s|m|h))+$")
 
 def _taint_key(v: str) -> str:
     if not LABEL_KEY.match(v):
-        raise PydanticCustomError("label_key", "'{v}' is not a Kubernetes label key", {"v": v})
+        raise refusal("'{v}' is not a Kubernetes label key", {"v": v})
     return v
 
 
 def _taint_value(v: str | None) -> str | None:
     if v is not None and (len(v) > 63 or not LABEL_VALUE.match(v)):
-        raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": v})
+        raise refusal("'{v}' is not a Kubernetes label value", {"v": v})
     return v
 
 
@@ -64,44 +64,40 @@ class Taint(StrictModel):
 def _node_labels(v: dict[str, str]) -> dict[str, str]:
     for key, value in v.items():
         if not LABEL_KEY.match(key):
-            raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": key})
+            raise refusal("'{k}' is not a Kubernetes label key", {"k": key})
         domain = key.split("/", 1)[0] if "/" in key else ""
         if any(domain == d or domain.endswith("." + d) for d in RESTRICTED_LABEL_DOMAINS):
-            raise PydanticCustomError(
-                "label_key",
+            raise refusal(
                 "'{k}' is in a domain Kubernetes or Karpenter reserve ({domains})",
                 {"k": key, "domains": ", ".join(RESTRICTED_LABEL_DOMAINS)},
             )
         if len(value) > 63 or not LABEL_VALUE.match(value):
-            raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
+            raise refusal("'{v}' is not a Kubernetes label value", {"v": value})
     return v
 
 
 def _grace_period(v: str | None) -> str | None:
     if v is not None and not _GRACE_PERIOD.match(v):
-        raise PydanticCustomError(
-            "duration", "'{v}' is not a duration such as 30s, 15m or 24h (s, m, h; no Never)", {"v": v}
-        )
+        raise refusal("'{v}' is not a duration such as 30s, 15m or 24h (s, m, h; no Never)", {"v": v})
     return v
 
 
 def _no_repeats(v: list[Any] | None) -> list[Any] | None:
     if v is not None and len(set(v)) != len(v):
-        raise PydanticCustomError("duplicate", "values must not repeat")
+        raise refusal("values must not repeat")
     return v
 
 
 def _pool_limits(v: dict[str, str]) -> dict[str, str]:
     if not v:
-        raise PydanticCustomError(
-            "limits",
+        raise refusal(
             "an empty map leaves the pool unbounded, so one unschedulable pod could grow it without end; "
             "name at least cpu, or leave limits out for the defaults (cpu 1000, memory 1000Gi)",
         )
     for name in v:
         problem = resource_name_problem(name)
         if problem:
-            raise PydanticCustomError("resource_name", "{problem}", {"key": name, "problem": problem})
+            raise refusal("{problem}", {"key": name, "problem": problem})
     return v
 
 
@@ -125,7 +121,7 @@ def _launchable(pool: NodePool) -> NodePool:
     )
     if problem:
         key, message = problem
-        raise PydanticCustomError("node_pool", "{message}", {"key": key, "message": message})
+        raise refusal("{message}", {"key": key, "message": message})
     return pool
 
 

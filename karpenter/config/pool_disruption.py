@@ -9,8 +9,8 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import ConsolidationPolicy, Duration
 
@@ -80,36 +80,33 @@ def _nodes(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and not _NODES.match(value):
-        raise PydanticCustomError("nodes", "'{v}' is not a node count or a percentage such as 10%", {"v": value})
+        raise refusal("'{v}' is not a node count or a percentage such as 10%", {"v": value})
     return value
 
 
 def _unique_reasons(v: list[DisruptionReason] | None) -> list[DisruptionReason] | None:
     if v is not None and len(set(v)) != len(v):
-        raise PydanticCustomError("duplicate", "values must not repeat")
+        raise refusal("values must not repeat")
     return v
 
 
 def _cron_schedule(v: str | None) -> str | None:
     problem = cron_problem(v) if v is not None else None
     if problem:
-        raise PydanticCustomError("schedule", "{problem}", {"problem": problem})
+        raise refusal("{problem}", {"problem": problem})
     return v
 
 
 def _budget_duration(v: str | None) -> str | None:
     if v is not None and not _BUDGET_DURATION.match(v):
-        raise PydanticCustomError(
-            "duration", "'{v}' is not a duration in hours and minutes, such as 30m, 8h or 1h30m", {"v": v}
-        )
+        raise refusal("'{v}' is not a duration in hours and minutes, such as 30m, 8h or 1h30m", {"v": v})
     return v
 
 
 def _schedule_with_duration(budget: Budget) -> Budget:
     if (budget.schedule is None) != (budget.duration is None):
         missing = "duration" if budget.duration is None else "schedule"
-        raise PydanticCustomError(
-            "budget",
+        raise refusal(
             "a schedule and a duration go together (when the budget starts, and for how long); add {m}",
             {"key": missing, "m": missing},
         )

@@ -7,8 +7,8 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import LABEL_KEY, LABEL_VALUE
 from karpenter.vocabulary import instance_families, node_labels
@@ -35,7 +35,7 @@ def _as_text(value: Any) -> Any:
 
 def _label_value(value: str) -> str:
     if len(value) > 63 or not LABEL_VALUE.match(value):
-        raise PydanticCustomError("label_value", "'{v}' is not a Kubernetes label value", {"v": value})
+        raise refusal("'{v}' is not a Kubernetes label value", {"v": value})
     return value
 
 
@@ -48,24 +48,21 @@ LabelValue = Annotated[str, BeforeValidator(_as_text), AfterValidator(_label_val
 def _label_key(cls: type[OverlayRequirement], v: str) -> str:
     # `cls` is the model validating: an overlay's requirement or a pool's (see for_overlay).
     if len(v) > 316 or not LABEL_KEY.match(v):
-        raise PydanticCustomError("label_key", "'{k}' is not a Kubernetes label key", {"k": v})
+        raise refusal("'{k}' is not a Kubernetes label key", {"k": v})
     problem = node_labels.requirement_key_problem(v, overlay=cls.for_overlay)
     if problem:
-        raise PydanticCustomError("label_key", "{problem}", {"problem": problem})
+        raise refusal("{problem}", {"problem": problem})
     return v
 
 
 def _operator_values(requirement: OverlayRequirement) -> OverlayRequirement:
     operator, values = requirement.operator, requirement.values
     if operator in (Operator.IN, Operator.NOT_IN) and not values:
-        raise PydanticCustomError("values", "{op} needs at least one value", {"key": "values", "op": operator.value})
+        raise refusal("{op} needs at least one value", {"key": "values", "op": operator.value})
     if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:
-        raise PydanticCustomError(
-            "values", "{op} takes no values; remove them", {"key": "values", "op": operator.value}
-        )
+        raise refusal("{op} takes no values; remove them", {"key": "values", "op": operator.value})
     if operator in _NUMERIC and (len(values) != 1 or not values[0].isdigit()):
-        raise PydanticCustomError(
-            "values",
+        raise refusal(
             '{op} takes one whole number ≥ 0, such as ["4"]',
             {"key": "values", "op": operator.value},
         )
@@ -78,8 +75,7 @@ def _min_values(requirement: Requirement) -> Requirement:
         and requirement.operator is Operator.IN
         and len(requirement.values) < requirement.min_values
     ):
-        raise PydanticCustomError(
-            "min_values",
+        raise refusal(
             "{m} is more than the {n} values In lists; list at least {m} or lower minValues",
             {"key": "minValues", "m": requirement.min_values, "n": len(requirement.values)},
         )

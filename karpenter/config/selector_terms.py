@@ -7,17 +7,15 @@ import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 
 
 def _selector_tags(tags: dict[str, str]) -> dict[str, str]:
     for key, value in tags.items():
         if not key or not value:
-            raise PydanticCustomError(
-                "selector_tags", "empty tag keys or values select nothing; '*' matches any value of a key"
-            )
+            raise refusal("empty tag keys or values select nothing; '*' matches any value of a key")
     return tags
 
 
@@ -30,7 +28,7 @@ def _matching(pattern: str, what: str) -> AfterValidator:
 
     def check(value: str) -> str:
         if not compiled.match(value):
-            raise PydanticCustomError("selector_value", "'{v}' is not {what}", {"v": value, "what": what})
+            raise refusal("'{v}' is not {what}", {"v": value, "what": what})
         return value
 
     return AfterValidator(check)
@@ -51,12 +49,11 @@ def _only_one(term: StrictModel, exclusive: str, others: tuple[str, ...]) -> Non
     given = [name for name in (exclusive, *others) if getattr(term, name) is not None]
     if not given:
         keys = ", ".join(type(term).model_fields[name].alias or name for name in (exclusive, *others))
-        raise PydanticCustomError("selector_term", "a term selects by one of {keys}; give one", {"keys": keys})
+        raise refusal("a term selects by one of {keys}; give one", {"keys": keys})
     alias = type(term).model_fields[exclusive].alias or exclusive
     if exclusive in given and len(given) > 1:
         other = next(type(term).model_fields[name].alias or name for name in given if name != exclusive)
-        raise PydanticCustomError(
-            "selector_term",
+        raise refusal(
             "{alias} stands alone in a term, and this one also sets {other}; make them two terms",
             {"key": other, "alias": alias, "other": other},
         )
@@ -65,9 +62,7 @@ def _only_one(term: StrictModel, exclusive: str, others: tuple[str, ...]) -> Non
 def _ami_term_one_way(term: AmiSelectorTerm) -> AmiSelectorTerm:
     _only_one(term, "id", ("name", "tags"))
     if term.owner is not None and term.id is not None:
-        raise PydanticCustomError(
-            "selector_term", "an id names one AMI, so an owner adds nothing; remove owner", {"key": "owner"}
-        )
+        raise refusal("an id names one AMI, so an owner adds nothing; remove owner", {"key": "owner"})
     return term
 
 
@@ -117,8 +112,7 @@ class SecurityGroupSelectorTerm(StrictModel):
 def _reservation_term_one_way(term: CapacityReservationSelectorTerm) -> CapacityReservationSelectorTerm:
     _only_one(term, "id", ("tags",))
     if term.owner_id is not None and term.id is not None:
-        raise PydanticCustomError(
-            "selector_term",
+        raise refusal(
             "an id names one reservation, so an owner adds nothing; remove ownerID",
             {"key": "ownerID"},
         )
@@ -139,7 +133,7 @@ class CapacityReservationSelectorTerm(StrictModel):
 
 def _placement_group_one_way(selector: PlacementGroupSelector) -> PlacementGroupSelector:
     if (selector.name is None) == (selector.id is None):
-        raise PydanticCustomError("placement_group", "give the placement group's name or its id, one of them")
+        raise refusal("give the placement group's name or its id, one of them")
     return selector
 
 

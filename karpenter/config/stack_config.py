@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from karpenter.config import feature_gates, stack_rules
 from karpenter.config.controller import Controller
@@ -15,6 +14,7 @@ from karpenter.config.new_cluster import NewCluster
 from karpenter.config.node_class import NodeClass
 from karpenter.config.node_overlay import NodeOverlay
 from karpenter.config.node_pool import NodePool
+from karpenter.config.refusal import refusal
 from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import (
     AMI_ALIAS,
@@ -40,23 +40,20 @@ def _default_pools() -> dict[str, NodePool]:
 
 def _ami_alias(v: str) -> str:
     if len(v) > 30 or not AMI_ALIAS.match(v):
-        raise PydanticCustomError(
-            "ami_alias", "'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v}
-        )
+        raise refusal("'{v}' is not an AMI alias such as al2023@latest or bottlerocket@v1.40.0", {"v": v})
     return v
 
 
 def _chart_keys(v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-    refusal = helm_values_refusal(v, version=info.data.get("version", DEFAULT_KARPENTER_VERSION))
-    if refusal:
-        raise PydanticCustomError("chart_value", "{reason}", {"key": refusal.path, "reason": refusal.reason})
+    refused = helm_values_refusal(v, version=info.data.get("version", DEFAULT_KARPENTER_VERSION))
+    if refused:
+        raise refusal("{reason}", {"key": refused.path, "reason": refused.reason})
     return v
 
 
 def _new_cluster_access(config: StackConfig) -> StackConfig:
     if config.cluster.create and config.node_access is NodeAccess.AWS_AUTH:
-        raise PydanticCustomError(
-            "needs",
+        raise refusal(
             "'aws-auth' does not work on a new cluster, whose authentication mode is API",
             {"key": "nodeAccess"},
         )
@@ -68,8 +65,7 @@ def _controllers_fit_the_system_nodes(config: StackConfig) -> StackConfig:
     # new cluster every replica needs a node of the system group or stays Pending for good.
     nodes = config.cluster.system_node_group.desired_size
     if config.cluster.create and config.controller.replicas > nodes:
-        raise PydanticCustomError(
-            "replicas",
+        raise refusal(
             "{replicas} controllers need {replicas} system nodes (the chart runs one per node, none on "
             "Karpenter's own), and karpenter:cluster.systemNodeGroup.desiredSize is {nodes}; lower the "
             "replicas or raise desiredSize (and maxSize)",
@@ -80,7 +76,7 @@ def _controllers_fit_the_system_nodes(config: StackConfig) -> StackConfig:
 
 def _unique_subnets(v: list[str] | None) -> list[str] | None:
     if v is not None and (not v or len(set(v)) != len(v)):
-        raise PydanticCustomError("subnets", "give at least one subnet, none twice")
+        raise refusal("give at least one subnet, none twice")
     return v
 
 
@@ -106,7 +102,7 @@ def _pools_fit_their_node_classes(config: StackConfig) -> StackConfig:
     )
     if problem:
         key, message = problem
-        raise PydanticCustomError("stack", "{message}", {"key": key, "message": message})
+        raise refusal("{message}", {"key": key, "message": message})
     return config
 
 

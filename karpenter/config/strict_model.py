@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
+
+from karpenter.config.refusal import refusal
 
 
 def _refuse_unknown_keys(cls: type[StrictModel], data: Any) -> Any:
@@ -17,8 +18,7 @@ def _refuse_unknown_keys(cls: type[StrictModel], data: Any) -> Any:
         allowed = [f.alias or name for name, f in cls.model_fields.items()]
         for key in data:
             if key not in allowed:
-                raise PydanticCustomError(
-                    "unknown_key",
+                raise refusal(
                     "unknown key; allowed keys are {allowed}",
                     {"key": str(key), "allowed": ", ".join(allowed)},
                 )

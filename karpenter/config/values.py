@@ -9,8 +9,8 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
-from pydantic_core import PydanticCustomError
 
+from karpenter.config.refusal import refusal
 from karpenter.vocabulary.karpenter_chart_keys import SUPPORTED_VERSIONS
 
 NAMESPACE = "karpenter"
@@ -41,8 +41,7 @@ Zone = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z
 
 def _supported_version(value: str) -> str:
     if value not in SUPPORTED_VERSIONS:
-        raise PydanticCustomError(
-            "version",
+        raise refusal(
             "'{v}' is not a version this program supports; supported: {supported}",
             {"v": value, "supported": ", ".join(SUPPORTED_VERSIONS)},
         )
@@ -58,11 +57,10 @@ KarpenterVersion = Annotated[
 
 def _quantity(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise PydanticCustomError("quantity", "expected a Kubernetes quantity such as 100, 500m or 64Gi")
+        raise refusal("expected a Kubernetes quantity such as 100, 500m or 64Gi")
     text = str(value)
     if not _QUANTITY.match(text):
-        raise PydanticCustomError(
-            "quantity",
+        raise refusal(
             "'{value}' is not a Kubernetes quantity ≥ 0 such as 100, 500m or 64Gi",
             {"value": value},
         )
@@ -71,9 +69,7 @@ def _quantity(value: Any) -> str:
 
 def _duration(value: str) -> str:
     if not _DURATION.match(value):
-        raise PydanticCustomError(
-            "duration", "'{value}' is not a duration such as 30s, 5m or 720h, or Never", {"value": value}
-        )
+        raise refusal("'{value}' is not a duration such as 30s, 5m or 720h, or Never", {"value": value})
     return value
 
 

@@ -17,11 +17,13 @@ def _error(settings: dict) -> dict:
     return dict(error)
 
 
-def test_custom_value_errors_carry_a_type_a_program_can_branch_on() -> None:
-    assert _error({"version": "1.0.0"})["type"] == "version"
-    assert _error({"nodePools": {"cpu": {"limits": {"cpu": "lots"}}}})["type"] == "quantity"
-    assert _error({"nodePools": {"cpu": {"limits": {"cpu": [4]}}}})["type"] == "quantity"
-    assert _error({"nodePools": {"cpu": {"disruption": {"consolidateAfter": "1d"}}}})["type"] == "duration"
+def test_the_configs_own_refusals_share_one_type_a_program_can_catch() -> None:
+    # pydantic's own kinds keep theirs; every check of this config's own raises karpenter_config.
+    assert _error({"version": "1.0.0"})["type"] == "karpenter_config"
+    assert _error({"nodePools": {"cpu": {"limits": {"cpu": "lots"}}}})["type"] == "karpenter_config"
+    assert _error({"nodePools": {"cpu": {"limits": {"cpu": [4]}}}})["type"] == "karpenter_config"
+    assert _error({"nodePools": {"cpu": {"disruption": {"consolidateAfter": "1d"}}}})["type"] == "karpenter_config"
+    assert _error({"nodePools": {"cpu": {"weight": "heavy"}}})["type"] == "int_parsing"
 
 
 @pytest.mark.parametrize("value", [True, [4], {"n": 4}])
