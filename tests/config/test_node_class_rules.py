@@ -119,6 +119,16 @@ def _refusal(classes: dict[str, Any], **more: Any) -> str:
             id="io1-throughput",
         ),
         pytest.param(
+            {"rootVolume": {"throughput": 124}},
+            "karpenter:nodeClasses.x.rootVolume.throughput: 124 is below gp3's baseline of 125 MiB/s",
+            id="gp3-throughput-below-baseline",
+        ),
+        pytest.param(
+            {"rootVolume": {"type": "io1", "iops": 99}},
+            "karpenter:nodeClasses.x.rootVolume.iops: 99 is below the 100 IOPS io1 starts at",
+            id="io1-iops-below-minimum",
+        ),
+        pytest.param(
             {"rootVolume": {"kmsKeyId": "my-key"}},
             "karpenter:nodeClasses.x.rootVolume.kmsKeyId: 'my-key' is not a KMS key id, alias (alias/name) or key "
             "or alias ARN",
@@ -464,6 +474,7 @@ def test_node_classes_within_the_rules_are_accepted_with_their_family(
     ("gp3", "accepted"),
     [
         pytest.param({"iops": 3000, "throughput": 125}, True, id="gp3-baseline"),
+        pytest.param({"type": "io1", "iops": 100}, True, id="io1-minimum"),
         pytest.param({"iops": 2999}, False, id="gp3-iops-just-below"),
         pytest.param({"throughput": 124}, False, id="gp3-throughput-just-below"),
     ],
