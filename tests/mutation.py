@@ -31,6 +31,7 @@ TESTS_BY_NAME = {
         "tests/cluster/test_cluster_attach.py",
         "tests/aws/test_adoption.py",
         "tests/stack/test_resource_names.py",
+        "tests/kubernetes/test_releases.py",
     ],
     "cluster/facts": ["tests/cluster/test_cluster_attach.py", "tests/offline/test_sample_facts_hint.py"],
     "cluster/placement": ["tests/cluster/test_cluster_attach.py", "tests/cluster/test_node_class_subnets.py"],
