@@ -54,7 +54,7 @@ def error_message(error: Any) -> str:
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind == "string_pattern_mismatch":
-        return f"{path}: {value!r} {PATTERN_HINTS.get(ctx.get('pattern', ''), 'has the wrong form')}"
+        return f"{path}: {value!r} {PATTERN_HINTS.get(ctx['pattern'], 'has the wrong form')}"
     if kind == "string_too_long":
         return f"{path}: {value!r} is longer than {ctx['max_length']} characters"
     if "[key]" in error["loc"]:
