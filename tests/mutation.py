@@ -44,6 +44,7 @@ TESTS_BY_NAME = {
     "cluster/kubeconfig": ["tests/cluster/test_kubeconfig.py", "tests/aws/test_aws_auth.py"],
     "config": ["tests/config/"],
     "kubernetes": ["tests/kubernetes/"],
+    "vocabulary/resource_names": ["tests/config/", "tests/guardrails/"],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
 }
 # Imported once by the fork server that forks a worker per mutant. Third-party only: a test
