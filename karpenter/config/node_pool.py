@@ -65,7 +65,7 @@ def _node_labels(v: dict[str, str]) -> dict[str, str]:
     for key, value in v.items():
         if not LABEL_KEY.match(key):
             raise refusal("'{k}' is not a Kubernetes label key", {"k": key})
-        domain = key.split("/", 1)[0] if "/" in key else ""
+        domain = key.rpartition("/")[0]
         if any(domain == d or domain.endswith("." + d) for d in RESTRICTED_LABEL_DOMAINS):
             raise refusal(
                 "'{k}' is in a domain Kubernetes or Karpenter reserve ({domains})",

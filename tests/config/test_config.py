@@ -111,6 +111,14 @@ BAD_CONFIGS = [
         "karpenter:nodePools.cpu.instanceCategories[0]: 'C5' has the wrong form",
     ),
     (
+        {"nodePools": {"cpu": {"labels": {"team": "a" * 64}}}},
+        f"karpenter:nodePools.cpu.labels: '{'a' * 64}' is not a Kubernetes label value",
+    ),
+    (
+        {"nodePools": {"cpu": {"zones": ["eu-west-1a", "eu-west-1a"]}}},
+        "karpenter:nodePools.cpu.zones: values must not repeat",
+    ),
+    (
         {"nodePools": {"cpu": {"capacityTypes": []}}},
         "karpenter:nodePools.cpu.capacityTypes: give at least one entry; it is empty",
     ),
@@ -260,7 +268,8 @@ def test_the_neighbours_of_refused_values_are_accepted() -> None:
                 "subnetIds": ["subnet-0a1b2c3d4e5f6a7b1"],
                 "nodePools": {
                     "cpu": {
-                        "labels": {"example.com/team": "ml", "team": "a" * 63},
+                        # A key without a prefix is no domain's, whatever dots it has.
+                        "labels": {"example.com/team": "ml", "team": "a" * 63, "k8s.io": "name-only"},
                         "taints": [{"key": "example.com/team", "value": "a" * 63, "effect": "NoSchedule"}],
                     }
                 },
@@ -268,4 +277,4 @@ def test_the_neighbours_of_refused_values_are_accepted() -> None:
         )
     )
     assert len(config.ami_alias) == 30
-    assert config.node_pools["cpu"].labels == {"example.com/team": "ml", "team": "a" * 63}
+    assert config.node_pools["cpu"].labels == {"example.com/team": "ml", "team": "a" * 63, "k8s.io": "name-only"}

@@ -358,6 +358,7 @@ def test_static_pools_the_crd_refuses_are_refused(pool: dict[str, Any], message:
         pytest.param({"replicas": 2}, {"nodes": "2"}, id="limits-default-to-the-replicas"),
         pytest.param({"replicas": 0}, {"nodes": "0"}, id="scaled-to-zero"),
         pytest.param({"replicas": 2, "limits": {"nodes": 5}}, {"nodes": "5"}, id="room-to-grow"),
+        pytest.param({"replicas": 2, "limits": {"nodes": 2}}, {"nodes": "2"}, id="limit-equal-to-replicas"),
         pytest.param({"gpu": True, "replicas": 1}, {"nodes": "1"}, id="gpu-pool-without-gpu-limit"),
     ],
 )
@@ -650,3 +651,14 @@ def test_gates_follow_what_the_stack_uses_and_leave_the_rest_to_helm_values(
     config: dict[str, Any], gates: dict[str, str]
 ) -> None:
     assert parse_stack_config(settings_for({"clusterName": "dev", **config})).feature_gates_in_use() == gates
+
+
+def test_a_family_requirement_is_refused_only_where_instance_families_already_set_one() -> None:
+    requirement = {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["c7i"]}
+    with pytest.raises(ConfigError) as refused:
+        _parsed({"cpu": {"instanceFamilies": ["c7i"], "requirements": [requirement]}})
+    assert str(refused.value) == (
+        "karpenter:nodePools.cpu.requirements[0].key: 'karpenter.k8s.aws/instance-family' is already required by "
+        "instanceFamilies; set it there"
+    )
+    assert len(_parsed({"cpu": {"requirements": [requirement]}}).node_pools["cpu"].requirements) == 1
