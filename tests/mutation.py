@@ -42,7 +42,8 @@ TESTS_BY_NAME = {
     ],
     "cluster/placement": ["tests/cluster/test_cluster_attach.py", "tests/cluster/test_node_class_subnets.py"],
     "cluster/kubeconfig": ["tests/cluster/test_kubeconfig.py", "tests/aws/test_aws_auth.py"],
-    "config": ["tests/config/"],
+    # The rules that span a new cluster and the config are checked with the cluster they make.
+    "config": ["tests/config/", "tests/cluster/test_new_cluster.py"],
     "kubernetes": ["tests/kubernetes/"],
     "vocabulary/resource_names": ["tests/config/", "tests/guardrails/"],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],

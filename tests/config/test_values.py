@@ -50,3 +50,12 @@ def test_every_bounded_list_or_map_asks_for_one_entry_as_the_refusal_says() -> N
     bounds = _lower_bounds(StackConfig.model_json_schema(by_alias=True))
     assert bounds
     assert set(bounds) == {1}
+
+
+def test_helm_values_are_judged_against_the_default_chart_while_the_version_is_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        StackConfig.model_validate({"clusterName": "dev", "version": "1.13.2", "helmValues": {"bogus": 1}})
+    assert [(error["loc"], error["msg"]) for error in refused.value.errors()] == [
+        (("version",), "'1.13.2' is not a version this program supports; supported: 1.14.0, 1.14.1"),
+        (("helmValues",), "not a value of the karpenter chart 1.14.1"),
+    ]
