@@ -83,6 +83,8 @@ def test_the_node_identity_and_the_runbooks_tags_outlive_a_destroy(run: Run) -> 
         f"discovery-{SUBNET_C}-subnet",
         "discovery-cluster-security-group-discovery",
     } <= retained(result)
+    # Imported or not, every tag stays a child of the discovery tags, where the stack's state keeps it.
+    assert {r.parent.split("::")[-1] for r in result.of_type("aws:ec2/tag:Tag")} == {"discovery"}
     # The discovery tag the runbook never set on subnets is the stack's own, deleted with it.
     assert f"discovery-{SUBNET_A}-discovery" not in retained(result)
     assert "controller-role" not in retained(result)
