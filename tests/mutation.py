@@ -39,6 +39,8 @@ TESTS_BY_NAME = {
         "tests/offline/test_mocks.py",
         "tests/aws/test_identities.py",
         "tests/kubernetes/test_releases.py",
+        "tests/cluster/test_cluster_lookups.py",
+        "tests/stack/test_component.py",
     ],
     "cluster/placement": ["tests/cluster/test_cluster_attach.py", "tests/cluster/test_node_class_subnets.py"],
     "cluster/kubeconfig": ["tests/cluster/test_kubeconfig.py", "tests/aws/test_aws_auth.py"],

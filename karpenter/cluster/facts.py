@@ -60,7 +60,6 @@ class ClusterFacts:
     # Tags the cluster security group has before the stack runs (none for a cluster it creates).
     cluster_security_group_tags: Mapping[str, str]
     authentication_mode: str
-    kubernetes_version: str
     oidc_provider_exists: bool
     # Whether the Pod Identity agent add-on is there; looked up only for stacks that use it.
     pod_identity_agent: bool
@@ -136,7 +135,6 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
             aws.ec2.get_security_group(id=cluster.vpc_config.cluster_security_group_id).tags or {}
         ),
         authentication_mode=cluster.access_configs[0].authentication_mode if cluster.access_configs else "CONFIG_MAP",
-        kubernetes_version=cluster.version,
         oidc_provider_exists=_oidc_provider_exists(oidc_arn),
         pod_identity_agent=config.identity is Identity.POD_IDENTITY
         and _lookup_succeeds(

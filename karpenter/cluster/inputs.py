@@ -156,7 +156,6 @@ def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterF
             else {}
         ),
         authentication_mode=cluster.authentication_mode,
-        kubernetes_version="",  # not read for a cluster the program manages
         oidc_provider_exists=cluster.oidc_provider_arn is not None,
         pod_identity_agent=cluster.pod_identity_agent,
         spot_role_arn=account.spot_role_arn,

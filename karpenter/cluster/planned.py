@@ -40,7 +40,6 @@ def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
         cluster_security_group_id="",
         cluster_security_group_tags={},
         authentication_mode="API",
-        kubernetes_version=config.cluster.kubernetes_version,
         oidc_provider_exists=True,
         pod_identity_agent=True,
         spot_role_arn=account.spot_role_arn,

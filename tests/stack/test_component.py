@@ -325,3 +325,12 @@ def test_the_programs_own_kubernetes_provider_is_used() -> None:
     result = program.run_mocked(user_program, "test", {"aws:region": "eu-west-1"}, FACTS, cluster_name="dev")
     assert [p.name for p in result.of_type("pulumi:providers:kubernetes")] == ["mine"]
     assert len(result.of_type(RELEASE)) == 3
+
+
+def test_a_given_subnet_that_cannot_be_read_is_refused_naming_its_place_in_the_inputs() -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs(subnet_ids=[PRIVATE[0], "subnet-0fffffffffffffff0"])
+    assert str(refused.value) == (
+        "ClusterInputs.subnet_ids[1]: subnet 'subnet-0fffffffffffffff0' cannot be read: no matching EC2 Subnet "
+        "found: subnet-0fffffffffffffff0 (id)"
+    )

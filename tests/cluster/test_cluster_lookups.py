@@ -1,0 +1,95 @@
+"""What the stack asks AWS about the cluster it attaches to, and what it makes of the answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from karpenter.config.errors import ConfigError
+from karpenter.offline.mocks import OfflineMocks
+from tests.conftest import Run
+
+SUBNETS = [f"subnet-0a1b2c3d4e5f6a7b{n}" for n in range(1, 7)]
+OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789"
+
+
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """The lookups of a program run, in order, with their arguments."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    answer = OfflineMocks.call
+
+    def recording(self: OfflineMocks, args: pulumi.runtime.MockCallArgs) -> Any:
+        calls.append((args.token, dict(args.args)))
+        return answer(self, args)
+
+    monkeypatch.setattr(OfflineMocks, "call", recording)
+    return calls
+
+
+def test_the_stack_asks_about_its_cluster_its_account_and_its_iam_names(
+    run: Run, lookups: list[tuple[str, dict[str, Any]]]
+) -> None:
+    run({"identity": "pod-identity"})
+    assert lookups == [
+        (
+            "aws:iam/getRoles:getRoles",
+            {"nameRegex": "^AWSServiceRoleForEC2Spot$", "pathPrefix": "/aws-service-role/spot.amazonaws.com/"},
+        ),
+        ("aws:index/getPartition:getPartition", {}),
+        ("aws:index/getRegion:getRegion", {}),
+        ("aws:index/getCallerIdentity:getCallerIdentity", {}),
+        ("aws:eks/getCluster:getCluster", {"name": "dev"}),
+        *(("aws:ec2/getSubnet:getSubnet", {"id": subnet}) for subnet in SUBNETS),
+        ("aws:ec2/getSecurityGroup:getSecurityGroup", {"id": "sg-0a1b2c3d4e5f6a7b8"}),
+        ("aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider", {"arn": OIDC_ARN}),
+        ("aws:eks/getAddon:getAddon", {"addonName": "eks-pod-identity-agent", "clusterName": "dev"}),
+        ("aws:iam/getInstanceProfile:getInstanceProfile", {"name": "karpenter-instance-profile-dev"}),
+        ("aws:iam/getRole:getRole", {"name": "karpenter-node-role-dev"}),
+        ("aws:iam/getRole:getRole", {"name": "karpenter-controller-role-dev"}),
+    ]
+
+
+def test_a_cluster_subnet_that_cannot_be_read_is_refused_naming_the_cluster(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = OfflineMocks.call
+
+    def without_second_subnet(self: OfflineMocks, args: pulumi.runtime.MockCallArgs) -> Any:
+        if args.token == "aws:ec2/getSubnet:getSubnet" and args.args["id"] == SUBNETS[1]:
+            return {}, [("id", "UnauthorizedOperation: not allowed to describe subnets")]
+        return answer(self, args)
+
+    monkeypatch.setattr(OfflineMocks, "call", without_second_subnet)
+    with pytest.raises(ConfigError) as refused:
+        run()
+    assert str(refused.value) == (
+        f"karpenter:clusterName: subnet '{SUBNETS[1]}' cannot be read: "
+        "UnauthorizedOperation: not allowed to describe subnets (id)"
+    )
+
+
+def test_a_cluster_reporting_no_access_config_is_read_as_config_map_only(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    describe = OfflineMocks._cluster
+
+    def without_access_config(self: OfflineMocks) -> dict[str, Any]:
+        return {**describe(self), "accessConfigs": []}
+
+    monkeypatch.setattr(OfflineMocks, "_cluster", without_access_config)
+    result = run()
+    # auto node access on a CONFIG_MAP cluster: the aws-auth mapping, no access entry.
+    assert [r.name for r in result.resources if r.parent.endswith("::node-access")] == ["node-access-aws-auth"]
+
+
+def test_the_kubernetes_provider_trusts_the_clusters_certificate_authority(run: Run) -> None:
+    provider = run().named("cluster", "pulumi:providers:kubernetes")
+    kubeconfig = json.loads(provider.inputs["kubeconfig"])
+    (cluster,) = kubeconfig["clusters"]
+    authority = base64.b64decode(cluster["cluster"]["certificate-authority-data"]).decode()
+    assert authority == "-----BEGIN CERTIFICATE-----\nEXAMPLE\n-----END CERTIFICATE-----\n"
