@@ -14,7 +14,9 @@ from karpenter.offline.mocks import OfflineMocks
 from tests.conftest import Run
 
 SUBNETS = [f"subnet-0a1b2c3d4e5f6a7b{n}" for n in range(1, 7)]
-OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789"
+OIDC_ARN = (
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789"
+)
 
 
 @pytest.fixture
