@@ -24,6 +24,8 @@ _SUGGESTIONS = (
     f"{HUGEPAGES_PREFIX}1Gi",
     *WELL_KNOWN_EXTENDED_RESOURCES,
 )
+# `gpu` means nvidia.com/gpu, `neuron` aws.amazon.com/neuron: the name after the domain.
+_EXTENDED_BY_NAME = {resource.rpartition("/")[2]: resource for resource in WELL_KNOWN_EXTENDED_RESOURCES}
 _STANDARD_HINT = (
     "Standard names are cpu, memory, ephemeral-storage, pods, hugepages-<size>; "
     "extended resources are domain-qualified, such as nvidia.com/gpu"
@@ -38,11 +40,10 @@ _QUANTITY = re.compile(
 
 def _suggestion(name: str) -> str | None:
     lowered = name.lower()
-    # `gpu` means nvidia.com/gpu, `neuron` aws.amazon.com/neuron: the part after the domain.
-    for extended in WELL_KNOWN_EXTENDED_RESOURCES:
-        if lowered.rpartition("/")[2] == extended.rpartition("/")[2]:
-            return extended
-    matches = difflib.get_close_matches(lowered, _SUGGESTIONS, n=1)
+    extended = _EXTENDED_BY_NAME.get(lowered.rpartition("/")[2])
+    if extended:
+        return extended
+    matches = difflib.get_close_matches(lowered, _SUGGESTIONS)
     return matches[0] if matches else None
 
 
@@ -66,7 +67,9 @@ def resource_name_problem(name: str) -> str | None:
             return f"not a Kubernetes resource name; did you mean '{suggestion}'? {_STANDARD_HINT}"
         return f"not a Kubernetes resource name. {_STANDARD_HINT}"
     domain, _, local = name.partition("/")
-    if len(domain) > 253 or "." not in domain or not _DNS_SUBDOMAIN.match(domain):
+    if len(domain) > 253:
+        return f"'{domain}' is longer than the 253 characters a DNS domain may have"
+    if "." not in domain or not _DNS_SUBDOMAIN.match(domain):
         return (
             f"'{domain}' is not a DNS domain with a dot; extended resources are domain-qualified, "
             f"such as nvidia.com/gpu{_did_you_mean(name)}"

@@ -335,6 +335,30 @@ def test_limits_that_bound_nothing_or_name_no_resource_are_refused(limits: dict[
             "with a letter or digit, at most 63 characters",
         ),
         (
+            "node.kubernetes.io/widgets",
+            "the kubernetes.io domain is Kubernetes' own and holds no extended resources",
+        ),
+        (
+            "example/widgets",
+            "'example' is not a DNS domain with a dot; extended resources are domain-qualified, such as nvidia.com/gpu",
+        ),
+        (
+            "example.com/a/b",
+            "'a/b' is not a resource name within example.com: letters, digits, -, _ and ., starting and ending "
+            "with a letter or digit, at most 63 characters",
+        ),
+        (f"example.com/{'a' * 63}", None),
+        (
+            f"example.com/{'a' * 64}",
+            f"'{'a' * 64}' is not a resource name within example.com: letters, digits, -, _ and ., starting and "
+            "ending with a letter or digit, at most 63 characters",
+        ),
+        (f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 61}/fpga", None),
+        (
+            f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 62}/fpga",
+            f"'{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 62}' is longer than the 253 characters a DNS domain may have",
+        ),
+        (
             "Example.com/gpu",
             "'Example.com' is not a DNS domain with a dot; extended resources are domain-qualified, such as "
             "nvidia.com/gpu; did you mean 'nvidia.com/gpu'?",
