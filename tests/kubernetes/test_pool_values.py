@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from karpenter.config.loading import validate_settings
-from karpenter.kubernetes.pool_values import karpenter_config_values
+from karpenter.kubernetes.pool_values import karpenter_config_values, node_overlays_values
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
 CATEGORY = "karpenter.k8s.aws/instance-category"
@@ -45,3 +45,29 @@ def test_a_gpu_pool_with_a_taint_of_its_own_keeps_the_gpu_taint() -> None:
 def test_a_cpu_pool_gets_only_its_own_taints() -> None:
     pools = _pools({"batch": {"taints": [{"key": "batch", "effect": "NoExecute"}]}})
     assert pools["batch"]["taints"] == [{"key": "batch", "effect": "NoExecute"}]
+
+
+def test_node_overlays_carry_only_what_was_set() -> None:
+    config = validate_settings(
+        {
+            "clusterName": "dev",
+            "nodeOverlays": {
+                "savings-plan": {
+                    "requirements": [{"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["m7g"]}],
+                    "priceAdjustment": "-27%",
+                    "weight": 10,
+                },
+                "fpga": {"capacity": {"example.com/fpga": 1}},
+                "spot-price": {"price": "0.25"},
+            },
+        }
+    )
+    assert node_overlays_values(config) == {
+        "savings-plan": {
+            "requirements": [{"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["m7g"]}],
+            "priceAdjustment": "-27%",
+            "weight": 10,
+        },
+        "fpga": {"capacity": {"example.com/fpga": "1"}, "requirements": []},
+        "spot-price": {"price": "0.25", "requirements": []},
+    }
