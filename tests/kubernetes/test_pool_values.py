@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from karpenter.config.loading import validate_settings
-from karpenter.kubernetes.pool_values import karpenter_config_values, node_overlays_values
+from karpenter.kubernetes.pool_values import (
+    karpenter_config_values,
+    node_overlays_values,
+)
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
 CATEGORY = "karpenter.k8s.aws/instance-category"
@@ -71,3 +76,14 @@ def test_node_overlays_carry_only_what_was_set() -> None:
         "fpga": {"capacity": {"example.com/fpga": "1"}, "requirements": []},
         "spot-price": {"price": "0.25", "requirements": []},
     }
+
+
+def test_pool_zones_outside_the_subnets_zones_are_refused_when_the_values_are_built() -> None:
+    # Where the subnets are known only at deploy time, this is the check that catches it.
+    config = validate_settings({"clusterName": "dev", "nodePools": {"cpu": {"zones": ["eu-west-1c", "eu-west-1d"]}}})
+    with pytest.raises(ValueError) as refused:
+        karpenter_config_values(config, instance_profile_name="karpenter-instance-profile-dev", zones=ZONES)
+    assert str(refused.value) == (
+        "karpenter:nodePools.cpu.zones: eu-west-1c, eu-west-1d not among the node subnets' zones "
+        "(eu-west-1a, eu-west-1b)"
+    )
