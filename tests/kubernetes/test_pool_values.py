@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from karpenter.config.loading import validate_settings
 from karpenter.kubernetes.pool_values import (
@@ -87,3 +88,41 @@ def test_pool_zones_outside_the_subnets_zones_are_refused_when_the_values_are_bu
         "karpenter:nodePools.cpu.zones: eu-west-1c, eu-west-1d not among the node subnets' zones "
         "(eu-west-1a, eu-west-1b)"
     )
+
+
+def test_pool_values_are_plain_data_that_yaml_writes_as_helm_reads_it() -> None:
+    budget = {"nodes": "10%", "reasons": ["Underutilized", "Empty"], "schedule": "0 9 * * mon-fri", "duration": "8h"}
+    pools = _pools({"cpu": {"disruption": {"budgets": [budget]}}})
+    assert pools["cpu"]["disruption"]["budgets"] == [budget]
+    assert yaml.safe_load(yaml.safe_dump(pools)) == pools
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"instance_profile_name": ""}, "instance_profile_name must not be empty"),
+        ({"zones": []}, "zones must name at least one availability zone of the node subnets"),
+        (
+            {"subnet_ids": [], "security_group_ids": ["sg-0a1b2c3d4e5f6a7b8"]},
+            "subnet_ids and security_group_ids must not be empty",
+        ),
+        (
+            {"subnet_ids": ["subnet-0a1b2c3d4e5f6a7b1"]},
+            "subnet_ids and security_group_ids go together: give both, or neither",
+        ),
+    ],
+    ids=["no-profile", "no-zones", "no-subnets", "subnets-alone"],
+)
+def test_values_without_what_a_node_class_needs_are_refused(arguments: dict[str, Any], message: str) -> None:
+    config = validate_settings({"clusterName": "dev"})
+    given = {"instance_profile_name": "karpenter-instance-profile-dev", "zones": ZONES, **arguments}
+    with pytest.raises(ValueError) as refused:
+        karpenter_config_values(config, **given)
+    assert str(refused.value) == message
+
+
+def test_an_ami_alias_of_thirty_characters_is_the_longest_the_values_take() -> None:
+    config = validate_settings({"clusterName": "dev"})
+    longest = "al2023@" + "1" * 23
+    values = karpenter_config_values(config, instance_profile_name="p", zones=ZONES, ami_alias=longest)
+    assert values["nodeClasses"]["default"]["amiAlias"] == longest
