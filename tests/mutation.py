@@ -46,7 +46,8 @@ TESTS_BY_NAME = {
     "cluster/kubeconfig": ["tests/cluster/test_kubeconfig.py", "tests/aws/test_aws_auth.py"],
     # The rules that span a new cluster and the config are checked with the cluster they make.
     "config": ["tests/config/", "tests/cluster/test_new_cluster.py"],
-    "kubernetes": ["tests/kubernetes/"],
+    # The release values of a new cluster are checked with the cluster (and its helmValues with the config).
+    "kubernetes": ["tests/kubernetes/", "tests/cluster/test_new_cluster.py", "tests/config/test_helm_values.py"],
     "vocabulary/resource_names": ["tests/config/", "tests/guardrails/"],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
 }

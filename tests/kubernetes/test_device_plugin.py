@@ -49,6 +49,8 @@ def test_the_plugin_tolerates_a_gpu_pools_own_taints(run: Run) -> None:
     result = run(
         {
             "nodePools": {
+                # A CPU pool before them changes nothing.
+                "cpu": {"taints": [{"key": "batch", "effect": "NoSchedule"}]},
                 "training": {"gpu": True, "taints": [{"key": "team", "value": "ml", "effect": "NoSchedule"}]},
                 "inference": {"gpu": True, "taints": [{"key": "serving", "effect": "NoExecute"}]},
             }
