@@ -126,3 +126,13 @@ def test_an_ami_alias_of_thirty_characters_is_the_longest_the_values_take() -> N
     longest = "al2023@" + "1" * 23
     values = karpenter_config_values(config, instance_profile_name="p", zones=ZONES, ami_alias=longest)
     assert values["nodeClasses"]["default"]["amiAlias"] == longest
+
+
+def test_an_ami_alias_of_thirty_one_characters_is_refused_by_the_values() -> None:
+    config = validate_settings({"clusterName": "dev"})
+    too_long = "al2023@" + "1" * 24
+    with pytest.raises(ValueError) as refused:
+        karpenter_config_values(config, instance_profile_name="p", zones=ZONES, ami_alias=too_long)
+    assert str(refused.value) == (
+        f"ami_alias '{too_long}' is not family@version with family al2023 or bottlerocket (at most 30 characters)"
+    )
