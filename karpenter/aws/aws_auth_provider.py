@@ -64,13 +64,11 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         replaces = [k for k in ("namespace", "name") if olds.get(k) != news.get(k)]
-        updates = [k for k in ("role_arn", "username", "groups") if olds.get(k) != news.get(k)]
         # A new kubeconfig is an in-place update so delete later uses the current one;
         # it never replaces, since the entry itself is unchanged.
-        if olds.get("kubeconfig") != news.get("kubeconfig"):
-            updates.append("kubeconfig")
+        updated = any(olds.get(k) != news.get(k) for k in ("role_arn", "username", "groups", "kubeconfig"))
         return pulumi.dynamic.DiffResult(
-            changes=bool(replaces or updates),
+            changes=bool(replaces) or updated,
             replaces=replaces,
             delete_before_replace=False,
         )

@@ -693,7 +693,9 @@ def test_check_rejects_a_role_arn_that_is_not_an_iam_role(
 ) -> None:
     assert provider.check({}, props()).failures == []
     failures = provider.check({}, props("arn:aws:iam::111122223333:user/ops")).failures
-    assert [f.property for f in failures] == ["role_arn"]
+    assert [(f.property, f.reason) for f in failures] == [
+        ("role_arn", "not an IAM role ARN: 'arn:aws:iam::111122223333:user/ops'")
+    ]
     unknown = provider.check({}, props(pulumi.runtime.rpc.UNKNOWN))
     assert unknown.failures == []
 
