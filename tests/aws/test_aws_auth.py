@@ -686,6 +686,7 @@ def test_diff_reports_changes_and_replaces_only_on_config_map_identity(
     result = provider.diff("id", olds, {**props(), **change})
     assert result.changes is changes
     assert result.replaces == replaces
+    assert result.delete_before_replace is False
 
 
 def test_check_rejects_a_role_arn_that_is_not_an_iam_role(
@@ -837,16 +838,26 @@ def test_resource_registers_as_a_dynamic_resource_with_role_arn_input(
         "karpenter-node-role",
         AwsAuthRoleMappingArgs(role_arn=KARPENTER_ARN, kubeconfig='{"apiVersion": "v1"}'),
     )
+    AwsAuthRoleMapping(
+        "ops-role",
+        AwsAuthRoleMappingArgs(role_arn=NODEGROUP_ARN, kubeconfig='{"apiVersion": "v1"}', groups=["ops"]),
+    )
 
     def check(values: list[Any]) -> None:
         role_arn, adopted = values
         assert role_arn == KARPENTER_ARN
         assert adopted is False
-        registered = [r for r in mocks.resources if r.name == "karpenter-node-role"]
-        assert len(registered) == 1
-        assert registered[0].typ == "pulumi-python:dynamic:Resource"
-        assert registered[0].inputs["role_arn"] == KARPENTER_ARN
-        assert registered[0].inputs["namespace"] == "kube-system"
-        assert registered[0].inputs["groups"] == list(NODE_GROUPS)
+        registered = {r.name: r for r in mocks.resources}
+        assert registered["karpenter-node-role"].typ == "pulumi-python:dynamic:Resource"
+        inputs = {k: v for k, v in registered["karpenter-node-role"].inputs.items() if k != "__provider"}
+        assert inputs == {
+            "role_arn": KARPENTER_ARN,
+            "kubeconfig": '{"apiVersion": "v1"}',
+            "namespace": "kube-system",
+            "name": "aws-auth",
+            "username": "system:node:{{EC2PrivateDNSName}}",
+            "groups": ["system:bootstrappers", "system:nodes"],
+        }
+        assert registered["ops-role"].inputs["groups"] == ["ops"]
 
     return pulumi.Output.all(mapping.role_arn, mapping.adopted).apply(check)
