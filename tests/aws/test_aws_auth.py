@@ -838,13 +838,14 @@ def test_resource_registers_as_a_dynamic_resource_with_role_arn_input(
         "karpenter-node-role",
         AwsAuthRoleMappingArgs(role_arn=KARPENTER_ARN, kubeconfig='{"apiVersion": "v1"}'),
     )
-    AwsAuthRoleMapping(
+    ops = AwsAuthRoleMapping(
         "ops-role",
         AwsAuthRoleMappingArgs(role_arn=NODEGROUP_ARN, kubeconfig='{"apiVersion": "v1"}', groups=["ops"]),
     )
 
     def check(values: list[Any]) -> None:
-        role_arn, adopted = values
+        # Both mappings' outputs are awaited, so both are registered by now.
+        role_arn, adopted, _ = values
         assert role_arn == KARPENTER_ARN
         assert adopted is False
         registered = {r.name: r for r in mocks.resources}
@@ -860,4 +861,4 @@ def test_resource_registers_as_a_dynamic_resource_with_role_arn_input(
         }
         assert registered["ops-role"].inputs["groups"] == ["ops"]
 
-    return pulumi.Output.all(mapping.role_arn, mapping.adopted).apply(check)
+    return pulumi.Output.all(mapping.role_arn, mapping.adopted, ops.role_arn).apply(check)
