@@ -32,6 +32,7 @@ TESTS_BY_NAME = {
         "tests/aws/test_adoption.py",
         "tests/stack/test_resource_names.py",
         "tests/kubernetes/test_releases.py",
+        "tests/stack/test_component_outputs.py",
     ],
     "cluster/facts": [
         "tests/cluster/test_cluster_attach.py",

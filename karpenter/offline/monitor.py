@@ -1,5 +1,5 @@
 """The recording monitor: every registration's type, name, parent, dependencies, inputs and options,
-in the order the program declares them, as plain JSON data."""
+in the order the program declares them, and the outputs each component registers, as plain JSON data."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+        # What each component registers as its outputs (what `pulumi stack` shows under it), by URN.
+        self.component_outputs: dict[str, dict[str, Any]] = {}
 
     def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
         """Without resource references, a resource passed as an input (a pulumi-eks cluster to
@@ -66,6 +68,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 options=_options(request),
             )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
+        outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+        self.component_outputs[request.urn] = plain(outputs)
+        return super().RegisterResourceOutputs(request)
 
 
 def _options(request: Any) -> dict[str, Any]:

@@ -65,6 +65,8 @@ class SynthResult:
     preview: bool
     resources: list[Registration]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # The outputs each component registered, by URN.
+    component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # What the config allows but weakens, one `WARNING: karpenter:<key>: ...` line each.
     warnings: list[str] = field(default_factory=list)
 
@@ -143,4 +145,11 @@ def run_mocked(
         asyncio.set_event_loop(None)
     position = {key: index for index, key in enumerate(order)}
     resources = sorted(monitor.registrations.values(), key=lambda r: position[(r.type, r.name)])
-    return SynthResult(stack=stack, region=facts.region, preview=preview, resources=resources, outputs=outputs)
+    return SynthResult(
+        stack=stack,
+        region=facts.region,
+        preview=preview,
+        resources=resources,
+        outputs=outputs,
+        component_outputs=dict(monitor.component_outputs),
+    )
