@@ -9,7 +9,10 @@ from typing import Any
 import pulumi
 import pytest
 
+from karpenter import stack_plan
+from karpenter.cluster.facts import ClusterFacts, Subnet
 from karpenter.config.errors import ConfigError
+from karpenter.config.stack_config import StackConfig
 from karpenter.offline.mocks import OfflineMocks
 from tests.conftest import Run
 
@@ -31,6 +34,30 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]
 
     monkeypatch.setattr(OfflineMocks, "call", recording)
     return calls
+
+
+@pytest.fixture
+def learned(monkeypatch: pytest.MonkeyPatch) -> list[ClusterFacts]:
+    """What a program run made of its lookups about the cluster it attaches to."""
+    seen: list[ClusterFacts] = []
+    look_up = stack_plan.lookup_cluster_facts
+
+    def recording(config: StackConfig) -> ClusterFacts:
+        seen.append(look_up(config))
+        return seen[-1]
+
+    monkeypatch.setattr(stack_plan, "lookup_cluster_facts", recording)
+    return seen
+
+
+def without_access_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cluster describes itself with no access config, as clusters made before access entries do."""
+    describe = OfflineMocks._cluster
+
+    def described(self: OfflineMocks) -> dict[str, Any]:
+        return {**describe(self), "accessConfigs": []}
+
+    monkeypatch.setattr(OfflineMocks, "_cluster", described)
 
 
 def test_the_stack_asks_about_its_cluster_its_account_and_its_iam_names(
@@ -78,12 +105,7 @@ def test_a_cluster_subnet_that_cannot_be_read_is_refused_naming_the_cluster(
 def test_a_cluster_reporting_no_access_config_is_read_as_config_map_only(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    describe = OfflineMocks._cluster
-
-    def without_access_config(self: OfflineMocks) -> dict[str, Any]:
-        return {**describe(self), "accessConfigs": []}
-
-    monkeypatch.setattr(OfflineMocks, "_cluster", without_access_config)
+    without_access_config(monkeypatch)
     result = run()
     # auto node access on a CONFIG_MAP cluster: the aws-auth mapping, no access entry.
     assert [r.name for r in result.resources if r.parent.endswith("::node-access")] == ["node-access-aws-auth"]
@@ -95,3 +117,54 @@ def test_the_kubernetes_provider_trusts_the_clusters_certificate_authority(run: 
     (cluster,) = kubeconfig["clusters"]
     authority = base64.b64decode(cluster["cluster"]["certificate-authority-data"]).decode()
     assert authority == "-----BEGIN CERTIFICATE-----\nEXAMPLE\n-----END CERTIFICATE-----\n"
+
+
+def test_a_cluster_reporting_no_access_config_has_authentication_mode_config_map(
+    run: Run, monkeypatch: pytest.MonkeyPatch, learned: list[ClusterFacts]
+) -> None:
+    without_access_config(monkeypatch)
+    run()
+    assert [facts.authentication_mode for facts in learned] == ["CONFIG_MAP"]
+
+
+def test_a_cluster_reporting_no_access_config_takes_aws_auth_node_access_when_asked_for(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_access_config(monkeypatch)
+    result = run({"nodeAccess": "aws-auth"})
+    assert [r.name for r in result.resources if r.parent.endswith("::node-access")] == ["node-access-aws-auth"]
+
+
+def test_a_cluster_reporting_its_access_config_has_the_authentication_mode_it_reports(
+    run: Run, learned: list[ClusterFacts]
+) -> None:
+    run()
+    assert [facts.authentication_mode for facts in learned] == ["API_AND_CONFIG_MAP"]
+
+
+def test_the_clusters_subnets_are_read_with_their_zone_publicness_tags_and_vpc(
+    run: Run, learned: list[ClusterFacts]
+) -> None:
+    run()
+    assert [facts.subnets for facts in learned] == [
+        (
+            Subnet(
+                id="subnet-0a1b2c3d4e5f6a7b1", zone="eu-west-1a", public=False, tags={}, vpc_id="vpc-0a1b2c3d4e5f6a7b8"
+            ),
+            Subnet(
+                id="subnet-0a1b2c3d4e5f6a7b2", zone="eu-west-1b", public=False, tags={}, vpc_id="vpc-0a1b2c3d4e5f6a7b8"
+            ),
+            Subnet(
+                id="subnet-0a1b2c3d4e5f6a7b3", zone="eu-west-1c", public=False, tags={}, vpc_id="vpc-0a1b2c3d4e5f6a7b8"
+            ),
+            Subnet(
+                id="subnet-0a1b2c3d4e5f6a7b4", zone="eu-west-1a", public=True, tags={}, vpc_id="vpc-0a1b2c3d4e5f6a7b8"
+            ),
+            Subnet(
+                id="subnet-0a1b2c3d4e5f6a7b5", zone="eu-west-1b", public=True, tags={}, vpc_id="vpc-0a1b2c3d4e5f6a7b8"
+            ),
+            Subnet(
+                id="subnet-0a1b2c3d4e5f6a7b6", zone="eu-west-1c", public=True, tags={}, vpc_id="vpc-0a1b2c3d4e5f6a7b8"
+            ),
+        )
+    ]
