@@ -88,3 +88,18 @@ def test_instance_profile_management_when_asked_for_is_exactly_upstreams() -> No
     expected = json.loads((FIXTURES / "iam" / "iam-integration-managing-profiles-dev.json").read_text())
     assert documents["IAMIntegration"] == expected
     assert "Interruption" not in documents
+
+
+def test_documents_asked_for_without_a_choice_manage_instance_profiles_as_upstreams_do() -> None:
+    # Upstream's policies grant instance-profile management; only a caller that owns the profile
+    # (the stack always says so) gets the narrower documents.
+    documents = controller_policy_documents(
+        partition="aws",
+        region="eu-west-1",
+        account_id="123456789012",
+        cluster_name="dev",
+        node_role_arn="arn:aws:iam::123456789012:role/karpenter-node-role-dev",
+        interruption_queue_arn=None,
+    )
+    expected = json.loads((FIXTURES / "iam" / "iam-integration-managing-profiles-dev.json").read_text())
+    assert documents["IAMIntegration"] == expected
