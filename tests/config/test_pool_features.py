@@ -417,6 +417,13 @@ def test_static_pools_keep_only_a_nodes_limit(pool: dict[str, Any], limits: dict
             "overlays karpenter:nodePools.inference.gpuSharing renders; choose another name",
             id="overlay-name-taken",
         ),
+        pytest.param(
+            {"cpu": {}, "inference": SHARED_GPUS},
+            {"nodeOverlays": {"inference-time-slicing-8gpu": {"priceAdjustment": "-10%"}}},
+            "karpenter:nodeOverlays.inference-time-slicing-8gpu: names starting inference-time-slicing- are the "
+            "overlays karpenter:nodePools.inference.gpuSharing renders; choose another name",
+            id="overlay-name-taken-past-a-pool-that-shares-nothing",
+        ),
     ],
 )
 def test_gpu_sharing_that_cannot_reach_the_device_plugin_is_refused(
