@@ -510,3 +510,37 @@ def test_instance_metadata_that_keeps_credentials_from_pods_warns_of_nothing(
     metadata_options: dict[str, Any],
 ) -> None:
     assert _parsed({"x": {"metadataOptions": metadata_options}}).warnings() == []
+
+
+@pytest.mark.parametrize(
+    ("node_class", "message"),
+    [
+        pytest.param(
+            {"tags": {"": "x"}}, "karpenter:nodeClasses.x.tags.: tag keys are 1 to 128 characters", id="empty"
+        ),
+        pytest.param(
+            {"tags": {"k" * 129: "x"}},
+            f"karpenter:nodeClasses.x.tags.{'k' * 129}: tag keys are 1 to 128 characters",
+            id="key-of-129",
+        ),
+        pytest.param(
+            {"tags": {"team": "v" * 257}},
+            "karpenter:nodeClasses.x.tags.team: tag values are at most 256 characters",
+            id="value-of-257",
+        ),
+        pytest.param(
+            {"amiAlias": "al2023@" + "1" * 24},
+            "karpenter:nodeClasses.x.amiAlias: 'al2023@111111111111111111111111' is not an AMI alias such as "
+            "al2023@latest or bottlerocket@v1.40.0",
+            id="alias-of-31",
+        ),
+    ],
+)
+def test_tags_and_aliases_past_the_ec2_limits_are_refused(node_class: dict[str, Any], message: str) -> None:
+    assert _refusal({"x": node_class}) == message
+
+
+def test_tags_and_aliases_at_the_ec2_limits_are_accepted() -> None:
+    config = _parsed({"x": {"tags": {"k" * 128: "v" * 256}, "amiAlias": "al2023@" + "1" * 23}})
+    assert config.node_classes["x"].tags == {"k" * 128: "v" * 256}
+    assert config.node_classes["x"].ami_alias == "al2023@11111111111111111111111"
