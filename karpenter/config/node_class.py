@@ -159,6 +159,3 @@ class NodeClass(StrictModel):
     @property
     def selects_reservations(self) -> bool:
         return self.capacity_reservation_selector_terms is not None
-
-    def subnet_ids(self) -> list[str]:
-        return [term.id for term in self.subnet_selector_terms or [] if term.id is not None]
