@@ -1,6 +1,7 @@
 """Mutation testing of one module: `python tests/mutation.py karpenter/<stage>/<module>.py [TEST ...]`.
 
-Runs mutmut on the module against its tests and prints killed, survived and the score. mutmut
+Runs mutmut on the module against its tests, re-checks in a fresh pytest process each mutant mutmut
+did not kill (see `recheck`), and prints killed, survived and the score. mutmut
 reads ./pyproject.toml and works in ./mutants/, so each module gets a folder of its own,
 build/mutation/<module>/, holding the generated pyproject.toml and links to the project files;
 there `../shared` (the upstream CRDs) resolves from inside mutants/ as it does from the project.
@@ -11,9 +12,11 @@ after a test changed. To retest one mutant after adding a test: `mutmut run NAME
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +108,41 @@ def pytest_load_initial_conftests(early_config: object, parser: object, args: li
     args[:] = [arg for arg in args if "::" not in arg] + list(files)
 
 
+def recheck(work: Path, tests: list[str], names: list[str]) -> dict[str, str]:
+    """Each mutant mutmut let through, run once more in a fresh pytest process with the mutant
+    switched on before anything is imported. mutmut switches a mutant on only once the tests run,
+    so a function the code calls at import (a factory of pydantic validators, say) runs unmutated
+    under it. `killed` when a test fails or a test module no longer imports, `survived` when all
+    pass, `timeout` past ten times a clean run."""
+    mutants = work / "mutants"
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+    environment = {key: value for key, value in os.environ.items() if key != "MUTANT_UNDER_TEST"}
+    started = time.monotonic()
+    clean = subprocess.run(command, cwd=mutants, env=environment, capture_output=True, check=False)
+    if clean.returncode:
+        raise SystemExit(
+            f"the selected tests fail without any mutant, so nothing can be re-checked:\n{clean.stdout[-2000:]!r}"
+        )
+    limit = 10 * (time.monotonic() - started) + 10
+    verdicts = {}
+    for name in names:
+        try:
+            run = subprocess.run(
+                command,
+                cwd=mutants,
+                env={**environment, "MUTANT_UNDER_TEST": name},
+                capture_output=True,
+                timeout=limit,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            verdicts[name] = "timeout"
+            continue
+        # 1: a test failed; 2: collection failed (a test module no longer imports).
+        verdicts[name] = "killed" if run.returncode in (1, 2) else "survived" if run.returncode == 0 else "error"
+    return verdicts
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print("usage: mutation.py karpenter/<stage>/<module>.py [TEST ...]", file=sys.stderr)
@@ -119,14 +157,20 @@ def main(argv: list[str]) -> int:
 
     codes = json.loads((work / "mutants" / f"{module}.meta").read_text())["exit_code_by_key"]
     status = {name: status_by_exit_code[code] for name, code in sorted(codes.items())}
+    let_through = [name for name, verdict in status.items() if verdict != "killed"]
+    print(f"re-checking the {len(let_through)} mutants mutmut did not kill, each switched on from import", flush=True)
+    rechecked = recheck(work, tests, let_through)
+    for name, verdict in rechecked.items():
+        status[name] = "killed on re-check" if verdict == "killed" else verdict
+    (work / "verdicts.json").write_text(json.dumps(status, indent=1, sort_keys=True) + "\n")
     for name, verdict in status.items():
         if verdict != "killed":
             print(f"  {verdict}: {name}")
     print(f"  to see one: cd {work.relative_to(ROOT)} && {mutmut} show NAME")
     # A timeout is not counted as a kill: here it has meant a hung worker more often than a mutant.
-    counts = {verdict: list(status.values()).count(verdict) for verdict in ("killed", "survived")}
-    counts |= {verdict: list(status.values()).count(verdict) for verdict in sorted(set(status.values()) - set(counts))}
-    score = 100 * counts["killed"] / max(len(status), 1)
+    killed = [name for name, verdict in status.items() if verdict.startswith("killed")]
+    counts = {verdict: list(status.values()).count(verdict) for verdict in sorted(set(status.values()))}
+    score = 100 * len(killed) / max(len(status), 1)
     print(f"{module}: " + ", ".join(f"{verdict} {n}" for verdict, n in counts.items()) + f", score {score:.1f}%")
     return 0
 
