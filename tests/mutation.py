@@ -112,8 +112,8 @@ def recheck(work: Path, tests: list[str], names: list[str]) -> dict[str, str]:
     """Each mutant mutmut let through, run once more in a fresh pytest process with the mutant
     switched on before anything is imported. mutmut switches a mutant on only once the tests run,
     so a function the code calls at import (a factory of pydantic validators, say) runs unmutated
-    under it. `killed` when a test fails or a test module no longer imports, `survived` when all
-    pass, `timeout` past ten times a clean run."""
+    under it. `killed` when the tests, which pass without the mutant, fail with it (a test fails, or
+    a module no longer imports), `survived` when all pass, `timeout` past ten times a clean run."""
     mutants = work / "mutants"
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
     environment = {key: value for key, value in os.environ.items() if key != "MUTANT_UNDER_TEST"}
@@ -138,8 +138,9 @@ def recheck(work: Path, tests: list[str], names: list[str]) -> dict[str, str]:
         except subprocess.TimeoutExpired:
             verdicts[name] = "timeout"
             continue
-        # 1: a test failed; 2: collection failed (a test module no longer imports).
-        verdicts[name] = "killed" if run.returncode in (1, 2) else "survived" if run.returncode == 0 else "error"
+        # The same tests passed without the mutant, so any failure is the mutant's: a failed test (1), a
+        # test module (2) or conftest (4) that no longer imports.
+        verdicts[name] = "survived" if run.returncode == 0 else "killed"
     return verdicts
 
 
