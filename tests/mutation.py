@@ -120,9 +120,8 @@ def recheck(work: Path, tests: list[str], names: list[str]) -> dict[str, str]:
     started = time.monotonic()
     clean = subprocess.run(command, cwd=mutants, env=environment, capture_output=True, check=False)
     if clean.returncode:
-        raise SystemExit(
-            f"the selected tests fail without any mutant, so nothing can be re-checked:\n{clean.stdout[-2000:]!r}"
-        )
+        tail = clean.stdout.decode(errors="replace")[-2000:]
+        raise SystemExit(f"the selected tests fail without any mutant, so nothing can be re-checked:\n{tail}")
     limit = 10 * (time.monotonic() - started) + 10
     verdicts = {}
     for name in names:
