@@ -50,6 +50,12 @@ TESTS_BY_NAME = {
     "cluster/kubeconfig": ["tests/cluster/test_kubeconfig.py", "tests/aws/test_aws_auth.py"],
     # The rules that span a new cluster and the config are checked with the cluster they make.
     "config": ["tests/config/", "tests/cluster/test_new_cluster.py"],
+    # The gates a config needs reach the chart through the release values.
+    "config/feature_gates": [
+        "tests/config/",
+        "tests/cluster/test_new_cluster.py",
+        "tests/kubernetes/test_feature_gate_values.py",
+    ],
     # The release values of a new cluster are checked with the cluster (and its helmValues with the config).
     "kubernetes": ["tests/kubernetes/", "tests/cluster/test_new_cluster.py", "tests/config/test_helm_values.py"],
     "vocabulary/resource_names": ["tests/config/", "tests/guardrails/"],
