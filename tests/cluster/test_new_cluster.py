@@ -113,6 +113,7 @@ def test_a_pool_zone_outside_the_new_clusters_subnets_is_refused_before_the_clus
         ({"create": True, "subnetIds": PRIVATE}, "karpenter:cluster.vpcId: required with create: true"),
         ({"create": True, "vpcId": VPC}, "karpenter:cluster.subnetIds: required with create: true"),
         ({"vpcId": VPC}, "karpenter:cluster.vpcId: only used with create: true"),
+        ({"subnetIds": PRIVATE}, "karpenter:cluster.subnetIds: only used with create: true"),
         (
             {"create": True, "vpcId": VPC, "subnetIds": PRIVATE, "systemNodeGroup": {"maxSize": 1}},
             "karpenter:cluster.systemNodeGroup: need minSize ≤ desiredSize ≤ maxSize, got 2 ≤ 2 ≤ 1",
