@@ -76,6 +76,23 @@ def _refusal(classes: dict[str, Any], **more: Any) -> str:
             id="id-with-name",
         ),
         pytest.param(
+            {"amiSelectorTerms": [{"id": "ami-0123456789abcdef0", "owner": "self"}], "amiFamily": "al2023"},
+            "karpenter:nodeClasses.x.amiSelectorTerms[0].owner: an id names one AMI, so an owner adds nothing; "
+            "remove owner",
+            id="ami-id-with-owner",
+        ),
+        pytest.param(
+            {"amiSelectorTerms": [{"id": "AMI-0123"}], "amiFamily": "al2023"},
+            "karpenter:nodeClasses.x.amiSelectorTerms[0].id: 'AMI-0123' is not an AMI id like ami-0123456789abcdef0",
+            id="ami-id-form",
+        ),
+        pytest.param(
+            {"amiSelectorTerms": [{"name": "my-ami-*", "owner": "microsoft"}], "amiFamily": "al2023"},
+            "karpenter:nodeClasses.x.amiSelectorTerms[0].owner: 'microsoft' is not an account id, self, amazon or "
+            "aws-marketplace",
+            id="ami-owner-form",
+        ),
+        pytest.param(
             {"amiSelectorTerms": [{"owner": "self"}], "amiFamily": "al2023"},
             "karpenter:nodeClasses.x.amiSelectorTerms[0]: a term selects by one of id, name, tags; give one",
             id="owner-alone",
@@ -205,6 +222,24 @@ def _refusal(classes: dict[str, Any], **more: Any) -> str:
             "karpenter:nodeClasses.x.capacityReservationSelectorTerms[0].id: 'odcr-1' is not a capacity reservation id "
             "like cr-0123456789abcdef0",
             id="reservation-id-form",
+        ),
+        pytest.param(
+            {"capacityReservationSelectorTerms": [{"tags": {"purpose": "training"}, "ownerID": "1111"}]},
+            "karpenter:nodeClasses.x.capacityReservationSelectorTerms[0].ownerID: '1111' is not an AWS account id "
+            "(12 digits)",
+            id="reservation-owner-form",
+        ),
+        pytest.param(
+            {"securityGroupSelectorTerms": [{"id": "nodes"}]},
+            "karpenter:nodeClasses.x.securityGroupSelectorTerms[0].id: 'nodes' is not a security group id like "
+            "sg-0123456789abcdef0",
+            id="security-group-id-form",
+        ),
+        pytest.param(
+            {"placementGroupSelector": {"id": "training"}},
+            "karpenter:nodeClasses.x.placementGroupSelector.id: 'training' is not a placement group id like "
+            "pg-0123456789abcdef0",
+            id="placement-group-id-form",
         ),
         pytest.param(
             {"placementGroupSelector": {"name": "training", "id": "pg-0123456789abcdef0"}},
