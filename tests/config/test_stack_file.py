@@ -3,12 +3,14 @@ are refused by synth in one line naming the file or the key."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from karpenter.config import stack_file
 from karpenter.offline import errors, program
 from tests.conftest import ROOT
 
@@ -265,3 +267,116 @@ def test_the_command_line_reports_a_bad_stack_file_in_one_line_with_exit_code_2(
     )
     assert done.stdout == ""
     assert not (tmp_path / "build").exists()
+
+
+def test_a_control_character_on_a_later_line_is_placed_from_the_last_line_break(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, 'config:\n  aws:region: eu-west-1\n  a: "\x07"\n')
+        == "Pulumi.prod.yaml:3:7: not valid YAML: unacceptable character #x0007: special characters are not allowed"
+    )
+
+
+def test_a_document_or_config_that_is_true_or_false_is_refused_in_words(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "true\n")
+        == "Pulumi.prod.yaml: the document must be a mapping with a 'config' key, not true or false"
+    )
+    assert (
+        _refusal(tmp_path, "config: false\n")
+        == "Pulumi.prod.yaml:1:9: 'config' must be a mapping of keys to values, not true or false"
+    )
+
+
+def test_config_of_another_yaml_type_is_refused_naming_that_type(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config: !!set {a, b}\n")
+        == "Pulumi.prod.yaml:1:9: 'config' must be a mapping of keys to values, not a set"
+    )
+
+
+def test_a_null_key_spelled_config_does_not_hide_the_config_mapping(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "!!null config: 5\nconfig:\n  aws:region: eu-west-1\n") == {"aws:region": "eu-west-1"}
+
+
+def test_a_config_key_typed_unlike_its_python_value_is_refused_where_config_starts(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "# Example stack\nconfig:\n  aws:region: eu-west-1\n  ~: a\n")
+        == "Pulumi.prod.yaml:3:3: config key None must be text of the form namespace:name, "
+        "such as 'karpenter:clusterName'"
+    )
+
+
+def test_a_namespaced_key_is_split_at_its_first_colon(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "config:\n  karpenter:a:b: x\n  aws:x:y: z\n") == {"karpenter:a:b": "x", "aws:x:y": "z"}
+    assert _refusal(tmp_path, "config:\n  karpenter:a:b:\n    secure: v1:abc\n") == f"karpenter:a:b: {_SECRET}"
+
+
+def test_config_after_other_keys_is_refused_at_its_own_value(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "secretsprovider: passphrase\nconfig: eu-west-1\n")
+        == "Pulumi.prod.yaml:2:9: 'config' must be a mapping of keys to values, not a string"
+    )
+
+
+def test_a_stack_file_that_cannot_be_read_is_refused_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(stack_file.StackFileError) as refused:
+        stack_file.read_settings(tmp_path / "Pulumi.prod.yaml")
+    assert str(refused.value) == "Pulumi.prod.yaml: cannot be read: No such file or directory"
+
+
+def test_a_stack_file_is_read_as_utf8_whatever_the_locale_encoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def latin1_locale(encoding: str | None, stacklevel: int = 2) -> str:
+        return "latin-1" if encoding is None else encoding
+
+    monkeypatch.setattr(io, "text_encoding", latin1_locale)
+    (tmp_path / "Pulumi.prod.yaml").write_bytes("config:\n  karpenter:clusterName: café\n".encode())
+    assert program.stack_settings("prod", tmp_path) == {"karpenter:clusterName": "café"}
+
+
+def test_nested_duplicates_are_found_level_by_level(tmp_path: Path) -> None:
+    text = (
+        "config:\n"
+        "  karpenter:helmValues:\n"
+        "    a:\n"
+        "      b:\n"
+        "        c: 1\n"
+        "        c: 2\n"
+        "    d:\n"
+        "      e: 1\n"
+        "      e: 2\n"
+    )
+    assert (
+        _refusal(tmp_path, text)
+        == "Pulumi.prod.yaml:9:7: duplicate key 'e' (first at line 8); the Pulumi CLI refuses duplicate keys"
+    )
+
+
+def test_a_duplicate_inside_a_mapping_used_as_a_key_is_refused(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config:\n  ? {a: 1, a: 2}\n  : x\n")
+        == "Pulumi.prod.yaml:2:12: duplicate key 'a' (first at line 2); the Pulumi CLI refuses duplicate keys"
+    )
+
+
+def test_a_duplicate_after_a_merge_key_is_refused(tmp_path: Path) -> None:
+    text = "base: &base {a: 1}\nconfig:\n  <<: *base\n  aws:region: x\n  aws:region: y\n"
+    assert (
+        _refusal(tmp_path, text)
+        == "Pulumi.prod.yaml:5:3: duplicate key 'aws:region' (first at line 4); the Pulumi CLI refuses duplicate keys"
+    )
+
+
+def test_a_duplicate_after_a_list_used_as_a_key_is_refused(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config:\n  ? [a]\n  : 1\n  b: 1\n  b: 2\n")
+        == "Pulumi.prod.yaml:5:3: duplicate key 'b' (first at line 4); the Pulumi CLI refuses duplicate keys"
+    )
+
+
+def test_keys_1_and_true_are_not_duplicates_and_a_number_key_is_refused_as_not_text(tmp_path: Path) -> None:
+    assert (
+        _refusal(tmp_path, "config:\n  1: a\n  true: b\n")
+        == "Pulumi.prod.yaml:2:3: config key 1 must be text of the form namespace:name, such as 'karpenter:clusterName'"
+    )
