@@ -51,6 +51,8 @@ TESTS_BY_NAME = {
     # The rules that span a new cluster and the config are checked with the cluster they make.
     "config": ["tests/config/", "tests/cluster/test_new_cluster.py"],
     # The gates a config needs reach the chart through the release values.
+    # The device plugin config names come from here and are read by the values builders.
+    "config/gpu_sharing": ["tests/config/", "tests/kubernetes/test_gpu_sharing.py"],
     # The stack files a project holds are listed by the synth of every stack.
     "config/stack_file": ["tests/config/", "tests/cluster/test_new_cluster.py", "tests/offline/test_synth_all.py"],
     "config/feature_gates": [
