@@ -18,7 +18,8 @@ from tests.conftest import FIXTURES
 EXPECTED = FIXTURES / "iam" / "controller-policies-dev.json"
 
 
-def _documents(*, queue: str | None, manage_instance_profiles: bool) -> dict[str, Any]:
+def _documents(*, queue: str | None, **choice: bool) -> dict[str, Any]:
+    """The documents for cluster dev; `choice` is manage_instance_profiles, or nothing for the default."""
     return controller_policy_documents(
         partition="aws",
         region="eu-west-1",
@@ -26,7 +27,7 @@ def _documents(*, queue: str | None, manage_instance_profiles: bool) -> dict[str
         cluster_name="dev",
         node_role_arn="arn:aws:iam::123456789012:role/karpenter-node-role-dev",
         interruption_queue_arn=queue,
-        manage_instance_profiles=manage_instance_profiles,
+        **choice,
     )
 
 
@@ -93,13 +94,6 @@ def test_instance_profile_management_when_asked_for_is_exactly_upstreams() -> No
 def test_documents_asked_for_without_a_choice_manage_instance_profiles_as_upstreams_do() -> None:
     # Upstream's policies grant instance-profile management; only a caller that owns the profile
     # (the stack always says so) gets the narrower documents.
-    documents = controller_policy_documents(
-        partition="aws",
-        region="eu-west-1",
-        account_id="123456789012",
-        cluster_name="dev",
-        node_role_arn="arn:aws:iam::123456789012:role/karpenter-node-role-dev",
-        interruption_queue_arn=None,
-    )
+    documents = _documents(queue=None)
     expected = json.loads((FIXTURES / "iam" / "iam-integration-managing-profiles-dev.json").read_text())
     assert documents["IAMIntegration"] == expected
