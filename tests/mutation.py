@@ -53,6 +53,10 @@ TESTS_BY_NAME = {
     # The gates a config needs reach the chart through the release values.
     # The device plugin config names come from here and are read by the values builders.
     "config/gpu_sharing": ["tests/config/", "tests/kubernetes/test_gpu_sharing.py"],
+    # The class each pool launches with reaches the cluster through the node class and pool values.
+    "config/node_class_choice": ["tests/config/", "tests/cluster/test_new_cluster.py", "tests/kubernetes/"],
+    # The command line tools read their stack through it.
+    "config/stack_target": ["tests/config/", "tests/preflight/test_doctor_command.py", "tests/migrate/"],
     # The stack files a project holds are listed by the synth of every stack.
     "config/stack_file": ["tests/config/", "tests/cluster/test_new_cluster.py", "tests/offline/test_synth_all.py"],
     "config/feature_gates": [
