@@ -37,6 +37,9 @@ TESTS_BY_NAME = {
         "tests/kubernetes/test_releases.py",
         "tests/stack/test_component_outputs.py",
     ],
+    # The components are built by the stack, whose tests read what each registers.
+    "aws": ["tests/aws/", "tests/stack/", "tests/offline/test_synth.py"],
+    "cluster": ["tests/cluster/", "tests/stack/", "tests/offline/test_mocks.py"],
     "cluster/facts": [
         "tests/cluster/test_cluster_attach.py",
         "tests/offline/test_sample_facts_hint.py",
@@ -66,6 +69,9 @@ TESTS_BY_NAME = {
     ],
     # The release values of a new cluster are checked with the cluster (and its helmValues with the config).
     "kubernetes": ["tests/kubernetes/", "tests/cluster/test_new_cluster.py", "tests/config/test_helm_values.py"],
+    # Which labels a requirement may name is judged with the pool and overlay config.
+    "vocabulary/node_labels": ["tests/config/", "tests/kubernetes/test_gpu_sharing.py"],
+    "vocabulary/nvidia_device_plugin": ["tests/config/", "tests/kubernetes/"],
     "vocabulary/resource_names": ["tests/config/", "tests/guardrails/"],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
 }
