@@ -547,6 +547,17 @@ def test_instance_metadata_that_keeps_credentials_from_pods_warns_of_nothing(
     assert _parsed({"x": {"metadataOptions": metadata_options}}).warnings() == []
 
 
+def test_only_instance_metadata_as_upstream_defaults_it_counts_as_default() -> None:
+    classes = _parsed(
+        {
+            "written-out": {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}},
+            "two-hops": {"metadataOptions": {"httpPutResponseHopLimit": 2}},
+        }
+    ).node_classes
+    assert classes["written-out"].metadata_options.is_default() is True
+    assert classes["two-hops"].metadata_options.is_default() is False
+
+
 @pytest.mark.parametrize(
     ("node_class", "message"),
     [
