@@ -256,10 +256,11 @@ def _refusal(classes: dict[str, Any], **more: Any) -> str:
             {
                 "networkInterfaces": [
                     {"networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "interface"},
-                    {"networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "efa-only"},
+                    {"networkCardIndex": 1, "deviceIndex": 0, "interfaceType": "interface"},
+                    {"networkCardIndex": 1, "deviceIndex": 0, "interfaceType": "efa-only"},
                 ]
             },
-            "karpenter:nodeClasses.x.networkInterfaces[1]: network card 0 device 0 is taken by an earlier interface; "
+            "karpenter:nodeClasses.x.networkInterfaces[2]: network card 1 device 0 is taken by an earlier interface; "
             "give each its own pair",
             id="card-and-device-twice",
         ),
@@ -267,11 +268,11 @@ def _refusal(classes: dict[str, Any], **more: Any) -> str:
             {
                 "networkInterfaces": [
                     {"networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "interface"},
-                    {"networkCardIndex": 1, "deviceIndex": 0, "interfaceType": "efa-only"},
-                    {"networkCardIndex": 1, "deviceIndex": 1, "interfaceType": "efa-only"},
+                    {"networkCardIndex": 2, "deviceIndex": 0, "interfaceType": "efa-only"},
+                    {"networkCardIndex": 2, "deviceIndex": 3, "interfaceType": "efa-only"},
                 ]
             },
-            "karpenter:nodeClasses.x.networkInterfaces[2]: network card 1 already has an efa-only device, and a card "
+            "karpenter:nodeClasses.x.networkInterfaces[2]: network card 2 already has an efa-only device, and a card "
             "takes one; use another card",
             id="two-efa-devices-on-a-card",
         ),
