@@ -38,7 +38,7 @@ TESTS_BY_NAME = {
         "tests/stack/test_component_outputs.py",
     ],
     # The components are built by the stack, whose tests read what each registers.
-    "aws": ["tests/aws/", "tests/stack/", "tests/offline/test_synth.py"],
+    "aws": ["tests/aws/", "tests/stack/", "tests/cluster/test_cluster_attach.py", "tests/offline/test_synth.py"],
     "cluster": ["tests/cluster/", "tests/stack/", "tests/offline/test_mocks.py"],
     "cluster/facts": [
         "tests/cluster/test_cluster_attach.py",

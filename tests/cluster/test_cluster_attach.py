@@ -146,6 +146,8 @@ def test_existing_spot_role_is_adopted_and_never_deleted(run: Run) -> None:
     assert role.options["importId"] == (
         "arn:aws:iam::123456789012:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot"
     )
+    # AWS sets these on the role it made; a difference must neither fail the import nor plan an update.
+    assert role.options["ignoreChanges"] == ["customSuffix", "description", "tags", "tagsAll"]
 
 
 def test_missing_spot_role_is_created_and_kept_on_destroy(run: Run) -> None:
