@@ -39,7 +39,7 @@ TESTS_BY_NAME = {
     ],
     # The components are built by the stack, whose tests read what each registers.
     "aws": ["tests/aws/", "tests/stack/", "tests/cluster/test_cluster_attach.py", "tests/offline/test_synth.py"],
-    "cluster": ["tests/cluster/", "tests/stack/", "tests/offline/test_mocks.py"],
+    "cluster": ["tests/cluster/", "tests/stack/", "tests/aws/test_adoption.py", "tests/offline/test_mocks.py"],
     "cluster/facts": [
         "tests/cluster/test_cluster_attach.py",
         "tests/offline/test_sample_facts_hint.py",
