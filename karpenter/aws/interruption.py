@@ -62,7 +62,6 @@ class InterruptionQueue(pulumi.ComponentResource):
             policy=json.dumps(queue.interruption_queue_policy(queue_arn=queue_arn)),
             opts=child,
         )
-        self.rules: list[aws.cloudwatch.EventRule] = []
         targets: list[pulumi.Resource] = []
         for event, pattern in interruption_event_patterns().items():
             rule = aws.cloudwatch.EventRule(
@@ -72,7 +71,6 @@ class InterruptionQueue(pulumi.ComponentResource):
                 event_pattern=json.dumps(pattern),
                 opts=child,
             )
-            self.rules.append(rule)
             targets.append(
                 aws.cloudwatch.EventTarget(
                     f"{name}-{event}",

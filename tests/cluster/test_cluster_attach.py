@@ -224,6 +224,17 @@ def test_five_event_rules_target_the_queue(run: Run) -> None:
         assert queue.urn in target.dependencies
 
 
+def test_interruption_rules_say_whose_they_are_and_deliver_once_the_queue_admits_eventbridge(run: Run) -> None:
+    result = run()
+    descriptions = [rule.inputs["description"] for rule in result.of_type("aws:cloudwatch/eventRule:EventRule")]
+    assert descriptions == ["Karpenter interruption events for EKS cluster dev"] * 5
+    (queue_policy,) = result.of_type("aws:sqs/queuePolicy:QueuePolicy")
+    targets = result.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert [target.inputs["targetId"] for target in targets] == ["karpenter-interruption-queue"] * 5
+    # Without the policy in place first, EventBridge's first deliveries would be refused.
+    assert [queue_policy.urn in target.dependencies for target in targets] == [True] * 5
+
+
 def test_stack_outputs_name_what_other_tools_need(run: Run) -> None:
     outputs = run().outputs
     assert outputs == {

@@ -9,6 +9,7 @@ import pytest
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import parse_stack_config
 from karpenter.config.requirements import Requirement, generated_requirement_fields
+from karpenter.vocabulary.node_labels import label_domain
 from tests.conftest import settings_for
 
 GPU_TAINT_HINT = (
@@ -73,6 +74,36 @@ def test_label_keys_outside_the_kubernetes_rules_are_refused(key: str) -> None:
     assert _refusal({"key": key, "operator": "Exists"}) == (
         f"karpenter:nodePools.cpu.requirements[0].key: '{key}' is not a Kubernetes label key"
     )
+
+
+# --- reserved domains: a key whose prefix is kubernetes.io, k8s.io, karpenter.sh or karpenter.k8s.aws, or a
+# subdomain of one, must be a label Karpenter knows ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param("topology.kubernetes.io/rack", id="kubernetes-io-subdomain"),
+        pytest.param("team.karpenter.sh/owner", id="karpenter-sh-subdomain"),
+    ],
+)
+def test_a_subdomain_of_a_reserved_domain_is_reserved_too(key: str) -> None:
+    assert _refusal({"key": key, "operator": "Exists"}) == (
+        f"karpenter:nodePools.cpu.requirements[0].key: '{key}' is in a domain Kubernetes or Karpenter reserve "
+        "(kubernetes.io, k8s.io, karpenter.sh, karpenter.k8s.aws) and is none of the well-known labels Karpenter "
+        "knows; use a well-known label, or a label of your own domain"
+    )
+
+
+@pytest.mark.parametrize("key", ["kubernetes.io", "k8s.io"])
+def test_a_key_without_a_prefix_is_in_no_domain_even_when_its_name_reads_like_one(key: str) -> None:
+    [requirement] = _requirements({"key": key, "operator": "Exists"})
+    assert requirement.key == key
+
+
+def test_a_keys_domain_is_its_prefix_and_a_key_without_one_has_none() -> None:
+    assert label_domain("topology.kubernetes.io/zone") == "topology.kubernetes.io"
+    assert label_domain("team") == ""
 
 
 # --- label values: empty, or at most 63 characters starting and ending with a letter or digit ----------------

@@ -69,6 +69,34 @@ def test_nodes_without_the_label_keep_one_pod_per_gpu_and_each_ratio_gets_one_co
     assert time_slicing("exclusive", pools["exclusive"]) is None
 
 
+def test_the_plugin_gets_config_files_in_its_v1_format_that_keep_the_gpu_resource_name() -> None:
+    # The format of the plugin's README: a `version: v1` file, `flags` as on the command line, and
+    # `sharing.timeSlicing.resources` naming the resource to replicate; without renameByDefault the
+    # shares are advertised as nvidia.com/gpu itself.
+    plugin = device_plugin_config(_pools({"inference": _shared(4)}))
+    assert plugin == {
+        "map": {
+            "default": "version: v1\nflags:\n  migStrategy: none\n",
+            "time-sliced-4": (
+                "version: v1\n"
+                "flags:\n"
+                "  migStrategy: none\n"
+                "sharing:\n"
+                "  timeSlicing:\n"
+                "    resources:\n"
+                "      - name: nvidia.com/gpu\n"
+                "        replicas: 4\n"
+            ),
+        },
+        "default": "default",
+    }
+    assert yaml.safe_load(plugin["map"]["time-sliced-4"]) == {
+        "version": "v1",
+        "flags": {"migStrategy": "none"},
+        "sharing": {"timeSlicing": {"resources": [{"name": "nvidia.com/gpu", "replicas": 4}]}},
+    }
+
+
 def test_pools_without_sharing_give_the_plugin_no_config_at_all() -> None:
     pools = _pools({"gpu": {"gpu": True}})
     assert device_plugin_config(pools) is None

@@ -15,7 +15,9 @@ import yaml
 
 import karpenter
 from karpenter import ClusterInputs, ConfigError, Karpenter, KarpenterArgs, StackConfig
+from karpenter.aws.node_access import node_access_method
 from karpenter.config.loading import parse_stack_config
+from karpenter.config.values import NodeAccess
 from karpenter.offline import monitor, program
 from karpenter.offline.chart_render import render_chart
 from karpenter.offline.facts import OfflineFacts
@@ -210,6 +212,33 @@ def test_node_access_follows_the_authentication_mode_given() -> None:
     assert run_with_inputs(authentication_mode="CONFIG_MAP").outputs["nodeAccess"] == "aws-auth"
     with pytest.raises(ConfigError, match=r"^karpenter:nodeAccess: 'aws-auth' does not work on a cluster whose"):
         run_with_inputs({"nodeAccess": "aws-auth"}, authentication_mode="API")
+
+
+@pytest.mark.parametrize(
+    ("requested", "mode", "message"),
+    [
+        pytest.param(
+            NodeAccess.AWS_AUTH,
+            "API",
+            "karpenter:nodeAccess: 'aws-auth' does not work on a cluster whose authentication mode is API; use auto, "
+            "or a cluster with mode CONFIG_MAP or API_AND_CONFIG_MAP",
+            id="aws-auth-on-api",
+        ),
+        pytest.param(
+            NodeAccess.ACCESS_ENTRY,
+            "CONFIG_MAP",
+            "karpenter:nodeAccess: 'access-entry' does not work on a cluster whose authentication mode is CONFIG_MAP; "
+            "use auto, or a cluster with mode API or API_AND_CONFIG_MAP",
+            id="access-entry-on-config-map",
+        ),
+    ],
+)
+def test_node_access_the_cluster_cannot_give_is_refused_naming_the_modes_that_can(
+    requested: NodeAccess, mode: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        node_access_method(requested, mode)
+    assert str(refused.value) == message
 
 
 # --- identities --------------------------------------------------------------------------------
