@@ -172,6 +172,12 @@ def test_settings_are_a_stack_config_or_a_mapping_of_its_keys() -> None:
         ({}, {"subnet_ids": []}, "ClusterInputs.subnet_ids: empty; name the subnets nodes may use"),
         (
             {},
+            {"security_group_id": ""},
+            "ClusterInputs.security_group_id: empty; pass the cluster security group "
+            "(cluster.vpc_config.cluster_security_group_id)",
+        ),
+        (
+            {},
             {"oidc_issuer": ISSUER_HOST},
             f"ClusterInputs.oidc_issuer: {ISSUER_HOST!r} is not an https URL (the cluster's OIDC issuer)",
         ),
@@ -184,6 +190,7 @@ def test_settings_are_a_stack_config_or_a_mapping_of_its_keys() -> None:
         "mode",
         "str",
         "empty",
+        "empty-security-group",
         "url",
     ],
 )
