@@ -86,6 +86,11 @@ def check_cluster_inputs(config: StackConfig, cluster: ClusterInputs) -> None:
         raise ConfigError("ClusterInputs.subnet_ids: a list of subnet ids, or an Output of one, not a single string")
     if cluster.known_subnet_ids() == []:
         raise ConfigError("ClusterInputs.subnet_ids: empty; name the subnets nodes may use")
+    if cluster.security_group_id == "":
+        raise ConfigError(
+            "ClusterInputs.security_group_id: empty; pass the cluster security group "
+            "(cluster.vpc_config.cluster_security_group_id)"
+        )
     if cluster.authentication_mode not in AUTHENTICATION_MODES:
         raise ConfigError(
             f"ClusterInputs.authentication_mode: {cluster.authentication_mode!r} is not one of "

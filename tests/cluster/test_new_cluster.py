@@ -211,3 +211,22 @@ def test_more_controllers_than_system_nodes_are_refused(run: Run) -> None:
     accepted = run(_new({"cluster": {**NEW["cluster"], **grown}, "controller": {"replicas": 3}}))
     (karpenter,) = [r for r in accepted.of_type("kubernetes:helm.sh/v3:Release") if r.name == "karpenter"]
     assert karpenter.inputs["values"]["replicas"] == 3
+
+
+def test_a_new_cluster_subnet_that_cannot_be_read_is_refused_naming_its_place(run: Run) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run({"cluster": {**NEW["cluster"], "subnetIds": [PRIVATE[0], "subnet-0fffffffffffffff0"]}})
+    assert str(refused.value) == (
+        "karpenter:cluster.subnetIds[1]: subnet 'subnet-0fffffffffffffff0' cannot be read: no matching EC2 Subnet "
+        "found: subnet-0fffffffffffffff0 (id)"
+    )
+
+
+def test_a_new_cluster_is_in_the_account_and_region_the_lookups_name(run: Run) -> None:
+    result = run(_new())
+    eks = json.loads(result.named("controller-EKSIntegration").inputs["policy"])
+    assert eks["Statement"][0]["Resource"] == "arn:aws:eks:eu-west-1:123456789012:cluster/dev"
+    (role,) = result.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.options["importId"] == (
+        "arn:aws:iam::123456789012:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot"
+    )

@@ -174,6 +174,12 @@ def test_settings_are_a_stack_config_or_a_mapping_of_its_keys() -> None:
         ({}, {"subnet_ids": []}, "ClusterInputs.subnet_ids: empty; name the subnets nodes may use"),
         (
             {},
+            {"security_group_id": ""},
+            "ClusterInputs.security_group_id: empty; pass the cluster security group "
+            "(cluster.vpc_config.cluster_security_group_id)",
+        ),
+        (
+            {},
             {"oidc_issuer": ISSUER_HOST},
             f"ClusterInputs.oidc_issuer: {ISSUER_HOST!r} is not an https URL (the cluster's OIDC issuer)",
         ),
@@ -186,6 +192,7 @@ def test_settings_are_a_stack_config_or_a_mapping_of_its_keys() -> None:
         "mode",
         "str",
         "empty",
+        "empty-security-group",
         "url",
     ],
 )
@@ -363,3 +370,89 @@ def test_a_given_subnet_that_cannot_be_read_is_refused_naming_its_place_in_the_i
         "ClusterInputs.subnet_ids[1]: subnet 'subnet-0fffffffffffffff0' cannot be read: no matching EC2 Subnet "
         "found: subnet-0fffffffffffffff0 (id)"
     )
+
+
+# --- the cluster security group ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resolved", ["", None], ids=["empty", "none"])
+def test_a_security_group_output_that_resolves_to_nothing_is_refused_at_deploy_time(resolved: str | None) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs(security_group_id=resolved, outputs=("security_group_id",))
+    assert str(refused.value) == (
+        "ClusterInputs.security_group_id: resolved to nothing; pass the cluster security group "
+        "(cluster.vpc_config.cluster_security_group_id)"
+    )
+
+
+def test_a_given_security_group_that_cannot_be_read_is_refused_naming_the_argument() -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs(security_group_id="sg-0fffffffffffffff0")
+    assert str(refused.value) == (
+        "ClusterInputs.security_group_id: security group 'sg-0fffffffffffffff0' cannot be read: no matching EC2 "
+        "Security Group found: sg-0fffffffffffffff0 (id)"
+    )
+
+
+def test_a_given_security_group_tagged_for_another_cluster_is_refused() -> None:
+    tagged = facts_with(cluster_security_group_tags={"karpenter.sh/discovery": "prod"})
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs(facts=tagged)
+    assert str(refused.value) == (
+        "karpenter:clusterName: the cluster security group is tagged karpenter.sh/discovery=prod, so another "
+        "cluster's Karpenter selects it for its nodes; retag it, or remove the tag if that cluster is gone"
+    )
+
+
+# --- what the stack makes from the given cluster -----------------------------------------------
+
+
+def test_the_stacks_kubernetes_provider_reaches_the_given_endpoint_with_its_certificate() -> None:
+    result = run_with_inputs(
+        endpoint="https://ABC.gr7.eu-west-1.eks.amazonaws.com",
+        certificate_authority="Q0VSVA==",
+        outputs=("name", "endpoint", "certificate_authority"),
+    )
+    (provider,) = result.of_type("pulumi:providers:kubernetes")
+    assert json.loads(provider.inputs["kubeconfig"]) == {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "dev",
+                "cluster": {
+                    "server": "https://ABC.gr7.eu-west-1.eks.amazonaws.com",
+                    "certificate-authority-data": "Q0VSVA==",
+                },
+            }
+        ],
+        "contexts": [{"name": "dev", "context": {"cluster": "dev", "user": "dev"}}],
+        "current-context": "dev",
+        "users": [
+            {
+                "name": "dev",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", "dev", "--region", "eu-west-1"],
+                        "interactiveMode": "Never",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def test_the_accounts_spot_role_is_adopted_beside_a_given_cluster() -> None:
+    result = run_with_inputs(facts=facts_with(spot_service_linked_role_exists=True))
+    (role,) = result.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.options["importId"] == (
+        "arn:aws:iam::123456789012:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot"
+    )
+
+
+def test_subnet_ids_that_resolve_to_none_are_refused_at_deploy_time() -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_with_inputs(subnet_ids=[], outputs=("subnet_ids",))
+    assert str(refused.value) == "ClusterInputs.subnet_ids: resolved to no subnets; pass the subnets nodes may use"
