@@ -7,24 +7,74 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
 from karpenter.charts import CONFIG_CHART_DIR
+from karpenter.cluster.facts import lookup_cluster_facts
+from karpenter.cluster.placement import Placement
+from karpenter.config.loading import parse_stack_config
 from karpenter.guardrails.node_pools import HELM_RELEASE, node_pools
 from karpenter.kubernetes.release_values import deep_merge
-from karpenter.kubernetes.releases import config_chart_path
+from karpenter.kubernetes.releases import KarpenterReleases, KarpenterReleasesArgs, config_chart_path
 from karpenter.offline import monitor, program, report
 from karpenter.offline.chart_render import render_chart
+from karpenter.offline.mocks import OfflineMocks
 from karpenter.vocabulary.karpenter_chart_keys import chart_misfit
-from tests.conftest import ROOT, Run
+from tests.conftest import ROOT, Run, facts_with, settings_for
 from tests.kubernetes.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
+SUBNETS = ("subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2")
+SECURITY_GROUP = "sg-0a1b2c3d4e5f6a7b8"
 
 
 def _releases(result: program.SynthResult) -> dict[str, monitor.Registration]:
     return {r.inputs["name"]: r for r in result.of_type(RELEASE)}
+
+
+def _providers(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The provider each resource of the next run registers with, by name (the recorded
+    registrations leave it out): `<provider urn>::<provider id>`, or "" for the default provider."""
+    used: dict[str, str] = {}
+    new_resource = OfflineMocks.new_resource
+
+    def recording(self: OfflineMocks, args: pulumi.runtime.MockResourceArgs) -> Any:
+        used[args.name] = args.provider
+        return new_resource(self, args)
+
+    monkeypatch.setattr(OfflineMocks, "new_resource", recording)
+    return used
+
+
+def _component(
+    config: dict[str, Any], *, deferred: bool, security_group_id: str | None
+) -> tuple[program.SynthResult, KarpenterReleases]:
+    """The releases component on its own, given the node subnets as a Placement, or (`deferred`) the
+    subnets and the security group as Outputs; returns the run and the component."""
+    made: list[KarpenterReleases] = []
+
+    def user_program() -> None:
+        stack_config = parse_stack_config(settings_for({"clusterName": "dev", **config}))
+        placement = Placement(subnet_ids=SUBNETS, zones=("eu-west-1a", "eu-west-1b"))
+        args = KarpenterReleasesArgs(
+            config=stack_config,
+            facts=lookup_cluster_facts(stack_config),
+            provider=k8s.Provider("cluster", kubeconfig="{}"),
+            controller_role_arn="arn:aws:iam::123456789012:role/karpenter-controller-role-dev",
+            interruption_queue=None,
+            instance_profile_name="karpenter-instance-profile-dev",
+            placement=pulumi.Output.from_input(placement) if deferred else placement,
+            controller_prerequisites=[],
+            node_class_prerequisites=[],
+            security_group_id=pulumi.Output.from_input(security_group_id) if deferred else security_group_id,
+        )
+        made.append(KarpenterReleases("releases", args))
+
+    result = program.run_mocked(user_program, "test", {"aws:region": "eu-west-1"}, facts_with(), cluster_name="dev")
+    return result, made[0]
 
 
 def _rendered_pools(result: program.SynthResult) -> list[dict[str, Any]]:
@@ -43,7 +93,49 @@ def test_releases_have_fixed_names_charts_and_the_configured_version(run: Run) -
     assert crd.inputs["version"] == controller.inputs["version"] == "1.14.0"
     assert controller.inputs["skipCrds"] is True
     assert {r.inputs["namespace"] for r in (crd, controller, releases["karpenter-config"])} == {"karpenter"}
+    # Whichever of the two installs first makes the namespace.
+    assert crd.inputs["createNamespace"] is True
+    assert controller.inputs["createNamespace"] is True
+    assert crd.inputs["values"] == {}, "the CRD chart is installed as it ships"
+    assert releases["nvidia-device-plugin"].inputs["namespace"] == "kube-system"
     assert releases["karpenter-config"].inputs["chart"] == config_chart_path()
+
+
+def test_releases_sit_under_their_component_and_install_through_the_clusters_provider(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    providers = _providers(monkeypatch)
+    result = run({"nodePools": {"cpu": {}, "gpu": {"gpu": True}}})
+    component = result.named("releases")
+    assert component.type == "karpenter:releases:KarpenterReleases"
+    assert component.parent == "urn:pulumi:test::karpenter::pulumi:pulumi:Stack$karpenter:stack:Karpenter::karpenter"
+    releases = result.of_type(RELEASE)
+    assert [r.name for r in releases] == ["karpenter-crd", "karpenter", "nvidia-device-plugin", "karpenter-config"]
+    for release in releases:
+        assert release.parent == component.urn, release.name
+        assert providers[release.name] == (
+            "urn:pulumi:test::karpenter::karpenter:stack:Karpenter$pulumi:providers:kubernetes::cluster::cluster-offline"
+        ), release.name
+    # What `pulumi stack` shows under the component.
+    assert result.component_outputs[component.urn] == {"releases": ["karpenter-crd", "karpenter", "karpenter-config"]}
+
+
+@pytest.mark.parametrize("deferred", [False, True], ids=["known-now", "known-at-deploy"])
+def test_given_a_security_group_the_node_classes_select_the_node_subnets_and_the_group_by_id(deferred: bool) -> None:
+    result, _ = _component({}, deferred=deferred, security_group_id=SECURITY_GROUP)
+    (node_class,) = _releases(result)["karpenter-config"].inputs["values"]["nodeClasses"].values()
+    assert node_class["subnetIds"] == ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2"]
+    assert node_class["securityGroupIds"] == ["sg-0a1b2c3d4e5f6a7b8"]
+
+
+def test_without_a_security_group_the_node_classes_select_by_tag_with_the_stacks_ami() -> None:
+    result, component = _component({"amiAlias": "bottlerocket@latest"}, deferred=False, security_group_id=None)
+    (node_class,) = _releases(result)["karpenter-config"].inputs["values"]["nodeClasses"].values()
+    assert "subnetIds" not in node_class
+    assert "securityGroupIds" not in node_class
+    assert node_class["amiAlias"] == "bottlerocket@latest"
+    # CPU pools only: no plugin release, and the component says so to a program that reads it.
+    assert component.device_plugin is None
 
 
 def test_config_chart_is_passed_relative_to_the_folder_the_program_runs_in(
@@ -62,6 +154,16 @@ def test_config_chart_is_passed_relative_to_the_folder_the_program_runs_in(
         release = {"chart": chart, "values": {"nodePools": {"cpu": {"limits": {"cpu": "10"}}}}}
         assert [view.limits for view in node_pools(HELM_RELEASE, "karpenter-config", release)] == [{"cpu": "10"}]
     assert node_pools(HELM_RELEASE, "other", {"chart": "charts/karpenter-config-fork", "values": {}}) == []
+
+
+def test_config_chart_on_another_drive_than_the_program_is_passed_by_its_absolute_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def other_drive(path: str, start: str | None = None) -> str:
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(os.path, "relpath", other_drive)
+    assert config_chart_path() == str(ROOT / "karpenter" / "charts" / "karpenter-config")
 
 
 def test_controller_values_use_v1_keys_from_the_stack(run: Run) -> None:
