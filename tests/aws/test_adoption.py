@@ -156,3 +156,42 @@ def test_an_empty_instance_profile_of_the_runbook_is_adopted_and_given_the_node_
     result = run({"adopt": True}, facts=facts)
     assert imports(result)["node-instance-profile"] == "karpenter-instance-profile-dev"
     assert result.named("node-instance-profile").inputs["role"] == "karpenter-node-role-dev"
+
+
+def test_an_instance_profile_off_the_root_path_is_not_adopted(run: Run) -> None:
+    facts = runbook_facts()
+    profile = facts.existing_instance_profiles["karpenter-instance-profile-dev"].model_copy(update={"path": "/legacy/"})
+    facts = facts.model_copy(update={"existing_instance_profiles": {"karpenter-instance-profile-dev": profile}})
+    with pytest.raises(ConfigError) as refused:
+        run({"adopt": True}, facts=facts)
+    assert str(refused.value) == (
+        "karpenter:adopt: instance profile karpenter-instance-profile-dev has path /legacy/, and the stack's live "
+        "at /; a path cannot change without replacing it, so adopt cannot take it over: delete it once nothing "
+        "runs on it"
+    )
+
+
+def test_a_controller_role_off_the_root_path_is_not_adopted(run: Run) -> None:
+    facts = runbook_facts()
+    roles = {**facts.existing_roles, "karpenter-controller-role-dev": OfflineRole(path="/legacy/")}
+    with pytest.raises(ConfigError) as refused:
+        run({"adopt": True}, facts=facts.model_copy(update={"existing_roles": roles}))
+    assert str(refused.value) == (
+        "karpenter:adopt: IAM role karpenter-controller-role-dev has path /legacy/, and the stack's live at /; a "
+        "path cannot change without replacing it, so adopt cannot take it over: delete it once nothing runs on it"
+    )
+
+
+def test_iam_the_account_reports_with_no_path_is_taken_as_at_the_root(run: Run) -> None:
+    facts = runbook_facts()
+    roles = {name: role.model_copy(update={"path": ""}) for name, role in facts.existing_roles.items()}
+    profiles = {name: p.model_copy(update={"path": ""}) for name, p in facts.existing_instance_profiles.items()}
+    assert sorted(roles) == ["karpenter-controller-role-dev", "karpenter-node-role-dev"]
+    assert sorted(profiles) == ["karpenter-instance-profile-dev"]
+    facts = facts.model_copy(update={"existing_roles": roles, "existing_instance_profiles": profiles})
+    adopted = imports(run({"adopt": True}, facts=facts))
+    assert {
+        "node-role": "karpenter-node-role-dev",
+        "node-instance-profile": "karpenter-instance-profile-dev",
+        "controller-role": "karpenter-controller-role-dev",
+    }.items() <= adopted.items()

@@ -45,3 +45,39 @@ def test_nothing_existing_needs_no_adopt_and_adopt_then_imports_nothing() -> Non
     assert plan_adoption(False, ExistingIam(), "dev", NODE_POLICIES).import_ids == []
     adoption = plan_adoption(True, ExistingIam(), "dev", NODE_POLICIES)
     assert (adoption.active, adoption.import_ids) == (True, [])
+
+
+def test_one_foreign_name_is_refused_as_existing_alone() -> None:
+    existing = ExistingIam(controller_role=ExistingRole("karpenter-controller-role-dev"))
+    with pytest.raises(ConfigError) as refused:
+        plan_adoption(False, existing, "dev", NODE_POLICIES)
+    assert str(refused.value) == (
+        "karpenter:adopt: IAM role karpenter-controller-role-dev already exists, not made by this stack (the v0.x "
+        "runbook makes them), so creating them would fail with EntityAlreadyExists; set karpenter:adopt to true to "
+        "take them over by import, or delete them"
+    )
+
+
+def test_two_foreign_names_are_refused_joined_by_and() -> None:
+    existing = ExistingIam(
+        node_role=ExistingRole("karpenter-node-role-dev"),
+        instance_profile=ExistingInstanceProfile("karpenter-instance-profile-dev"),
+    )
+    with pytest.raises(ConfigError) as refused:
+        plan_adoption(False, existing, "dev", NODE_POLICIES)
+    assert str(refused.value) == (
+        "karpenter:adopt: IAM role karpenter-node-role-dev and instance profile karpenter-instance-profile-dev "
+        "already exist, not made by this stack (the v0.x runbook makes them), so creating them would fail with "
+        "EntityAlreadyExists; set karpenter:adopt to true to take them over by import, or delete them"
+    )
+
+
+def test_attachments_of_a_node_role_the_stack_made_are_not_imported_again() -> None:
+    role = ExistingRole(
+        "karpenter-node-role-dev",
+        description="Nodes that Karpenter launches for EKS cluster dev",
+        attached_policy_arns=tuple(NODE_POLICIES),
+    )
+    adoption = plan_adoption(True, ExistingIam(node_role=role), "dev", NODE_POLICIES)
+    assert adoption.node_attachments == {}
+    assert adoption.import_ids == ["karpenter-node-role-dev"]

@@ -168,3 +168,37 @@ def test_the_clusters_subnets_are_read_with_their_zone_publicness_tags_and_vpc(
             ),
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("token", "name", "refusal"),
+    [
+        (
+            "aws:iam/getInstanceProfile:getInstanceProfile",
+            "karpenter-instance-profile-dev",
+            "instance profile karpenter-instance-profile-dev cannot be read, so the stack cannot tell whether it "
+            "exists: invoke of aws:iam/getInstanceProfile:getInstanceProfile failed: AccessDenied: not authorized "
+            "(name)",
+        ),
+        (
+            "aws:iam/getRole:getRole",
+            "karpenter-controller-role-dev",
+            "IAM role karpenter-controller-role-dev cannot be read, so the stack cannot tell whether it exists: "
+            "invoke of aws:iam/getRole:getRole failed: AccessDenied: not authorized (name)",
+        ),
+    ],
+)
+def test_an_iam_name_that_cannot_be_read_stops_the_run_rather_than_counting_as_absent(
+    run: Run, monkeypatch: pytest.MonkeyPatch, token: str, name: str, refusal: str
+) -> None:
+    answer = OfflineMocks.call
+
+    def denied(self: OfflineMocks, args: pulumi.runtime.MockCallArgs) -> Any:
+        if args.token == token and args.args["name"] == name:
+            return {}, [("name", "AccessDenied: not authorized")]
+        return answer(self, args)
+
+    monkeypatch.setattr(OfflineMocks, "call", denied)
+    with pytest.raises(pulumi.RunError) as refused:
+        run()
+    assert str(refused.value) == refusal
