@@ -29,7 +29,8 @@ TESTS_BY_NAME = {
         "tests/aws/test_controller_policy_documents.py",
     ],
     "aws/aws_auth_mapping": ["tests/aws/test_aws_auth.py"],
-    "aws/aws_auth_provider": ["tests/aws/test_aws_auth.py"],
+    # Whether the mapping keeps the parent it is given is read from the stack's registered parent tree.
+    "aws/aws_auth_provider": ["tests/aws/test_aws_auth.py", "tests/stack/test_resource_names.py"],
     "aws/discovery_tags": [
         "tests/cluster/test_cluster_attach.py",
         "tests/aws/test_adoption.py",

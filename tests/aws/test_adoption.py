@@ -109,6 +109,18 @@ def test_the_inline_runbook_policy_goes_only_after_the_scoped_policies_are_attac
     assert set(attachments) <= set(exclusive.dependencies)
 
 
+def test_the_inline_policy_removal_is_part_of_the_controller_identity(run: Run) -> None:
+    result = run({"adopt": True}, facts=runbook_facts())
+    (exclusive,) = result.of_type("aws:iam/rolePoliciesExclusive:RolePoliciesExclusive")
+    assert exclusive.parent == result.named("controller").urn
+
+
+def test_the_adopted_controller_role_takes_the_stacks_description(run: Run) -> None:
+    # The description is how a later run tells a role this stack made or took over from a hand-made one.
+    result = run({"adopt": True}, facts=runbook_facts())
+    assert result.named("controller-role").inputs["description"] == "Karpenter controller of EKS cluster dev"
+
+
 def test_roles_this_stack_made_are_its_own_and_need_no_adopt(run: Run) -> None:
     own = {
         "karpenter-node-role-dev": OfflineRole(description="Nodes that Karpenter launches for EKS cluster dev"),

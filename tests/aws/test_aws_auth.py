@@ -351,6 +351,8 @@ class FakeCoreV1Api:
         self.writes = 0
         self.conflicts = 0
         self.before_write: list[Callable[[FakeCoreV1Api], None]] = []
+        # Who each create and replace named as field manager: the server records it in managedFields.
+        self.field_managers: list[tuple[str, str | None]] = []
 
     def _next_revision(self) -> str:
         self.revision += 1
@@ -392,6 +394,7 @@ class FakeCoreV1Api:
         *,
         field_manager: str | None = None,
     ) -> V1ConfigMap:
+        self.field_managers.append(("replace", field_manager))
         if self.before_write:
             self.before_write.pop(0)(self)
         current = self.store.get((namespace, name))
@@ -408,6 +411,7 @@ class FakeCoreV1Api:
     def create_namespaced_config_map(
         self, namespace: str, body: V1ConfigMap, *, field_manager: str | None = None
     ) -> V1ConfigMap:
+        self.field_managers.append(("create", field_manager))
         if self.before_write:
             self.before_write.pop(0)(self)
         name = meta(body).name or ""
@@ -480,6 +484,24 @@ def test_create_adds_our_entry_and_keeps_other_entries_and_data_keys(
     assert result.outs["role_arn"] == KARPENTER_ARN
 
 
+def test_create_names_the_entry_by_its_config_map_and_role(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    result = provider.create(props())
+    assert result.id == "kube-system/aws-auth/arn:aws:iam::111122223333:role/KarpenterNodeRole-demo"
+
+
+def test_every_write_names_the_stacks_field_manager(api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider) -> None:
+    # managedFields (kubectl get --show-managed-fields) tell whoever reads aws-auth which tool wrote it.
+    created = provider.create(props())
+    assert created.outs is not None
+    provider.update(created.id, created.outs, props(groups=["system:nodes"]))
+    assert api.field_managers == [
+        ("create", "pulumi-karpenter-aws-auth"),
+        ("replace", "pulumi-karpenter-aws-auth"),
+    ]
+
+
 def test_concurrent_writer_causes_a_retry_and_both_changes_survive(
     api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
 ) -> None:
@@ -520,6 +542,29 @@ def test_create_gives_up_after_bounded_conflicts_without_writing(
     with pytest.raises(RuntimeError, match="3 attempts"):
         provider.create(props())
     assert api.conflicts == 3
+    assert roles(api) == [NODEGROUP_ENTRY]
+
+
+def test_the_default_provider_tries_five_times_backing_off_longer_before_each_retry(
+    api: FakeCoreV1Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+
+    def someone_else_writes(fake: FakeCoreV1Api) -> None:
+        fake.put("kube-system", "aws-auth", fake.data())
+
+    api.before_write.extend([someone_else_writes] * 6)
+    provider = AwsAuthRoleMappingProvider(api_factory=lambda _kubeconfig: api)
+    with pytest.raises(RuntimeError) as gave_up:
+        provider.create(props())
+    assert str(gave_up.value) == (
+        "gave up updating ConfigMap kube-system/aws-auth: it changed under us on each of 5 attempts"
+    )
+    assert api.conflicts == 5
+    # No wait after the last attempt: the error comes at once.
+    assert slept == pytest.approx([0.2, 0.4, 0.6, 0.8])
     assert roles(api) == [NODEGROUP_ENTRY]
 
 
@@ -662,6 +707,46 @@ def test_update_of_groups_rewrites_our_entry_in_place(api: FakeCoreV1Api, provid
             "groups": ["system:nodes"],
         },
     ]
+
+
+def test_update_recreates_an_aws_auth_deleted_meanwhile_with_our_entry(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    created = provider.create(props())
+    assert created.outs is not None
+    del api.store[("kube-system", "aws-auth")]
+    updated = provider.update(created.id, created.outs, props(groups=["system:nodes"]))
+    assert roles(api) == [{"rolearn": KARPENTER_ARN, "username": NODE_USERNAME, "groups": ["system:nodes"]}]
+    assert updated.outs is not None and updated.outs["adopted"] is False
+
+
+def test_an_in_place_update_of_our_own_entry_keeps_it_ours(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+    created = provider.create(props())
+    assert created.outs is not None and created.outs["adopted"] is False
+
+    # Our entry is already exactly right when the kubeconfig changes; it is still ours to remove.
+    updated = provider.update(created.id, created.outs, props(kubeconfig='{"kind": "Config"}'))
+    assert updated.outs is not None and updated.outs["adopted"] is False
+    provider.delete(created.id, updated.outs)
+    assert roles(api) == [NODEGROUP_ENTRY]
+
+
+def test_update_onto_a_role_someone_else_already_maps_adopts_their_entry(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    shared = node_role_mapping(NODEGROUP_ARN)
+    api.seed({"mapRoles": render([shared, FARGATE_ENTRY], "block") or ""})
+    created = provider.create(props())
+    assert created.outs is not None and created.outs["adopted"] is False
+
+    updated = provider.update(created.id, created.outs, props(NODEGROUP_ARN))
+    assert updated.outs is not None and updated.outs["adopted"] is True
+    assert roles(api) == [shared, FARGATE_ENTRY]
+    provider.delete(created.id, updated.outs)
+    assert roles(api) == [shared, FARGATE_ENTRY]
 
 
 @pytest.mark.parametrize(
@@ -862,3 +947,19 @@ def test_resource_registers_as_a_dynamic_resource_with_role_arn_input(
         assert registered["ops-role"].inputs["groups"] == ["ops"]
 
     return pulumi.Output.all(mapping.role_arn, mapping.adopted, ops.role_arn).apply(check)
+
+
+@pulumi.runtime.test
+def test_resource_carries_the_aws_auth_provider_for_the_engine_to_run(mocks: RecordingMocks) -> pulumi.Output[Any]:
+    mapping = AwsAuthRoleMapping(
+        "karpenter-node-role",
+        AwsAuthRoleMappingArgs(role_arn=KARPENTER_ARN, kubeconfig='{"apiVersion": "v1"}'),
+    )
+
+    def check(_role_arn: str) -> None:
+        (registered,) = mocks.resources
+        provider = pickle.loads(base64.b64decode(registered.inputs["__provider"]))
+        assert isinstance(provider, AwsAuthRoleMappingProvider)
+        assert provider.api_factory is core_v1_api
+
+    return mapping.role_arn.apply(check)

@@ -9,7 +9,7 @@ import pytest
 from karpenter.aws.iam.documents import MAX_MANAGED_POLICY_SIZE, document_size
 from karpenter.offline.facts import sample_facts
 from karpenter.offline.monitor import COMPUTED
-from tests.conftest import Run, facts_with, policy
+from tests.conftest import FIXTURES, Run, facts_with, policy
 
 NODE_POLICIES = {
     "AmazonEKSWorkerNodePolicy",
@@ -93,6 +93,26 @@ def test_controller_gets_the_six_upstream_policies_attached(run: Run) -> None:
     }
 
 
+def test_the_controller_policies_are_the_reviewed_documents_described_for_the_cluster(run: Run) -> None:
+    # The stack owns the instance profile: the reviewed documents grant no instance-profile management.
+    result = run()
+    reviewed = json.loads((FIXTURES / "iam" / "controller-policies-dev.json").read_text())
+    descriptions = {
+        "NodeLifecycle": "Karpenter controller NodeLifecycle permissions for EKS cluster dev",
+        "IAMIntegration": "Karpenter controller IAMIntegration permissions for EKS cluster dev",
+        "EKSIntegration": "Karpenter controller EKSIntegration permissions for EKS cluster dev",
+        "Interruption": "Karpenter controller Interruption permissions for EKS cluster dev",
+        "ZonalShift": "Karpenter controller ZonalShift permissions for EKS cluster dev",
+        "ResourceDiscovery": "Karpenter controller ResourceDiscovery permissions for EKS cluster dev",
+    }
+    created = result.of_type("aws:iam/policy:Policy")
+    assert len(created) == 6
+    for kind, description in descriptions.items():
+        created_policy = result.named(f"controller-{kind}")
+        assert policy(created_policy) == reviewed[kind], kind
+        assert created_policy.inputs["description"] == description
+
+
 def test_passrole_is_limited_to_the_node_role_of_this_stack(run: Run) -> None:
     result = run()
     node_role_arn = result.outputs["nodeRoleArn"]
@@ -164,6 +184,22 @@ def test_missing_oidc_provider_is_refused_unless_the_stack_creates_it(run: Run) 
     assert run({"identity": "pod-identity"}, facts=facts_with(oidc_provider_exists=False)).outputs["identity"] == (
         "pod-identity"
     )
+
+
+def test_the_oidc_provider_the_stack_creates_is_part_of_the_controller_identity(run: Run) -> None:
+    result = run({"createOidcProvider": True}, facts=facts_with(oidc_provider_exists=False))
+    (provider,) = result.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert provider.name == "controller-oidc-provider"
+    assert provider.parent == result.named("controller").urn
+
+
+def test_pod_identity_makes_no_oidc_provider_and_its_association_is_part_of_the_controller_identity(
+    run: Run,
+) -> None:
+    result = run({"identity": "pod-identity"}, facts=facts_with(oidc_provider_exists=False))
+    assert result.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    (association,) = result.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert association.parent == result.named("controller").urn
 
 
 def test_first_preview_completes_with_unknown_computed_outputs(run: Run) -> None:
