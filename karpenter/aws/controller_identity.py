@@ -86,7 +86,6 @@ class ControllerIdentity(pulumi.ComponentResource):
             assume_role_policy=trust_policy_json(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=role_deps, import_=args.adoption.controller_role),
         )
-        self.policies: dict[str, aws.iam.Policy] = {}
         attachments: list[pulumi.Resource] = []
         for kind, document in permissions.items():
             policy = aws.iam.Policy(
@@ -96,7 +95,6 @@ class ControllerIdentity(pulumi.ComponentResource):
                 policy=json.dumps(document),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            self.policies[kind] = policy
             attachments.append(
                 aws.iam.RolePolicyAttachment(
                     f"{name}-{kind}-attachment",
