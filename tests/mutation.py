@@ -74,6 +74,25 @@ TESTS_BY_NAME = {
     "vocabulary/node_labels": ["tests/config/", "tests/kubernetes/test_gpu_sharing.py"],
     "vocabulary/nvidia_device_plugin": ["tests/config/", "tests/kubernetes/"],
     "vocabulary/resource_names": ["tests/config/", "tests/guardrails/"],
+    # Instance families decide what the config admits, what the pools launch and what a runbook pool becomes.
+    "vocabulary/instance_families": [
+        "tests/vocabulary/test_instance_families.py",
+        "tests/config/",
+        "tests/kubernetes/test_pool_values.py",
+        "tests/migrate/",
+    ],
+    # The chart's value keys judge a stack's helmValues and shape the release values.
+    "vocabulary/karpenter_chart_keys": ["tests/config/", "tests/kubernetes/test_releases.py"],
+    # The runbook's values become a stack file, which is then read like any other.
+    "migrate/runbook_values": ["tests/migrate/"],
+    "migrate/stack_settings": ["tests/migrate/", "tests/config/", "tests/offline/test_synth.py"],
+    # A created cluster is checked through the stack that creates it.
+    "aws/eks_cluster": ["tests/cluster/test_new_cluster.py", "tests/stack/"],
+    # The plan and the whole component are read through what the stack registers.
+    "stack_plan": ["tests/stack/", "tests/cluster/", "tests/aws/test_adoption.py"],
+    "stack": ["tests/stack/", "tests/cluster/", "tests/aws/", "tests/offline/test_synth.py"],
+    # The offline facts and the mock engine's answers are what every program run under test reads.
+    "offline": ["tests/offline/", "tests/cluster/", "tests/aws/test_adoption.py", "tests/stack/"],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
 }
 # Imported once by the fork server that forks a worker per mutant. Third-party only: a test
