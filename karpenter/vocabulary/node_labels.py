@@ -83,6 +83,12 @@ def in_domain(key: str, domains: tuple[str, ...]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
+def in_karpenter_domain_as_the_crds_read_it(key: str) -> bool:
+    """The CRDs' rules take everything before the first '/' (the whole key without one) as the domain and
+    test Karpenter's domains by a plain suffix: `karpenter.sh` alone and `examplekarpenter.sh/x` are theirs too."""
+    return key.split("/", 1)[0].endswith(("karpenter.sh", "karpenter.k8s.aws"))
+
+
 def requirement_key_problem(key: str, *, overlay: bool) -> str | None:
     """Why a NodePool (or, with `overlay`, a NodeOverlay) may not require `key`, or None."""
     if key == HOSTNAME:
@@ -95,7 +101,7 @@ def requirement_key_problem(key: str, *, overlay: bool) -> str | None:
         *(NODE_OVERLAY_AWS_LABELS if overlay else NODE_POOL_AWS_LABELS),
         *((NODE_POOL,) if overlay else ()),
     }
-    if key in allowed or not in_domain(key, RESERVED_DOMAINS):
+    if key in allowed or not (in_domain(key, RESERVED_DOMAINS) or in_karpenter_domain_as_the_crds_read_it(key)):
         return None
     return (
         f"'{key}' is in a domain Kubernetes or Karpenter reserve ({', '.join(RESERVED_DOMAINS)}) and is none of "

@@ -154,6 +154,17 @@ BAD_CONFIGS = [
         "(kubernetes.io, k8s.io, karpenter.sh, karpenter.k8s.aws)",
     ),
     (
+        # The CRD reads a key without '/' whole, and Karpenter's domains by a plain suffix.
+        {"nodePools": {"cpu": {"labels": {"karpenter.k8s.aws": "x"}}}},
+        "karpenter:nodePools.cpu.labels: 'karpenter.k8s.aws' is in a domain Kubernetes or Karpenter reserve "
+        "(kubernetes.io, k8s.io, karpenter.sh, karpenter.k8s.aws)",
+    ),
+    (
+        {"nodePools": {"cpu": {"labels": {"examplekarpenter.sh/team": "x"}}}},
+        "karpenter:nodePools.cpu.labels: 'examplekarpenter.sh/team' is in a domain Kubernetes or Karpenter reserve "
+        "(kubernetes.io, k8s.io, karpenter.sh, karpenter.k8s.aws)",
+    ),
+    (
         {"nodePools": {"cpu": {"labels": {"-bad": "x"}}}},
         "karpenter:nodePools.cpu.labels: '-bad' is not a Kubernetes label key",
     ),

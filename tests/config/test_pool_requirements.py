@@ -85,6 +85,10 @@ def test_label_keys_outside_the_kubernetes_rules_are_refused(key: str) -> None:
     [
         pytest.param("topology.kubernetes.io/rack", id="kubernetes-io-subdomain"),
         pytest.param("team.karpenter.sh/owner", id="karpenter-sh-subdomain"),
+        # The CRD reads a key without '/' whole, and Karpenter's domains by a plain suffix.
+        pytest.param("karpenter.sh", id="karpenter-sh-alone"),
+        pytest.param("x.karpenter.k8s.aws", id="karpenter-k8s-aws-subdomain-alone"),
+        pytest.param("examplekarpenter.sh/team", id="karpenter-sh-suffix-without-dot"),
     ],
 )
 def test_a_subdomain_of_a_reserved_domain_is_reserved_too(key: str) -> None:

@@ -32,11 +32,44 @@ def _pattern(schema: dict[str, Any]) -> re.Pattern[str]:
 
 
 def _accepted(pool: dict[str, Any]) -> bool:
+    return _settings_accepted({"nodePools": {"cpu": pool}})
+
+
+def _settings_accepted(settings: dict[str, Any]) -> bool:
     try:
-        validate_settings({"clusterName": "dev", "nodePools": {"cpu": pool}})
+        validate_settings({"clusterName": "dev", **settings})
     except ConfigError:
         return False
     return True
+
+
+@cache
+def _node_class_schema() -> dict[str, Any]:
+    crd = yaml.safe_load((require_crd_dir(CRD_DIR) / "karpenter.k8s.aws_ec2nodeclasses.yaml").read_text())
+    schema: dict[str, Any] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    return schema["properties"]
+
+
+def _domain(key: str) -> str:
+    # CEL's `self.find("^([^/]+)")`: everything before the first '/', or the whole key without one.
+    return key.split("/", 1)[0]
+
+
+def _crd_accepts_requirement_key(key: str) -> bool:
+    schema = _node_pool_schema()["template"]["properties"]["spec"]["properties"]["requirements"]["items"]
+    key_schema = schema["properties"]["key"]
+    karpenter_sh, nodepool, hostname, karpenter_aws = (rule["rule"] for rule in key_schema["x-kubernetes-validations"])
+    # The CEL rules, read as written in the CRD: the two restricted domains let through only the keys they list.
+    allowed_aws = set(re.findall(r'"(karpenter\.k8s\.aws/[^"]+)"', karpenter_aws))
+    assert 'self != "karpenter.sh/nodepool"' == nodepool and 'self != "kubernetes.io/hostname"' == hostname
+    assert karpenter_sh.startswith('self in ["karpenter.sh/capacity-type", "karpenter.sh/nodepool"]')
+    return (
+        len(key) <= key_schema["maxLength"]
+        and bool(_pattern(key_schema).match(key))
+        and (key == "karpenter.sh/capacity-type" or not _domain(key).endswith("karpenter.sh"))
+        and key not in ("karpenter.sh/nodepool", "kubernetes.io/hostname")
+        and (key in allowed_aws or not _domain(key).endswith("karpenter.k8s.aws"))
+    )
 
 
 @FAST
@@ -67,8 +100,70 @@ def test_a_duration_is_accepted_exactly_when_the_crd_accepts_it(duration: str) -
     assert _accepted({"disruption": {"consolidateAfter": duration}}) is bool(_pattern(consolidate).match(duration))
 
 
+# Keys built from the parts the rules look at: restricted and ordinary domains, their subdomains, edges.
+label_keys = st.one_of(
+    texts,
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from(["", "karpenter.sh", "karpenter.k8s.aws", "x.karpenter.sh", "kubernetes.io", "example.com"]),
+        st.sampled_from(["", "/"]),
+        st.sampled_from(["", "capacity-type", "nodepool", "hostname", "instance-family", "team", "a" * 64]),
+    ),
+)
+
+
+@FAST
+@given(key=label_keys)
+def test_a_requirement_key_the_config_accepts_the_crd_accepts(key: str) -> None:
+    if _accepted({"requirements": [{"key": key, "operator": "Exists"}]}):
+        assert _crd_accepts_requirement_key(key)
+
+
+@FAST
+@given(
+    alias=st.one_of(
+        st.text(alphabet="al2023@bottlerckwindsv.-_ ", max_size=34),
+        st.builds(
+            "{}@{}".format,
+            st.sampled_from(["al2", "al2023", "bottlerocket", "windows2022", "AL2023", "ubuntu", "", "al2023@v1"]),
+            st.one_of(
+                st.sampled_from(["latest", "v20251117", "1.42.0", "v1.42.0", "latest@v1"]),
+                st.text(alphabet="latesv0123456789.-_@ ", max_size=28),
+            ),
+        ),
+    )
+)
+def test_an_ami_alias_the_config_accepts_the_crd_accepts(alias: str) -> None:
+    schema = _node_class_schema()["amiSelectorTerms"]["items"]["properties"]["alias"]
+    form, families, windows = (rule["rule"] for rule in schema["x-kubernetes-validations"])
+    assert form == "self.matches('^[a-zA-Z0-9]+@.+$')"
+    supported = re.findall(r"'([a-z0-9]+)'", families)
+    if _settings_accepted({"nodeClasses": {"x": {"amiAlias": alias}}}):
+        family, _, version = alias.partition("@")
+        assert len(alias) <= schema["maxLength"]
+        assert re.search(r"^[a-zA-Z0-9]+@.+$", alias)
+        assert alias.split("@")[0] in supported
+        # Windows families may only name their latest AMI.
+        assert not family.startswith("windows") or alias.split("@")[1] == "latest", windows
+        assert version
+
+
+@FAST
+@given(quantity=st.one_of(st.text(alphabet="0123456789.+-eEKMGTPimnuk ", max_size=8), st.integers(-5, 10**6)))
+def test_a_limit_the_config_accepts_the_crd_accepts(quantity: str | int) -> None:
+    schema = _node_pool_schema()["limits"]["additionalProperties"]
+    if _accepted({"limits": {"cpu": quantity}}):
+        # An integer is valid as it is; a string must be a Kubernetes quantity.
+        assert isinstance(quantity, int) or _pattern(schema).match(quantity)
+
+
 def test_the_properties_see_both_verdicts() -> None:
     # The strategies above reach accepted and refused values alike, or they would prove nothing.
     assert _accepted({"labels": {"example.com/team": "a-b.c_d"}})
     assert not _accepted({"labels": {"example.com/team": "a b"}})
     assert _accepted({"expireAfter": "1h30m"}) and not _accepted({"expireAfter": "1d"})
+    assert _accepted({"requirements": [{"key": "example.com/team", "operator": "Exists"}]})
+    assert not _accepted({"requirements": [{"key": "karpenter.sh/nodepool", "operator": "Exists"}]})
+    assert _settings_accepted({"nodeClasses": {"x": {"amiAlias": "al2023@v20251117"}}})
+    assert not _settings_accepted({"nodeClasses": {"x": {"amiAlias": "ubuntu@latest"}}})
+    assert _accepted({"limits": {"cpu": "1.5k"}}) and not _accepted({"limits": {"cpu": "1.5kb"}})
