@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
+from karpenter import Karpenter, KarpenterArgs
 from karpenter.config.errors import ConfigError
 from karpenter.offline import facts as offline_facts
 from karpenter.offline import monitor, program
-from tests.conftest import Run, fixture_settings
+from tests.conftest import Run, facts_with, fixture_settings
 
 VPC = "vpc-0a1b2c3d4e5f6a7b8"
 PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2c3d4e5f6a7b3"]
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 NEW = {"cluster": {"create": True, "vpcId": VPC, "subnetIds": PRIVATE}}
 
 
@@ -50,7 +53,21 @@ def test_system_node_group_is_labelled_and_runs_the_controller(run: Run) -> None
     assert cluster.urn in group.dependencies
     # Its own role: EKS makes the access entry of a managed group's role, so sharing the
     # Karpenter node role would collide with the stack's own access entry.
-    assert group.inputs["nodeRole"] != "karpenter-node-role-dev"
+    assert group.inputs["nodeRole"] == "system-node-role-dev"
+    role = result.named("cluster-system-node-role")
+    assert role.inputs["name"] == "system-node-role-dev"
+    assert role.inputs["description"] == "System node group of EKS cluster dev"
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    attached = [a for a in result.of_type(ATTACHMENT) if a.inputs["role"] == "system-node-role-dev"]
+    assert {a.inputs["policyArn"] for a in attached} == {
+        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    }
+    # Nodes that start before their policies are attached cannot join the cluster.
+    assert {a.urn for a in attached} <= set(group.dependencies)
+    assert group.inputs["subnetIds"] == PRIVATE
     values = {r.inputs["name"]: r for r in result.of_type("kubernetes:helm.sh/v3:Release")}["karpenter"]
     assert values.inputs["values"]["nodeSelector"] == {"kubernetes.io/os": "linux", "workload-type": "system"}
 
@@ -138,6 +155,20 @@ def test_a_create_stack_synthesises() -> None:
     result = program.run_program("create", fixture_settings("create"))
     assert result.outputs["clusterName"] == "new-cluster"
     assert len(result.of_type("eks:index:Cluster")) == 1
+    # What `pulumi stack` shows under the cluster component.
+    outputs = result.component_outputs[result.named("cluster", "karpenter:cluster:NewCluster").urn]
+    assert list(outputs) == ["kubeconfig"]
+    assert json.loads(outputs["kubeconfig"])["clusters"] == [
+        {
+            "name": "new-cluster",
+            "cluster": {
+                "server": "https://EXAMPLE0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com",
+                "certificate-authority-data": (
+                    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+                ),
+            },
+        }
+    ]
 
 
 def test_pod_identity_on_a_new_cluster_installs_the_agent_before_karpenter(run: Run) -> None:
@@ -224,9 +255,25 @@ def test_a_new_cluster_subnet_that_cannot_be_read_is_refused_naming_its_place(ru
 
 def test_a_new_cluster_is_in_the_account_and_region_the_lookups_name(run: Run) -> None:
     result = run(_new())
+    karpenter = result.named("karpenter", "kubernetes:helm.sh/v3:Release")
+    assert karpenter.inputs["values"]["settings"]["clusterEndpoint"] == (
+        "https://EXAMPLE0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com"
+    )
     eks = json.loads(result.named("controller-EKSIntegration").inputs["policy"])
     assert eks["Statement"][0]["Resource"] == "arn:aws:eks:eu-west-1:123456789012:cluster/dev"
     (role,) = result.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
     assert role.options["importId"] == (
         "arn:aws:iam::123456789012:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot"
     )
+
+
+def test_a_new_cluster_of_a_component_in_a_program_sits_beside_it_under_the_same_parent() -> None:
+    class Platform(pulumi.ComponentResource):
+        def __init__(self) -> None:
+            super().__init__("acme:index:Platform", "platform")
+            Karpenter("karpenter", KarpenterArgs({"clusterName": "dev", **NEW}), pulumi.ResourceOptions(parent=self))
+
+    result = program.run_mocked(Platform, "test", {"aws:region": "eu-west-1"}, facts_with(), cluster_name="dev")
+    platform = result.named("platform", "acme:index:Platform").urn
+    assert result.named("cluster", "karpenter:cluster:NewCluster").parent == platform
+    assert result.named("karpenter", "karpenter:stack:Karpenter").parent == platform
