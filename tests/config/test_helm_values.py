@@ -104,6 +104,12 @@ def _controller_values(result: program.SynthResult) -> dict[str, Any]:
             "karpenter:clusterName; remove it",
         ),
         (
+            # An entry that is no map is passed over, and the next one still judged.
+            {"controller": {"env": ["GOMEMLIMIT=1GiB", {"name": "CLUSTER_NAME", "value": "x"}]}},
+            "karpenter:helmValues.controller.env[1].name: CLUSTER_NAME is set by the stack from "
+            "karpenter:clusterName; remove it",
+        ),
+        (
             {"controller": {"env": [{"name": "INTERRUPTION_QUEUE", "value": "other"}]}},
             "karpenter:helmValues.controller.env[0].name: INTERRUPTION_QUEUE is set by the stack from "
             "karpenter:interruption; remove it",
@@ -139,6 +145,11 @@ def test_values_the_stack_sets_are_refused_naming_where_they_come_from(
         (
             {"serviceMonitor": {"sampleLimit": 1.5}},
             "karpenter:helmValues.serviceMonitor.sampleLimit: 1.5 is a number; the chart expects an integer",
+        ),
+        (
+            # The value is quoted as the user wrote it, letters beyond ASCII included.
+            {"hostNetwork": "oui, ça"},
+            'karpenter:helmValues.hostNetwork: "oui, ça" is a string; the chart expects a boolean such as false',
         ),
         (
             {"hostNetwork": "yes"},
