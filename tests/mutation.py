@@ -89,7 +89,7 @@ TESTS_BY_NAME = {
     # A created cluster is checked through the stack that creates it.
     "aws/eks_cluster": ["tests/cluster/test_new_cluster.py", "tests/stack/"],
     # The plan and the whole component are read through what the stack registers.
-    "stack_plan": ["tests/stack/", "tests/cluster/", "tests/aws/test_adoption.py"],
+    "stack_plan": ["tests/stack/", "tests/cluster/", "tests/aws/test_adoption.py", "tests/aws/test_identities.py"],
     "stack": ["tests/stack/", "tests/cluster/", "tests/aws/", "tests/offline/test_synth.py"],
     # The offline facts and the mock engine's answers are what every program run under test reads.
     "offline": ["tests/offline/", "tests/cluster/", "tests/aws/test_adoption.py", "tests/stack/"],
