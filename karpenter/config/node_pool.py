@@ -27,7 +27,7 @@ from karpenter.config.values import (
     Zone,
     quantity_value,
 )
-from karpenter.vocabulary.node_labels import in_karpenter_domain_as_the_crds_read_it
+from karpenter.vocabulary.node_labels import in_reserved_domain
 from karpenter.vocabulary.nvidia_device_plugin import CONFIG_LABEL
 from karpenter.vocabulary.resource_names import NODE_COUNT, resource_name_problem
 
@@ -66,10 +66,7 @@ def _node_labels(v: dict[str, str]) -> dict[str, str]:
     for key, value in v.items():
         if not LABEL_KEY.match(key):
             raise refusal("'{k}' is not a Kubernetes label key", {"k": key})
-        domain = key.rpartition("/")[0]
-        if any(domain == d or domain.endswith("." + d) for d in RESTRICTED_LABEL_DOMAINS) or (
-            in_karpenter_domain_as_the_crds_read_it(key)
-        ):
+        if in_reserved_domain(key):
             raise refusal(
                 "'{k}' is in a domain Kubernetes or Karpenter reserve ({domains})",
                 {"k": key, "domains": ", ".join(RESTRICTED_LABEL_DOMAINS)},

@@ -83,10 +83,11 @@ def in_domain(key: str, domains: tuple[str, ...]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
-def in_karpenter_domain_as_the_crds_read_it(key: str) -> bool:
-    """The CRDs' rules take everything before the first '/' (the whole key without one) as the domain and
-    test Karpenter's domains by a plain suffix: `karpenter.sh` alone and `examplekarpenter.sh/x` are theirs too."""
-    return key.split("/", 1)[0].endswith(("karpenter.sh", "karpenter.k8s.aws"))
+def in_reserved_domain(key: str) -> bool:
+    """Whether `key` is in a domain Kubernetes or Karpenter reserve. The CRDs' rules take everything before the
+    first '/' (the whole key without one) and test Karpenter's domains by a plain suffix, so `karpenter.sh`
+    alone and `examplekarpenter.sh/x` are reserved too."""
+    return in_domain(key, RESERVED_DOMAINS) or key.split("/", 1)[0].endswith(("karpenter.sh", "karpenter.k8s.aws"))
 
 
 def requirement_key_problem(key: str, *, overlay: bool) -> str | None:
@@ -101,7 +102,7 @@ def requirement_key_problem(key: str, *, overlay: bool) -> str | None:
         *(NODE_OVERLAY_AWS_LABELS if overlay else NODE_POOL_AWS_LABELS),
         *((NODE_POOL,) if overlay else ()),
     }
-    if key in allowed or not (in_domain(key, RESERVED_DOMAINS) or in_karpenter_domain_as_the_crds_read_it(key)):
+    if key in allowed or not in_reserved_domain(key):
         return None
     return (
         f"'{key}' is in a domain Kubernetes or Karpenter reserve ({', '.join(RESERVED_DOMAINS)}) and is none of "
