@@ -96,6 +96,9 @@ TESTS_BY_NAME = {
     "stack": ["tests/stack/", "tests/cluster/", "tests/aws/", "tests/offline/test_synth.py"],
     # The offline facts and the mock engine's answers are what every program run under test reads.
     "offline": ["tests/offline/", "tests/cluster/", "tests/aws/test_adoption.py", "tests/stack/"],
+    # Each answer of the mock engine is written out in its own tests; every program run reads them too,
+    # but running those for each mutant would take hours.
+    "offline/mocks": ["tests/offline/test_mocks.py"],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
 }
 # Imported once by the fork server that forks a worker per mutant. Third-party only: a test

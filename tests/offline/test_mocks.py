@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
 import pytest
 
-from karpenter.offline.facts import sample_facts
+from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.offline.facts import OfflineFacts, OfflineInstanceProfile, OfflineRole, sample_facts
 from karpenter.offline.mocks import OfflineMocks
 
 FACTS = sample_facts("eu-west-1")
@@ -74,3 +76,372 @@ def test_the_oidc_provider_lookup_echoes_the_provider_asked_about() -> None:
 def test_an_unknown_lookup_is_an_error_not_an_empty_answer() -> None:
     with pytest.raises(Exception, match="^offline synth has no answer for the lookup aws:ec2/getVpc:getVpc$"):
         _call("aws:ec2/getVpc:getVpc", id="vpc-1")
+
+
+ACCOUNT = "arn:aws:iam::123456789012"
+VPC = "vpc-0a1b2c3d4e5f6a7b8"
+GROUP = "sg-0a1b2c3d4e5f6a7b8"
+ENDPOINT = "https://EXAMPLE0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com"
+ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789"
+
+
+def _call_with(facts: OfflineFacts, token: str, cluster: str = "dev", **args: Any) -> Any:
+    mocks = OfflineMocks(facts, cluster, preview=False)
+    return mocks.call(pulumi.runtime.MockCallArgs(token=token, args=args, provider=""))
+
+
+def _create(typ: str, name: str, inputs: dict[str, Any], preview: bool = False, custom: bool = True) -> Any:
+    mocks = OfflineMocks(FACTS, "dev", preview=preview)
+    return mocks.new_resource(pulumi.runtime.MockResourceArgs(typ=typ, name=name, inputs=inputs, custom=custom))
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "suffix"),
+    [("eu-west-1", "aws", "amazonaws.com"), ("cn-north-1", "aws-cn", "amazonaws.com.cn")],
+)
+def test_the_partition_region_and_caller_are_the_facts(region: str, partition: str, suffix: str) -> None:
+    facts = sample_facts(region)
+    assert _call_with(facts, "aws:index/getPartition:getPartition") == {
+        "id": partition,
+        "partition": partition,
+        "dnsSuffix": suffix,
+    }
+    assert _call_with(facts, "aws:index/getRegion:getRegion") == {"id": region, "name": region, "region": region}
+    assert _call_with(facts, "aws:index/getCallerIdentity:getCallerIdentity") == {
+        "id": "123456789012",
+        "accountId": "123456789012",
+        "arn": f"arn:{partition}:iam::123456789012:user/offline",
+        "userId": "AIDAOFFLINE",
+    }
+
+
+def test_the_cluster_lookup_answers_everything_the_facts_say_of_the_cluster() -> None:
+    assert _call("aws:eks/getCluster:getCluster", name="dev") == {
+        "id": "dev",
+        "name": "dev",
+        "arn": "arn:aws:eks:eu-west-1:123456789012:cluster/dev",
+        "endpoint": ENDPOINT,
+        "version": "1.33",
+        "certificateAuthorities": [{"data": FACTS.certificate_authority}],
+        "identities": [{"oidcs": [{"issuer": f"https://{ISSUER}"}]}],
+        "accessConfigs": [
+            {"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": False}
+        ],
+        "vpcConfig": {
+            "vpcId": VPC,
+            "subnetIds": [f"subnet-0a1b2c3d4e5f6a7b{index}" for index in range(1, 7)],
+            "clusterSecurityGroupId": GROUP,
+            "securityGroupIds": [],
+            "endpointPrivateAccess": True,
+            "endpointPublicAccess": True,
+            "publicAccessCidrs": ["0.0.0.0/0"],
+        },
+    }
+
+
+def test_the_facts_own_cluster_name_is_the_cluster_the_lookups_know() -> None:
+    facts = FACTS.model_copy(update={"cluster_name": "prod"})
+    assert _call_with(facts, "aws:eks/getCluster:getCluster", name="prod")["arn"].endswith(":cluster/prod")
+    assert _call_with(facts, "aws:eks/getCluster:getCluster", name="dev") == (
+        {},
+        [("name", "couldn't find resource: EKS cluster dev")],
+    )
+    assert _call_with(facts, "aws:eks/getAddon:getAddon", addonName="eks-pod-identity-agent")["id"] == (
+        "prod:eks-pod-identity-agent"
+    )
+
+
+def test_the_security_group_lookup_answers_with_the_groups_vpc_and_tags() -> None:
+    facts = FACTS.model_copy(update={"cluster_security_group_tags": {"team": "ml"}})
+    assert _call_with(facts, "aws:ec2/getSecurityGroup:getSecurityGroup", id=GROUP) == {
+        "id": GROUP,
+        "vpcId": VPC,
+        "tags": {"team": "ml"},
+    }
+
+
+def test_the_subnet_lookup_answers_with_the_subnets_own_tags() -> None:
+    tagged = FACTS.subnets[1].model_copy(update={"tags": {"kubernetes.io/role/internal-elb": "1"}})
+    facts = FACTS.model_copy(update={"subnets": [FACTS.subnets[0], tagged]})
+    assert _call_with(facts, "aws:ec2/getSubnet:getSubnet", id=tagged.id)["tags"] == {
+        "kubernetes.io/role/internal-elb": "1"
+    }
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_the_spot_role_lookup_finds_the_service_linked_role_only_where_the_account_has_it(exists: bool) -> None:
+    facts = FACTS.model_copy(update={"spot_service_linked_role_exists": exists})
+    arns = [f"{ACCOUNT}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot"] if exists else []
+    assert _call_with(facts, "aws:iam/getRoles:getRoles", pathPrefix="/aws-service-role/spot.amazonaws.com/") == {
+        "id": "eu-west-1",
+        "arns": arns,
+        "names": ["AWSServiceRoleForEC2Spot"] if exists else [],
+    }
+
+
+def test_the_add_on_lookup_fails_where_the_agent_is_not_installed() -> None:
+    facts = FACTS.model_copy(update={"pod_identity_agent": False})
+    assert _call_with(facts, "aws:eks/getAddon:getAddon", addonName="eks-pod-identity-agent") == (
+        {},
+        [("addonName", "couldn't find resource")],
+    )
+
+
+def test_the_oidc_provider_lookup_answers_with_the_issuer_and_fails_where_there_is_none() -> None:
+    arn = f"{ACCOUNT}:oidc-provider/{ISSUER}"
+    token = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
+    assert _call(token, arn=arn) == {"arn": arn, "url": ISSUER}
+    facts = FACTS.model_copy(update={"oidc_provider_exists": False})
+    assert _call_with(facts, token, arn=arn) == ({}, [("arn", "finding IAM OIDC Provider: couldn't find resource")])
+
+
+RUNBOOK_ROLE = OfflineRole(
+    path="/legacy/",
+    description="nodes",
+    attachedPolicies=["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"],
+    inlinePolicies=["extra"],
+)
+IAM_FACTS = FACTS.model_copy(
+    update={
+        "existing_roles": {"node": RUNBOOK_ROLE},
+        "existing_instance_profiles": {
+            "profile": OfflineInstanceProfile(path="/legacy/", role="node"),
+            "empty": OfflineInstanceProfile(),
+        },
+    }
+)
+
+
+def test_the_role_lookups_answer_from_the_accounts_roles() -> None:
+    assert _call_with(IAM_FACTS, "aws:iam/getRole:getRole", name="node") == {
+        "id": "node",
+        "name": "node",
+        "arn": f"{ACCOUNT}:role/legacy/node",
+        "path": "/legacy/",
+        "description": "nodes",
+        "assumeRolePolicy": "{}",
+        "maxSessionDuration": 3600,
+        "uniqueId": "AROAOFFLINE",
+        "tags": {},
+    }
+    assert _call_with(IAM_FACTS, "aws:iam/getRolePolicyAttachments:getRolePolicyAttachments", roleName="node") == {
+        "id": "node",
+        "roleName": "node",
+        "attachedPolicies": [
+            {
+                "policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+                "policyName": "AmazonEKSWorkerNodePolicy",
+            }
+        ],
+    }
+    assert _call_with(IAM_FACTS, "aws:iam/getRolePolicies:getRolePolicies", roleName="node") == {
+        "id": "node",
+        "roleName": "node",
+        "policyNames": ["extra"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("token", "args"),
+    [
+        ("aws:iam/getRole:getRole", {"name": "other"}),
+        ("aws:iam/getRolePolicyAttachments:getRolePolicyAttachments", {"roleName": "other"}),
+        ("aws:iam/getRolePolicies:getRolePolicies", {"roleName": "other"}),
+    ],
+)
+def test_a_role_the_account_lacks_fails_every_role_lookup_as_aws_does(token: str, args: dict[str, str]) -> None:
+    assert _call_with(IAM_FACTS, token, **args) == (
+        {},
+        [("name", "reading IAM Role (other): NoSuchEntity: The role with name other cannot be found")],
+    )
+
+
+def test_the_instance_profile_lookup_answers_with_the_role_it_holds_or_none() -> None:
+    token = "aws:iam/getInstanceProfile:getInstanceProfile"
+    assert _call_with(IAM_FACTS, token, name="profile") == {
+        "id": "profile",
+        "name": "profile",
+        "arn": f"{ACCOUNT}:instance-profile/legacy/profile",
+        "path": "/legacy/",
+        "roleName": "node",
+        "roleArn": f"{ACCOUNT}:role/node",
+        "roleId": "AROAOFFLINE",
+    }
+    empty = _call_with(IAM_FACTS, token, name="empty")
+    assert (empty["arn"], empty["roleName"], empty["roleArn"]) == (f"{ACCOUNT}:instance-profile/empty", "", "")
+    assert _call_with(IAM_FACTS, token, name="other") == (
+        {},
+        [("name", "reading IAM Instance Profile (other): NoSuchEntity")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("typ", "name", "inputs", "resource_id", "outputs"),
+    [
+        (
+            "aws:iam/role:Role",
+            "node-role",
+            {"name": "karpenter-node-dev"},
+            "karpenter-node-dev",
+            {"arn": f"{ACCOUNT}:role/karpenter-node-dev", "name": "karpenter-node-dev", "uniqueId": "AROAOFFLINE"},
+        ),
+        (
+            "aws:iam/role:Role",
+            "controller-role",
+            {},
+            "controller-role",
+            {"arn": f"{ACCOUNT}:role/controller-role", "name": "controller-role", "uniqueId": "AROAOFFLINE"},
+        ),
+        (
+            "aws:iam/policy:Policy",
+            "p",
+            {"name": "KarpenterControllerPolicy-dev"},
+            f"{ACCOUNT}:policy/KarpenterControllerPolicy-dev",
+            {
+                "arn": f"{ACCOUNT}:policy/KarpenterControllerPolicy-dev",
+                "name": "KarpenterControllerPolicy-dev",
+                "policyId": "ANPAOFFLINE",
+            },
+        ),
+        (
+            "aws:iam/instanceProfile:InstanceProfile",
+            "profile",
+            {"name": "karpenter-dev"},
+            "karpenter-dev",
+            {"arn": f"{ACCOUNT}:instance-profile/karpenter-dev", "name": "karpenter-dev"},
+        ),
+        (
+            "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+            "spot",
+            {"awsServiceName": "spot.amazonaws.com"},
+            f"{ACCOUNT}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot",
+            {
+                "arn": f"{ACCOUNT}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot",
+                "name": "AWSServiceRoleForEC2Spot",
+                "path": "/aws-service-role/spot.amazonaws.com/",
+            },
+        ),
+        (
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+            "oidc",
+            {"url": f"https://{ISSUER}"},
+            f"{ACCOUNT}:oidc-provider/{ISSUER}",
+            {"arn": f"{ACCOUNT}:oidc-provider/{ISSUER}"},
+        ),
+        (
+            "aws:sqs/queue:Queue",
+            "queue",
+            {"name": "karpenter-dev"},
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/karpenter-dev",
+            {
+                "arn": "arn:aws:sqs:eu-west-1:123456789012:karpenter-dev",
+                "url": "https://sqs.eu-west-1.amazonaws.com/123456789012/karpenter-dev",
+                "name": "karpenter-dev",
+            },
+        ),
+        (
+            "aws:cloudwatch/eventRule:EventRule",
+            "rule",
+            {"name": "karpenter-dev-spot"},
+            "karpenter-dev-spot",
+            {"arn": "arn:aws:events:eu-west-1:123456789012:rule/karpenter-dev-spot", "name": "karpenter-dev-spot"},
+        ),
+        (
+            "aws:ec2/tag:Tag",
+            "tag",
+            {"resourceId": GROUP, "key": "karpenter.sh/discovery"},
+            f"{GROUP},karpenter.sh/discovery",
+            {},
+        ),
+        (
+            "aws:eks/accessEntry:AccessEntry",
+            "entry",
+            {"clusterName": "dev", "principalArn": f"{ACCOUNT}:role/node"},
+            f"dev:{ACCOUNT}:role/node",
+            {"accessEntryArn": "arn:aws:eks:eu-west-1:123456789012:access-entry/dev/node/offline"},
+        ),
+        (
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+            "association",
+            {},
+            "a-offline0000000001",
+            {"associationId": "a-offline0000000001"},
+        ),
+        (
+            "kubernetes:helm.sh/v3:Release",
+            "karpenter",
+            {"name": "karpenter", "namespace": "kube-system"},
+            "kube-system/karpenter",
+            {"name": "karpenter", "status": {"status": "deployed", "name": "karpenter", "namespace": "kube-system"}},
+        ),
+        (
+            "kubernetes:helm.sh/v3:Release",
+            "config",
+            {},
+            "default/config",
+            {"name": "config", "status": {"status": "deployed", "name": "config", "namespace": None}},
+        ),
+        ("pulumi-python:dynamic:Resource", "aws-auth", {}, "aws-auth-offline", {"adopted": False}),
+        ("kubernetes:core/v1:Namespace", "ns", {}, "ns-offline", {}),
+    ],
+)
+def test_a_created_resource_gets_the_id_and_outputs_aws_would_give_it(
+    typ: str, name: str, inputs: dict[str, Any], resource_id: str, outputs: dict[str, Any]
+) -> None:
+    assert _create(typ, name, inputs) == (resource_id, {**inputs, **outputs})
+
+
+def test_a_created_cluster_gets_what_eks_computes_and_eks_defaults_for_its_access() -> None:
+    vpc = {"subnetIds": ["subnet-1", "subnet-2"]}
+    assert _create("aws:eks/cluster:Cluster", "cluster", {"name": "dev", "vpcConfig": vpc}) == (
+        "dev",
+        {
+            "name": "dev",
+            "vpcConfig": {"subnetIds": ["subnet-1", "subnet-2"], "vpcId": VPC, "clusterSecurityGroupId": GROUP},
+            "arn": "arn:aws:eks:eu-west-1:123456789012:cluster/dev",
+            "endpoint": ENDPOINT,
+            "certificateAuthority": {"data": FACTS.certificate_authority},
+            "identities": [{"oidcs": [{"issuer": f"https://{ISSUER}"}]}],
+            "accessConfig": {"authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": True},
+            "version": "1.33",
+            "status": "ACTIVE",
+        },
+    )
+    access = {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    _, given = _create("aws:eks/cluster:Cluster", "cluster", {"accessConfig": access, "version": "1.32"})
+    assert (given["name"], given["accessConfig"], given["version"]) == ("cluster", access, "1.32")
+    assert given["vpcConfig"] == {"vpcId": VPC, "clusterSecurityGroupId": GROUP}
+
+
+def test_a_first_preview_knows_only_what_the_program_gave() -> None:
+    assert _create("aws:iam/role:Role", "node-role", {"name": "n"}, preview=True) == ("", {"name": "n"})
+    _, cluster = _create("aws:eks/cluster:Cluster", "cluster", {"name": "dev", "vpcConfig": {"subnetIds": ["s"]}}, True)
+    unknown = pulumi.runtime.rpc.UNKNOWN
+    assert cluster == {
+        "name": "dev",
+        "vpcConfig": {"subnetIds": ["s"], "clusterSecurityGroupId": unknown, "vpcId": unknown},
+    }
+    assert _create("aws:eks/cluster:Cluster", "cluster", {"name": "dev"}, preview=True) == ("", {"name": "dev"})
+    assert _create("eks:index:Cluster", "cluster", {"name": "dev"}, preview=True) == (None, {})
+
+
+def test_a_component_gets_no_id_and_no_outputs() -> None:
+    assert _create("karpenter:stack:Karpenter", "karpenter", {"a": 1}, custom=False) == (None, {})
+
+
+def test_a_pulumi_eks_cluster_answers_with_the_facts_kubeconfig_and_oidc_provider() -> None:
+    resource_id, outputs = _create("eks:index:Cluster", "cluster", {"name": "ml"}, custom=False)
+    assert resource_id is None
+    assert json.loads(outputs.pop("kubeconfigJson")) == kubeconfig(
+        "ml", "eu-west-1", ENDPOINT, FACTS.certificate_authority
+    )
+    assert outputs == {
+        "oidcIssuer": ISSUER,
+        "oidcProviderUrl": f"https://{ISSUER}",
+        "oidcProviderArn": f"{ACCOUNT}:oidc-provider/{ISSUER}",
+        "clusterSecurityGroupId": GROUP,
+    }
+    assert json.loads(_create("eks:index:Cluster", "cluster", {}, custom=False)[1]["kubeconfigJson"]) == kubeconfig(
+        "dev", "eu-west-1", ENDPOINT, FACTS.certificate_authority
+    )
+    assert _create("eks:index:ManagedNodeGroup", "system", {"clusterName": "ml"}, custom=False) == (None, {})
