@@ -101,13 +101,11 @@ def sample_facts(region: str) -> OfflineFacts:
         endpoint=f"https://EXAMPLE0123456789ABCDEF0123456789.gr7.{region}.eks.{suffix}",
         certificate_authority="LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=",
         oidc_issuer=f"https://oidc.eks.{region}.{suffix}/id/EXAMPLE0123456789ABCDEF0123456789",
-        oidc_provider_exists=True,
         vpc_id=f"vpc-{_SAMPLE_ID}",
         cluster_security_group_id=f"sg-{_SAMPLE_ID}",
         authentication_mode="API_AND_CONFIG_MAP",
         kubernetes_version="1.33",
         subnets=subnets,
-        spot_service_linked_role_exists=True,
     )
 
 

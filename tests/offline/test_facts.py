@@ -1,0 +1,73 @@
+"""The built-in sample cluster, and facts files read from disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from karpenter.config.errors import ConfigError
+from karpenter.offline.facts import load_facts_file, sample_facts
+
+
+def test_the_sample_cluster_has_three_private_and_three_public_subnets_and_the_usual_defaults() -> None:
+    assert sample_facts("eu-west-1").model_dump(by_alias=True) == {
+        "clusterName": None,
+        "partition": "aws",
+        "region": "eu-west-1",
+        "accountId": "123456789012",
+        "endpoint": "https://EXAMPLE0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com",
+        "certificateAuthority": (
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+        ),
+        "oidcIssuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789",
+        "oidcProviderExists": True,
+        "podIdentityAgent": True,
+        "vpcId": "vpc-0a1b2c3d4e5f6a7b8",
+        "clusterSecurityGroupId": "sg-0a1b2c3d4e5f6a7b8",
+        "clusterSecurityGroupTags": {},
+        "authenticationMode": "API_AND_CONFIG_MAP",
+        "kubernetesVersion": "1.33",
+        "subnets": [
+            {"id": f"subnet-0a1b2c3d4e5f6a7b{index}", "zone": f"eu-west-1{zone}", "public": index > 3, "tags": {}}
+            for index, zone in enumerate("abcabc", start=1)
+        ],
+        "spotServiceLinkedRoleExists": True,
+        "existingRoles": {},
+        "existingInstanceProfiles": {},
+    }
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "suffix"),
+    [
+        ("us-east-1", "aws", "amazonaws.com"),
+        ("cn-north-1", "aws-cn", "amazonaws.com.cn"),
+        ("cn-northwest-1", "aws-cn", "amazonaws.com.cn"),
+        ("us-gov-west-1", "aws-us-gov", "amazonaws.com"),
+    ],
+)
+def test_the_sample_cluster_is_in_the_partition_of_its_region(region: str, partition: str, suffix: str) -> None:
+    facts = sample_facts(region)
+    assert (facts.partition, facts.region) == (partition, region)
+    assert facts.endpoint == f"https://EXAMPLE0123456789ABCDEF0123456789.gr7.{region}.eks.{suffix}"
+    assert facts.oidc_issuer == f"https://oidc.eks.{region}.{suffix}/id/EXAMPLE0123456789ABCDEF0123456789"
+    assert [subnet.zone for subnet in facts.subnets] == [f"{region}{zone}" for zone in "abcabc"]
+
+
+def test_a_facts_file_that_cannot_be_read_is_refused_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "facts.yaml"
+    with pytest.raises(ConfigError) as refused:
+        load_facts_file(missing)
+    assert str(refused.value) == f"karpenter:synthFacts: cannot read {str(missing)!r}: No such file or directory"
+
+
+def test_a_bad_facts_file_is_refused_naming_the_file_and_the_whole_path_of_the_key(tmp_path: Path) -> None:
+    facts = sample_facts("eu-west-1").model_dump(by_alias=True)
+    del facts["subnets"][1]["zone"]
+    path = tmp_path / "facts.yaml"
+    path.write_text(yaml.safe_dump(facts))
+    with pytest.raises(ConfigError) as refused:
+        load_facts_file(path)
+    assert str(refused.value) == f"karpenter:synthFacts: {path}: subnets.1.zone: Field required"
