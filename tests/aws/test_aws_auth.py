@@ -529,14 +529,16 @@ def test_concurrent_writer_causes_a_retry_and_both_changes_survive(
     assert api.data()["mapUsers"] == MAP_USERS
 
 
+def someone_else_writes(fake: FakeCoreV1Api) -> None:
+    """Another writer saves aws-auth between our read and our write: our write then conflicts."""
+    fake.put("kube-system", "aws-auth", fake.data())
+
+
 def test_create_gives_up_after_bounded_conflicts_without_writing(
     api: FakeCoreV1Api,
 ) -> None:
     api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
     provider = AwsAuthRoleMappingProvider(api_factory=lambda _: api, max_attempts=3, conflict_backoff_seconds=0)
-
-    def someone_else_writes(fake: FakeCoreV1Api) -> None:
-        fake.put("kube-system", "aws-auth", fake.data())
 
     api.before_write.extend([someone_else_writes] * 3)
     with pytest.raises(RuntimeError, match="3 attempts"):
@@ -551,9 +553,6 @@ def test_the_default_provider_tries_five_times_backing_off_longer_before_each_re
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
     api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
-
-    def someone_else_writes(fake: FakeCoreV1Api) -> None:
-        fake.put("kube-system", "aws-auth", fake.data())
 
     api.before_write.extend([someone_else_writes] * 6)
     provider = AwsAuthRoleMappingProvider(api_factory=lambda _kubeconfig: api)
@@ -831,9 +830,6 @@ def test_conflicts_back_off_longer_each_time_before_retrying(
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
     api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
-
-    def someone_else_writes(fake: FakeCoreV1Api) -> None:
-        fake.put("kube-system", "aws-auth", fake.data())
 
     api.before_write += [someone_else_writes, someone_else_writes]
     provider = AwsAuthRoleMappingProvider(api_factory=lambda _kubeconfig: api, conflict_backoff_seconds=0.5)
