@@ -87,10 +87,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
         f = self.facts
         iam = f"arn:{f.partition}:iam::{f.account_id}"
         if token == "aws:iam/getInstanceProfile:getInstanceProfile":
-            profile = f.existing_instance_profiles.get(given.get("name", ""))
-            if profile is None:
-                return {}, [("name", f"reading IAM Instance Profile ({given.get('name')}): NoSuchEntity")]
             name = given["name"]
+            profile = f.existing_instance_profiles.get(name)
+            if profile is None:
+                return {}, [("name", f"reading IAM Instance Profile ({name}): NoSuchEntity")]
             role_arn = f"{iam}:role/{profile.role}" if profile.role else ""
             return {
                 "id": name,
@@ -101,12 +101,13 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "roleArn": role_arn,
                 "roleId": "AROAOFFLINE",
             }
-        name = given.get("name") or given.get("roleName") or ""
+        # getRole asks by `name`, the listings of a role's policies by `roleName`.
+        name = given.get("roleName") or given["name"]
         role = f.existing_roles.get(name)
         if role is None:
             return {}, [("name", f"reading IAM Role ({name}): NoSuchEntity: The role with name {name} cannot be found")]
         if token == "aws:iam/getRolePolicyAttachments:getRolePolicyAttachments":
-            attached = [{"policyArn": arn, "policyName": arn.rsplit("/", 1)[-1]} for arn in role.attached_policies]
+            attached = [{"policyArn": arn, "policyName": arn.rpartition("/")[2]} for arn in role.attached_policies]
             return {"id": name, "roleName": name, "attachedPolicies": attached}
         if token == "aws:iam/getRolePolicies:getRolePolicies":
             return {"id": name, "roleName": name, "policyNames": list(role.inline_policies)}

@@ -198,7 +198,7 @@ def test_the_oidc_provider_lookup_answers_with_the_issuer_and_fails_where_there_
 RUNBOOK_ROLE = OfflineRole(
     path="/legacy/",
     description="nodes",
-    attachedPolicies=["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"],
+    attachedPolicies=["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", f"{ACCOUNT}:policy/team/Extra"],
     inlinePolicies=["extra"],
 )
 IAM_FACTS = FACTS.model_copy(
@@ -231,7 +231,9 @@ def test_the_role_lookups_answer_from_the_accounts_roles() -> None:
             {
                 "policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
                 "policyName": "AmazonEKSWorkerNodePolicy",
-            }
+            },
+            # A policy's name is the last part of its ARN, after any path.
+            {"policyArn": f"{ACCOUNT}:policy/team/Extra", "policyName": "Extra"},
         ],
     }
     assert _call_with(IAM_FACTS, "aws:iam/getRolePolicies:getRolePolicies", roleName="node") == {
