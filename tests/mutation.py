@@ -93,7 +93,15 @@ TESTS_BY_NAME = {
     "aws/eks_cluster": ["tests/cluster/test_new_cluster.py", "tests/stack/"],
     # The plan and the whole component are read through what the stack registers.
     "stack_plan": ["tests/stack/", "tests/cluster/", "tests/aws/test_adoption.py", "tests/aws/test_identities.py"],
-    "stack": ["tests/stack/", "tests/cluster/", "tests/aws/", "tests/offline/test_synth.py"],
+    # The releases read what the component hands them; its warnings go to `pulumi preview` and `up`.
+    "stack": [
+        "tests/stack/",
+        "tests/cluster/",
+        "tests/aws/",
+        "tests/offline/test_synth.py",
+        "tests/offline/test_synth_warnings.py",
+        "tests/kubernetes/test_releases.py",
+    ],
     # The offline facts and the mock engine's answers are what every program run under test reads.
     "offline": ["tests/offline/", "tests/cluster/", "tests/aws/test_adoption.py", "tests/stack/"],
     # Each answer of the mock engine is written out in its own tests; every program run reads them too,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -15,9 +16,14 @@ import yaml
 
 import karpenter
 from karpenter import ClusterInputs, ConfigError, Karpenter, KarpenterArgs, StackConfig
-from karpenter.aws.node_access import node_access_method
+from karpenter.aws.controller_identity import ControllerIdentity
+from karpenter.aws.discovery_tags import DiscoveryTags
+from karpenter.aws.interruption import InterruptionQueue
+from karpenter.aws.node_access import NodeAccessGrant, node_access_method
+from karpenter.aws.node_identity import NodeIdentity
 from karpenter.config.loading import parse_stack_config
 from karpenter.config.values import NodeAccess
+from karpenter.kubernetes.releases import KarpenterReleases
 from karpenter.offline import monitor, program
 from karpenter.offline.chart_render import render_chart
 from karpenter.offline.facts import OfflineFacts
@@ -129,6 +135,38 @@ def test_settings_are_a_stack_config_or_a_mapping_of_its_keys() -> None:
     assert (
         str(refused.value) == "KarpenterArgs.settings: a StackConfig or a mapping of the karpenter: settings, not str"
     )
+
+
+def test_a_cluster_that_is_not_cluster_inputs_is_refused_naming_the_argument() -> None:
+    with pytest.raises(ConfigError) as refused:
+        KarpenterArgs(settings={"clusterName": "dev"}, cluster="dev")  # type: ignore[arg-type]
+    assert str(refused.value) == "KarpenterArgs.cluster: a ClusterInputs or None, not str"
+
+
+def _component(settings: dict[str, Any], cluster: Callable[[], ClusterInputs | None] = lambda: None) -> Karpenter:
+    """The component a program made, once the program has run."""
+    made: list[Karpenter] = []
+
+    def user_program() -> None:
+        args = KarpenterArgs({"clusterName": "dev", **settings}, cluster=cluster())
+        made.append(Karpenter("karpenter", args))
+
+    program.run_mocked(user_program, "test", {"aws:region": "eu-west-1"}, FACTS, cluster_name="dev")
+    return made[0]
+
+
+def test_a_program_building_on_the_component_reaches_each_part_it_made() -> None:
+    looked_up = _component({})
+    assert isinstance(looked_up.node, NodeIdentity)
+    assert isinstance(looked_up.controller, ControllerIdentity)
+    assert isinstance(looked_up.access, NodeAccessGrant)
+    assert isinstance(looked_up.releases, KarpenterReleases)
+    assert isinstance(looked_up.queue, InterruptionQueue)
+    assert isinstance(looked_up.tags, DiscoveryTags)
+    # No queue without interruption handling, and no tags where the node classes select by id.
+    given = _component({"interruption": False}, lambda: inputs(subnet_ids=pulumi.Output.from_input(PRIVATE + PUBLIC)))
+    assert (given.queue, given.tags) == (None, None)
+    assert isinstance(given.releases, KarpenterReleases)
 
 
 # --- ClusterInputs refused before anything runs ------------------------------------------------

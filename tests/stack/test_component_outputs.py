@@ -54,6 +54,22 @@ def test_the_queue_node_access_and_releases_register_what_they_made(run: Run) ->
     }
 
 
+def test_the_karpenter_component_registers_the_stack_outputs(run: Run) -> None:
+    result = run()
+    assert registered(result, "karpenter", "karpenter:stack:Karpenter") == {
+        "clusterName": "dev",
+        "nodeRoleName": "karpenter-node-role-dev",
+        "nodeRoleArn": f"arn:aws:iam::{ACCOUNT}:role/karpenter-node-role-dev",
+        "instanceProfileName": "karpenter-instance-profile-dev",
+        "controllerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/karpenter-controller-role-dev",
+        "interruptionQueueName": "karpenter-dev",
+        "subnetIds": SUBNETS,
+        "zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        "nodeAccess": "access-entry",
+        "identity": "irsa",
+    }
+
+
 def test_a_runbook_tag_on_a_subnet_whose_tags_are_unknown_is_created_and_kept_on_destroy() -> None:
     """A program may adopt without telling the component what tags a subnet carries: nothing is
     imported then (there is nothing known to import), and the runbook's tags still outlive a destroy."""
