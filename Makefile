@@ -46,10 +46,11 @@ workflows: $(INSTALLED)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
 	$(BIN)/zizmor --offline .github/workflows/
 
-# pytest-xdist spreads the tests over the machine's cores; PYTEST_WORKERS=0 runs them in one process.
+# pytest-xdist spreads the tests over the machine's cores, an idle worker taking tests queued for a busy
+# one (worksteal); PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= auto
 unit: $(INSTALLED)
-	$(BIN)/python -m pytest -q -rs -n $(PYTEST_WORKERS) tests
+	$(BIN)/python -m pytest -q -rs -n $(PYTEST_WORKERS) --dist worksteal tests
 
 # mutmut on one module against the tests that exercise it (tests/mutation.py picks them; TESTS="..."
 # overrides): lists the mutants that survived and prints killed, survived and the score. Works in
