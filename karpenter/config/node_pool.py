@@ -17,7 +17,6 @@ from karpenter.config.strict_model import StrictModel
 from karpenter.config.values import (
     LABEL_KEY,
     LABEL_VALUE,
-    RESTRICTED_LABEL_DOMAINS,
     Architecture,
     CapacityType,
     DnsLabel,
@@ -27,7 +26,7 @@ from karpenter.config.values import (
     Zone,
     quantity_value,
 )
-from karpenter.vocabulary.node_labels import in_reserved_domain
+from karpenter.vocabulary.node_labels import RESERVED_DOMAINS, in_reserved_domain
 from karpenter.vocabulary.nvidia_device_plugin import CONFIG_LABEL
 from karpenter.vocabulary.resource_names import NODE_COUNT, resource_name_problem
 
@@ -69,7 +68,7 @@ def _node_labels(v: dict[str, str]) -> dict[str, str]:
         if in_reserved_domain(key):
             raise refusal(
                 "'{k}' is in a domain Kubernetes or Karpenter reserve ({domains})",
-                {"k": key, "domains": ", ".join(RESTRICTED_LABEL_DOMAINS)},
+                {"k": key, "domains": ", ".join(RESERVED_DOMAINS)},
             )
         if len(value) > 63 or not LABEL_VALUE.match(value):
             raise refusal("'{v}' is not a Kubernetes label value", {"v": value})

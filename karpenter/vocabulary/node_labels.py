@@ -70,8 +70,10 @@ NODE_POOL_AWS_LABELS = frozenset(
 )
 NODE_OVERLAY_AWS_LABELS = frozenset(_INSTANCE_LABELS)
 
+# Karpenter's own domains: its CRDs reserve every domain that ends in one, after a dot or not.
+KARPENTER_DOMAINS = ("karpenter.sh", "karpenter.k8s.aws")
 # Domains Kubernetes and Karpenter keep for themselves: a key there must be one they define.
-RESERVED_DOMAINS = ("kubernetes.io", "k8s.io", "karpenter.sh", "karpenter.k8s.aws")
+RESERVED_DOMAINS = ("kubernetes.io", "k8s.io", *KARPENTER_DOMAINS)
 
 
 def label_domain(key: str) -> str:
@@ -87,7 +89,7 @@ def in_reserved_domain(key: str) -> bool:
     """Whether `key` is in a domain Kubernetes or Karpenter reserve. The CRDs' rules take everything before the
     first '/' (the whole key without one) and test Karpenter's domains by a plain suffix, so `karpenter.sh`
     alone and `examplekarpenter.sh/x` are reserved too."""
-    return in_domain(key, RESERVED_DOMAINS) or key.split("/", 1)[0].endswith(("karpenter.sh", "karpenter.k8s.aws"))
+    return in_domain(key, RESERVED_DOMAINS) or key.split("/", 1)[0].endswith(KARPENTER_DOMAINS)
 
 
 def requirement_key_problem(key: str, *, overlay: bool) -> str | None:
