@@ -32,8 +32,11 @@ FIELD_MANAGER = "pulumi-karpenter-aws-auth"
 
 
 # --- dynamic provider -----------------------------------------------------------------
-
-
+#
+# Never move or rename this class, its module, its attributes or aws_auth_client.core_v1_api: every
+# stack's state holds the provider as a dill pickle naming them by reference (pulumi/dynamic/dynamic.py
+# `serialize_provider`) that `pulumi-resource-pulumi-python` unpickles to refresh and delete the entry
+# (pulumi/dynamic/__main__.py `get_provider`): a moved name breaks refresh and destroy of existing stacks.
 class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
     """Read-modify-write of one mapRoles entry; holds only plain, picklable settings."""
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import pickle
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +34,8 @@ from karpenter.aws.aws_auth_mapping import (
     remove_role_mappings,
 )
 from karpenter.aws.aws_auth_provider import AwsAuthRoleMapping, AwsAuthRoleMappingArgs, AwsAuthRoleMappingProvider
+from karpenter.offline import monitor as offline_monitor
+from tests.conftest import Run, facts_with
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -849,6 +854,67 @@ def test_provider_serializes_for_pulumi_and_round_trips() -> None:
     assert restored.max_attempts == provider.max_attempts
     # Plain pickle is stricter than Pulumi's dill: it fails on clients, pools and locks.
     assert pickle.loads(pickle.dumps(provider)).api_factory is core_v1_api
+
+
+UNPICKLE_LIKE_THE_PROVIDER_HOST = """
+import base64, json, sys
+import dill
+import pulumi.dynamic
+
+provider = dill.loads(base64.b64decode(sys.stdin.read()))
+cls = type(provider)
+print(json.dumps({
+    "class": f"{cls.__module__}.{cls.__qualname__}",
+    "module_file": sys.modules[cls.__module__].__file__,
+    "api_factory": f"{provider.api_factory.__module__}.{provider.api_factory.__qualname__}",
+    "own": sorted(m for m in ("read", "create", "update", "delete", "diff", "check")
+                  if getattr(cls, m) is not getattr(pulumi.dynamic.ResourceProvider, m)),
+    "kubernetes_loaded": "kubernetes" in sys.modules,
+}))
+"""
+
+
+def test_the_provider_in_a_stacks_state_unpickles_in_a_fresh_provider_host_process(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The `__provider` the program registers is what the stack's state keeps and what
+    `pulumi-resource-pulumi-python` later unpickles to refresh and delete: pulumi/dynamic/__main__.py
+    `get_provider` does `dill.loads(base64.b64decode(providerStr))` in a process of its own, in the
+    program's venv with the program's folder as working directory. dill pickles the class and
+    `api_factory` by reference to their module path (pulumi/dynamic/dynamic.py `serialize_provider`),
+    so moving or renaming either breaks refresh and destroy on every existing stack. Here the process is
+    fresh, runs in another folder, and has only the project on PYTHONPATH, as an installed package would."""
+    serialized: list[str] = []
+    record = offline_monitor.RecordingMonitor.RegisterResource
+
+    def keep_the_provider(self: offline_monitor.RecordingMonitor, request: Any) -> Any:
+        if request.type == "pulumi-python:dynamic:Resource":
+            serialized.append(pulumi.runtime.rpc.deserialize_properties(request.object)["__provider"])
+        return record(self, request)
+
+    monkeypatch.setattr(offline_monitor.RecordingMonitor, "RegisterResource", keep_the_provider)
+    result = run({"nodeAccess": "aws-auth"}, facts=facts_with(authentication_mode="CONFIG_MAP"))
+    assert [r.name for r in result.of_type("pulumi-python:dynamic:Resource")] == ["node-access-aws-auth"]
+    (blob,) = serialized
+
+    project = Path(__file__).resolve().parents[2]
+    host = subprocess.run(
+        [sys.executable, "-c", UNPICKLE_LIKE_THE_PROVIDER_HOST],
+        input=blob,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(project), "PATH": os.environ.get("PATH", "")},
+        check=False,
+    )
+    assert host.returncode == 0, host.stderr
+    found = json.loads(host.stdout)
+    assert found["class"] == "karpenter.aws.aws_auth_provider.AwsAuthRoleMappingProvider"
+    assert Path(found["module_file"]) == project / "karpenter" / "aws" / "aws_auth_provider.py"
+    assert found["api_factory"] == "karpenter.aws.aws_auth_client.core_v1_api"
+    assert found["own"] == ["check", "create", "delete", "diff", "read", "update"]
+    # The client loads when the provider talks to the cluster, not when the host unpickles it.
+    assert found["kubernetes_loaded"] is False
 
 
 # --- refresh: read --------------------------------------------------------------------
