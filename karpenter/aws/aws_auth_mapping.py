@@ -115,3 +115,8 @@ def remove_role_mappings(map_roles: str | None, role_arns: list[str]) -> str:
 
 def contains_entry(map_roles: str | None, mapping: RoleMapping) -> bool:
     return any(entry == mapping for entry in parse_map_roles(map_roles))
+
+
+def find_role_mapping(map_roles: str | None, role_arn: str) -> RoleMapping | None:
+    """The entry for `role_arn` as it stands, or None; of duplicates, the first, which a merge rewrites."""
+    return next((entry for entry in parse_map_roles(map_roles) if _rolearn(entry) == role_arn), None)

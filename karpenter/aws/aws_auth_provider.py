@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi.dynamic
@@ -20,6 +20,7 @@ from karpenter.aws.aws_auth_mapping import (
     NODE_USERNAME,
     RoleMapping,
     contains_entry,
+    find_role_mapping,
     merge_role_mappings,
     parse_map_roles,
     remove_role_mappings,
@@ -27,15 +28,15 @@ from karpenter.aws.aws_auth_mapping import (
 
 # The kubernetes client is imported where the provider talks to the cluster, not here: the
 # program only declares the resource, and the client costs a tenth of a second to import.
-if TYPE_CHECKING:
-    pass
-
 FIELD_MANAGER = "pulumi-karpenter-aws-auth"
 
 
 # --- dynamic provider -----------------------------------------------------------------
-
-
+#
+# Never move or rename this class, its module, its attributes or aws_auth_client.core_v1_api: every
+# stack's state holds the provider as a dill pickle naming them by reference (pulumi/dynamic/dynamic.py
+# `serialize_provider`) that `pulumi-resource-pulumi-python` unpickles to refresh and delete the entry
+# (pulumi/dynamic/__main__.py `get_provider`): a moved name breaks refresh and destroy of existing stacks.
 class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
     """Read-modify-write of one mapRoles entry; holds only plain, picklable settings."""
 
@@ -102,6 +103,28 @@ class AwsAuthRoleMappingProvider(pulumi.dynamic.ResourceProvider):
         # someone else's if they already had exactly this entry.
         adopted = contains_entry(before, mapping) if arn_changed else olds.get("adopted")
         return pulumi.dynamic.UpdateResult({**news, "adopted": bool(adopted)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        """What `pulumi refresh` records: our entry as the cluster has it; never writes.
+
+        A blank id is a resource gone: the engine drops it from the state and the next `up` creates
+        it again. Changed username or groups become outputs the next `up` diffs and updates; the rest
+        (`adopted`, the kubeconfig deletes use) is kept from the state."""
+        from kubernetes.client.exceptions import ApiException
+
+        api = self.api_factory(props["kubeconfig"])
+        try:
+            map_roles = (api.read_namespaced_config_map(props["name"], props["namespace"]).data or {}).get("mapRoles")
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            map_roles = None
+        entry = find_role_mapping(map_roles, props["role_arn"])
+        if entry is None:
+            # Outs stay a dict: the provider host adds `__provider` to them whatever the id.
+            return pulumi.dynamic.ReadResult("", {})
+        live = {"username": entry.get("username"), "groups": entry.get("groups")}
+        return pulumi.dynamic.ReadResult(id_, {**props, **live})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         if props.get("adopted"):

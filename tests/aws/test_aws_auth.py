@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import pickle
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +34,8 @@ from karpenter.aws.aws_auth_mapping import (
     remove_role_mappings,
 )
 from karpenter.aws.aws_auth_provider import AwsAuthRoleMapping, AwsAuthRoleMappingArgs, AwsAuthRoleMappingProvider
+from karpenter.offline import monitor as offline_monitor
+from tests.conftest import Run, facts_with
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -820,8 +825,9 @@ def test_the_provider_talks_to_the_cluster_of_the_kubeconfig_it_is_given(api: Fa
     created = provider.create(props(kubeconfig='{"for": "create"}'))
     assert created.outs is not None
     provider.update(created.id, created.outs, props(kubeconfig='{"for": "update"}', groups=["system:nodes"]))
+    provider.read(created.id, props(kubeconfig='{"for": "refresh"}', adopted=False))
     provider.delete(created.id, props(kubeconfig='{"for": "delete"}', adopted=False))
-    assert asked == ['{"for": "create"}', '{"for": "update"}', '{"for": "delete"}']
+    assert asked == ['{"for": "create"}', '{"for": "update"}', '{"for": "refresh"}', '{"for": "delete"}']
 
 
 def test_conflicts_back_off_longer_each_time_before_retrying(
@@ -848,6 +854,220 @@ def test_provider_serializes_for_pulumi_and_round_trips() -> None:
     assert restored.max_attempts == provider.max_attempts
     # Plain pickle is stricter than Pulumi's dill: it fails on clients, pools and locks.
     assert pickle.loads(pickle.dumps(provider)).api_factory is core_v1_api
+
+
+UNPICKLE_LIKE_THE_PROVIDER_HOST = """
+import base64, json, sys
+import dill
+import pulumi.dynamic
+
+provider = dill.loads(base64.b64decode(sys.stdin.read()))
+cls = type(provider)
+print(json.dumps({
+    "class": f"{cls.__module__}.{cls.__qualname__}",
+    "module_file": sys.modules[cls.__module__].__file__,
+    "api_factory": f"{provider.api_factory.__module__}.{provider.api_factory.__qualname__}",
+    "own": sorted(m for m in ("read", "create", "update", "delete", "diff", "check")
+                  if getattr(cls, m) is not getattr(pulumi.dynamic.ResourceProvider, m)),
+    "kubernetes_loaded": "kubernetes" in sys.modules,
+}))
+"""
+
+
+def test_the_provider_in_a_stacks_state_unpickles_in_a_fresh_provider_host_process(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The `__provider` the program registers is what the stack's state keeps and what
+    `pulumi-resource-pulumi-python` later unpickles to refresh and delete: pulumi/dynamic/__main__.py
+    `get_provider` does `dill.loads(base64.b64decode(providerStr))` in a process of its own, in the
+    program's venv with the program's folder as working directory. dill pickles the class and
+    `api_factory` by reference to their module path (pulumi/dynamic/dynamic.py `serialize_provider`),
+    so moving or renaming either breaks refresh and destroy on every existing stack. Here the process is
+    fresh, runs in another folder, and has only the project on PYTHONPATH, as an installed package would."""
+    serialized: list[str] = []
+    record = offline_monitor.RecordingMonitor.RegisterResource
+
+    def keep_the_provider(self: offline_monitor.RecordingMonitor, request: Any) -> Any:
+        if request.type == "pulumi-python:dynamic:Resource":
+            serialized.append(pulumi.runtime.rpc.deserialize_properties(request.object)["__provider"])
+        return record(self, request)
+
+    monkeypatch.setattr(offline_monitor.RecordingMonitor, "RegisterResource", keep_the_provider)
+    result = run({"nodeAccess": "aws-auth"}, facts=facts_with(authentication_mode="CONFIG_MAP"))
+    assert [r.name for r in result.of_type("pulumi-python:dynamic:Resource")] == ["node-access-aws-auth"]
+    (blob,) = serialized
+
+    project = Path(__file__).resolve().parents[2]
+    host = subprocess.run(
+        [sys.executable, "-c", UNPICKLE_LIKE_THE_PROVIDER_HOST],
+        input=blob,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(project), "PATH": os.environ.get("PATH", "")},
+        check=False,
+    )
+    assert host.returncode == 0, host.stderr
+    found = json.loads(host.stdout)
+    assert found["class"] == "karpenter.aws.aws_auth_provider.AwsAuthRoleMappingProvider"
+    assert Path(found["module_file"]) == project / "karpenter" / "aws" / "aws_auth_provider.py"
+    assert found["api_factory"] == "karpenter.aws.aws_auth_client.core_v1_api"
+    assert found["own"] == ["check", "create", "delete", "diff", "read", "update"]
+    # The client loads when the provider talks to the cluster, not when the host unpickles it.
+    assert found["kubernetes_loaded"] is False
+
+
+# --- refresh: read --------------------------------------------------------------------
+#
+# `pulumi refresh` calls Read with the state's outputs (pulumi/dynamic/__main__.py `Read`:
+# "On refresh the engine passes prior outputs in `properties`") and stores what it returns.
+
+
+def program_inputs(role_arn: str = KARPENTER_ARN) -> dict[str, Any]:
+    """What the program declares on every `up`, as Check hands it on."""
+    return props(role_arn)
+
+
+def test_refresh_after_another_tool_removed_our_entry_reports_it_gone(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    """A blank id means the resource no longer exists: the engine drops it from the state
+    (pulumi/pulumi pkg/resource/deploy/step.go `RefreshStep.Apply`: "If the ID is blank treat this as
+    a delete"; docs/architecture/providers/implementers-guide.md, Refresh step 2), so the next `up`
+    creates it again. The outs stay a dict: pulumi/dynamic/__main__.py `Read` sets
+    `outs[PROVIDER_KEY]` on them whatever the id."""
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+    created = provider.create(program_inputs())
+    assert created.outs is not None
+    api.put("kube-system", "aws-auth", {"mapRoles": remove_role_mappings(api.data()["mapRoles"], [KARPENTER_ARN])})
+    writes = api.writes
+
+    refreshed = provider.read(created.id, created.outs)
+
+    assert refreshed.id == ""
+    assert refreshed.outs == {}
+    assert api.writes == writes
+    assert roles(api) == [NODEGROUP_ENTRY]
+
+
+@pytest.mark.parametrize("style", ["block", "flow", "json"])
+def test_refresh_after_the_whole_config_map_was_rewritten_without_our_entry_reports_it_gone(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider, style: str
+) -> None:
+    """eksctl and other tools write all of mapRoles in their own format, dropping entries they do not
+    know; a blank id from Read is the engine's "gone" (pulumi/pulumi pkg/resource/deploy/step.go
+    `RefreshStep.Apply`), which the next `up` recreates."""
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or ""})
+    created = provider.create(program_inputs())
+    assert created.outs is not None
+    api.put("kube-system", "aws-auth", {"mapRoles": render([FARGATE_ENTRY, NODEGROUP_ENTRY], style) or ""})
+
+    refreshed = provider.read(created.id, created.outs)
+
+    assert refreshed.id == ""
+    assert api.field_managers == [("replace", "pulumi-karpenter-aws-auth")]  # create's write only
+
+
+def test_refresh_with_the_config_map_missing_reports_the_entry_gone(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    """No aws-auth at all is no entry: a blank id (pulumi/pulumi pkg/resource/deploy/step.go
+    `RefreshStep.Apply`), and no ConfigMap is created by a refresh."""
+    created = provider.create(program_inputs())
+    assert created.outs is not None
+    del api.store[("kube-system", "aws-auth")]
+
+    refreshed = provider.read(created.id, created.outs)
+
+    assert refreshed.id == ""
+    assert api.store == {}
+
+
+def test_refresh_after_someone_changed_our_groups_records_them_so_the_next_up_puts_ours_back(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    """Read's outs become the state's outputs while the inputs stay the program's (ReadResult.inputs
+    left None: pulumi/dynamic/dynamic.py "If not provided, inputs will remain unchanged"). The engine
+    then calls Diff with the outputs as olds and the program's inputs as news, on refresh
+    (docs/architecture/providers/implementers-guide.md, Refresh step 4) and again on the next `up`
+    (pkg/resource/deploy/step_generator.go `diffResource`, `Olds: OldOutputs`), and updates."""
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or "", "mapUsers": MAP_USERS})
+    created = provider.create(program_inputs())
+    assert created.outs is not None
+    changed = {"rolearn": KARPENTER_ARN, "username": "karpenter", "groups": ["system:masters"]}
+    api.put("kube-system", "aws-auth", {"mapRoles": render([NODEGROUP_ENTRY, changed], "block") or ""})
+    writes = api.writes
+
+    refreshed = provider.read(created.id, created.outs)
+    assert api.writes == writes
+    assert refreshed.id == created.id
+    assert refreshed.outs == {**created.outs, "username": "karpenter", "groups": ["system:masters"]}
+    assert refreshed.inputs is None
+
+    drift = provider.diff(created.id, refreshed.outs, program_inputs())
+    assert (drift.changes, drift.replaces) == (True, [])
+    updated = provider.update(created.id, refreshed.outs, program_inputs())
+    assert roles(api) == [NODEGROUP_ENTRY, node_role_mapping(KARPENTER_ARN)]
+    assert updated.outs is not None and updated.outs["adopted"] is False
+
+
+@pytest.mark.parametrize("adopted", [False, True], ids=["ours", "adopted"])
+def test_refresh_with_nothing_changed_keeps_the_state_as_it_was(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider, adopted: bool
+) -> None:
+    """Unchanged outs mean no drift (docs/architecture/providers/implementers-guide.md, Refresh step 5).
+    They keep `adopted`, which decides whether destroy removes the entry, and the kubeconfig, which
+    delete reads from the state (pulumi/dynamic/__main__.py `Delete` passes `request.properties`)."""
+    role_arn = NODEGROUP_ARN if adopted else KARPENTER_ARN
+    api.seed({"mapRoles": render([node_role_mapping(NODEGROUP_ARN), FARGATE_ENTRY], "block") or ""})
+    created = provider.create(program_inputs(role_arn))
+    assert created.outs is not None and created.outs["adopted"] is adopted
+    state = {**created.outs, "__provider": "blob"}
+    writes = api.writes
+
+    refreshed = provider.read(created.id, state)
+
+    assert (refreshed.id, refreshed.outs) == (created.id, state)
+    assert api.writes == writes
+    assert provider.diff(created.id, state, program_inputs(role_arn)).changes is False
+
+
+def test_refresh_of_unparseable_map_roles_fails_instead_of_guessing(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    # Reporting the entry gone would make the next `up` try to merge into content it cannot read.
+    created = provider.create(program_inputs())
+    assert created.outs is not None
+    api.put("kube-system", "aws-auth", {"mapRoles": "rolearn: not-a-list\n"})
+    with pytest.raises(ValueError, match="must be a YAML list"):
+        provider.read(created.id, created.outs)
+    assert api.data() == {"mapRoles": "rolearn: not-a-list\n"}
+
+
+def test_create_then_removal_then_refresh_then_up_restores_our_entry_and_leaves_others_alone(
+    api: FakeCoreV1Api, provider: AwsAuthRoleMappingProvider
+) -> None:
+    """The whole cycle as the engine runs it: refresh drops a resource whose Read returns a blank id
+    from the state (pulumi/pulumi pkg/resource/deploy/step.go `RefreshStep.New` returns nil when
+    `isDeleted`), so the next `up` finds no old state for it and calls Create with the program's inputs."""
+    api.seed({"mapRoles": render([NODEGROUP_ENTRY], "block") or "", "mapUsers": MAP_USERS})
+    created = provider.create(program_inputs())
+    assert created.outs is not None
+
+    rewritten = {"mapRoles": render([NODEGROUP_ENTRY, FARGATE_ENTRY], "json") or "", "mapUsers": MAP_USERS}
+    api.put("kube-system", "aws-auth", rewritten)
+    refreshed = provider.read(created.id, created.outs)
+    assert refreshed.id == ""
+
+    # Another writer saves aws-auth between our read and our write: the retry keeps their change too.
+    api.before_write.append(someone_else_writes)
+    recreated = provider.create(program_inputs())
+
+    assert recreated.id == created.id
+    assert roles(api) == [NODEGROUP_ENTRY, FARGATE_ENTRY, node_role_mapping(KARPENTER_ARN)]
+    assert api.data()["mapUsers"] == MAP_USERS
+    assert recreated.outs is not None and recreated.outs["adopted"] is False
+    assert provider.read(recreated.id, recreated.outs).outs == recreated.outs
 
 
 # --- the real seam, offline -----------------------------------------------------------
