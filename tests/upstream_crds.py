@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "crds" / VERSION
 # The files the tests read, named as the chart and pkg/apis/crds/ upstream name them.
 NEEDED = ("karpenter.k8s.aws_ec2nodeclasses.yaml", "karpenter.sh_nodeoverlays.yaml", "karpenter.sh_nodepools.yaml")
-HOW_TO_GET = f"run `make crds` to pull them, or set {VARIABLE} to a folder holding them"
 
 
 class PullError(Exception):
@@ -57,7 +56,10 @@ def located(environ: Mapping[str, str] = os.environ, cache: Path = CACHE) -> Pat
         if lacking := _lacking(cache):
             pytest.fail(f"{cache} holds no {', '.join(lacking)}: delete it and run `make crds` again")
         return cache
-    pytest.skip(f"upstream Karpenter CRDs not found in {cache} and {VARIABLE} is unset: {HOW_TO_GET}")
+    pytest.skip(
+        f"upstream Karpenter CRDs not found in {cache} and {VARIABLE} is unset:"
+        f" run `make crds` to pull them, or set {VARIABLE} to a folder holding them"
+    )
 
 
 def _is_crd(text: str) -> bool:
