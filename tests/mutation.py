@@ -4,7 +4,8 @@ Runs mutmut on the module against its tests, re-checks in a fresh pytest process
 did not kill (see `recheck`), and prints killed, survived and the score. mutmut
 reads ./pyproject.toml and works in ./mutants/, so each module gets a folder of its own,
 build/mutation/<module>/, holding the generated pyproject.toml and links to the project files;
-there `../shared` (the upstream CRDs) resolves from inside mutants/ as it does from the project.
+the upstream CRDs are found from inside mutants/ as from the project: KARPENTER_CRDS_DIR, made absolute,
+or a copy of build/crds/.
 Each run starts afresh: mutmut would keep the verdicts of functions that did not change, even
 after a test changed. To retest one mutant after adding a test: `mutmut run NAME` in that folder.
 """
@@ -134,16 +135,22 @@ def prepare(module: str, tests: list[str]) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     linked = sorted({line.split("/")[0] for line in tracked.splitlines()} - {"pyproject.toml", "setup.cfg"})
-    for path in [*(ROOT / name for name in linked), ROOT.parent / "shared"]:
+    for path in (ROOT / name for name in linked):
         if path.exists() and not (work / path.name).is_symlink():
             (work / path.name).symlink_to(path)
+    # The tests read the CRDs that `make crds` pulled from build/crds/ beside them, so mutants/ gets a copy.
+    crds = ROOT / "build" / "crds"
+    pulled_crds = ["build/crds"] if crds.is_dir() else []
+    if pulled_crds and not (work / "build" / "crds").is_symlink():
+        (work / "build").mkdir(exist_ok=True)
+        (work / "build" / "crds").symlink_to(crds)
     package = Path(module).parts[0]
     config = {
         "source_paths": [package],
         "only_mutate": [module],
         "pytest_add_cli_args_test_selection": tests,
         "pytest_add_cli_args": ["-p", PLUGIN],
-        "also_copy": [name for name in linked if name not in (package, "tests")],
+        "also_copy": [name for name in linked if name not in (package, "tests")] + pulled_crds,
         "process_isolation": "forkserver",
         "forkserver_warmup": "import",
         "preload_modules_file": "preload.txt",
@@ -202,6 +209,9 @@ def main(argv: list[str]) -> int:
         print("usage: mutation.py karpenter/<stage>/<module>.py [TEST ...]", file=sys.stderr)
         return 2
     module, tests = argv[0], argv[1:] or tests_for(argv[0])
+    # The tests run in build/mutation/<module>/mutants/, where a relative folder would name another one.
+    if os.environ.get("KARPENTER_CRDS_DIR"):
+        os.environ["KARPENTER_CRDS_DIR"] = str(Path(os.environ["KARPENTER_CRDS_DIR"]).resolve())
     work = prepare(module, tests)
     mutmut = Path(sys.executable).parent / "mutmut"
     print(f"mutmut: {module} against {' '.join(tests)} in {work.relative_to(ROOT)}", flush=True)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import validate_settings
-from tests.kubernetes.test_karpenter_config_chart import CRD_DIR, require_crd_dir
+from tests import upstream_crds
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Letters the rules care about: the edges of names, their separators, and a few that are never allowed.
@@ -22,7 +22,7 @@ texts = st.text(alphabet="aZ09-_./@ :", max_size=70)
 
 @cache
 def _node_pool_schema() -> dict[str, Any]:
-    crd = yaml.safe_load((require_crd_dir(CRD_DIR) / "karpenter.sh_nodepools.yaml").read_text())
+    crd = yaml.safe_load((upstream_crds.located() / "karpenter.sh_nodepools.yaml").read_text())
     schema: dict[str, Any] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     return schema["properties"]
 
@@ -45,7 +45,7 @@ def _settings_accepted(settings: dict[str, Any]) -> bool:
 
 @cache
 def _node_class_schema() -> dict[str, Any]:
-    crd = yaml.safe_load((require_crd_dir(CRD_DIR) / "karpenter.k8s.aws_ec2nodeclasses.yaml").read_text())
+    crd = yaml.safe_load((upstream_crds.located() / "karpenter.k8s.aws_ec2nodeclasses.yaml").read_text())
     schema: dict[str, Any] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     return schema["properties"]
 

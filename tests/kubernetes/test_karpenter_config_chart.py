@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,12 +18,12 @@ from karpenter.config.loading import parse_stack_config
 from karpenter.config.stack_config import StackConfig
 from karpenter.kubernetes.pool_values import DEFAULT_GPU_LIMIT, karpenter_config_values
 from karpenter.offline.chart_render import CHART_DIR, lint_chart, render_chart, validate_values
+from tests import upstream_crds
 
 Manifest = dict[str, Any]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNBOOK_STACK = REPO_ROOT / "tests" / "fixtures" / "Pulumi.runbook.yaml"
-CRD_DIR = REPO_ROOT / ".." / "shared" / "karpenter" / "crds"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 PROFILE = "KarpenterNodeInstanceProfile-dev"
 RELEASE = "karpenter-config"
@@ -130,31 +129,9 @@ class Crds:
         raise AssertionError(f"the {kind} CRD has no rule for the {domain} label domain")
 
 
-def require_crd_dir(crd_dir: Path) -> Path:
-    """The CRD folder; without it the caller stops: a failure in CI, which always has it beside the
-    clone (a skip there would pass unnoticed), a skip with the reason shown anywhere else."""
-    if not crd_dir.is_dir():
-        missing = f"upstream Karpenter CRDs not found at {crd_dir.resolve()} (../shared/karpenter/crds)"
-        if os.environ.get("CI"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return crd_dir
-
-
 @pytest.fixture(scope="module")
 def crds() -> Crds:
-    return Crds(require_crd_dir(CRD_DIR))
-
-
-def test_missing_crds_fail_in_ci_and_skip_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    missing = tmp_path / "no-crds"
-    monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="upstream Karpenter CRDs not found at"):
-        require_crd_dir(missing)
-    monkeypatch.delenv("CI")
-    with pytest.raises(pytest.skip.Exception, match="upstream Karpenter CRDs not found at"):
-        require_crd_dir(missing)
-    assert require_crd_dir(tmp_path) == tmp_path
+    return Crds(upstream_crds.located())
 
 
 # --- CEL rules, as explicit Python checks --------------------------------------------------

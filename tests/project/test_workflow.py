@@ -211,6 +211,16 @@ def test_the_test_job_runs_make_test_then_uploads_every_rendered_stack(workflow:
     assert steps[upload]["with"]["if-no-files-found"] == "error"
 
 
+def test_the_test_job_pulls_the_upstream_crds_before_make_test(workflow: dict[Any, Any]) -> None:
+    # Without them the tests that validate rendered manifests against the CRDs skip.
+    steps = _job(workflow, "test")["steps"]
+    assert _index(steps, _runs("make crds"), "runs `make crds`") < _index(steps, _runs("make test"), "runs `make test`")
+    crds_target = re.search(r"^crds:.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert crds_target is not None and crds_target.group(1).endswith("python -m tests.upstream_crds")
+    # Where the tests then look: build/crds/, not a folder the variable names.
+    assert "KARPENTER_CRDS_DIR" not in WORKFLOW.read_text()
+
+
 def test_the_preview_job_waits_for_the_offline_checks(workflow: dict[Any, Any]) -> None:
     assert "test" in _needs(_job(workflow, "preview"))
 
