@@ -239,8 +239,10 @@ def test_an_unchanged_chart_gives_the_same_config_release_inputs_run_after_run_a
     byte-identical copy of the chart elsewhere. The one input that names the folder is `chart`,
     the path Helm is given (pulumi/pulumi-kubernetes#2251: a path that differs shows as
     `~ chart` and upgrades). The README says when that happens, and why it changes no object:
-    helm/helm pkg/kube/client.go `updateResource` sends nothing for an object whose rendered
-    manifest is unchanged ("Looks like there are no changes for")."""
+    the copy renders the same manifest, and helm/helm pkg/kube/client.go `createPatch` builds a
+    custom resource's patch from the old and new manifests (`jsonpatch.CreateMergePatch`), so it
+    holds only the ownership annotations pkg/action/validate.go `setMetadataVisitor` re-asserts,
+    which the objects already carry."""
     first = _config_release_inputs(CONFIG_CHART_DIR, tmp_path / "first", project, monkeypatch)
     second = _config_release_inputs(CONFIG_CHART_DIR, tmp_path / "second", project, monkeypatch)
     assert first == second
