@@ -1,4 +1,5 @@
-"""Where the Helm charts shipped inside this package are, wherever the package is installed."""
+"""Where the Helm charts shipped inside this package are, wherever the package is installed; their
+digests (`digest.py`), which roll a change of a chart out."""
 
 from pathlib import Path
 

@@ -40,9 +40,12 @@ def karpenter_config_values(
     ami_alias: str = "al2023@latest",
     subnet_ids: list[str] | None = None,
     security_group_ids: list[str] | None = None,
+    chart_digest: str | None = None,
 ) -> dict[str, Any]:
     """Chart values: one EC2NodeClass `default` (plus `gpu` when a GPU pool uses it, and each
     configured class), one NodePool per configured pool in config order, and the NodeOverlays.
+    With `chart_digest` (karpenter.charts.digest), `chartDigest` too: no template reads it, but
+    it changes the release's inputs whenever the chart's files do.
 
     `zones` are the zones of the node subnets; a pool without its own zones may use all of
     them. With `subnet_ids` and `security_group_ids` the node classes select those by id;
@@ -66,7 +69,8 @@ def karpenter_config_values(
     if not all_zones:
         raise ValueError("zones must name at least one availability zone of the node subnets")
 
-    values: dict[str, Any] = {
+    values: dict[str, Any] = {} if chart_digest is None else {"chartDigest": chart_digest}
+    values |= {
         "clusterName": config.cluster_name,
         "nodeClasses": node_classes_values(
             config, instance_profile_name=instance_profile_name, ami_alias=ami_alias, by_id=by_id

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from karpenter.charts import CONFIG_CHART_DIR
+from karpenter.charts.digest import chart_digest
 from karpenter.cluster.facts import ClusterFacts
 from karpenter.cluster.placement import Placement
 from karpenter.config.stack_config import StackConfig
@@ -33,13 +34,15 @@ CONFIG_RELEASE_TIMEOUT_SECONDS = 1800
 
 def config_chart_path() -> str:
     """The karpenter-config chart folder, relative to the folder the program runs in (Pulumi runs
-    it from the project folder), as Helm is given it: `karpenter/charts/karpenter-config` in this
-    project, the same on every machine, and a path into site-packages when the package is
-    installed elsewhere."""
+    it from the project folder), as Helm is given it, with "/" on every system (Helm reads it so
+    on Windows too): `karpenter/charts/karpenter-config` in this project, the same on every
+    machine. Installed as a package, it is a path into site-packages, which differs between
+    machines whose virtualenvs differ in place or Python version (see the README)."""
     try:
-        return os.path.relpath(CONFIG_CHART_DIR)
+        path = os.path.relpath(CONFIG_CHART_DIR)
     except ValueError:  # another drive on Windows: there is no relative path
-        return str(CONFIG_CHART_DIR)
+        path = str(CONFIG_CHART_DIR)
+    return path.replace(os.sep, "/")
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class KarpenterReleases(pulumi.ComponentResource):
             )
             pool_prerequisites.append(self.device_plugin)
         by_id = args.security_group_id is not None
+        # The provider upgrades a local chart's release only when its inputs or Chart.yaml's
+        # version change, never for a template edit alone: the digest in the values makes every
+        # change to the chart's files a change of inputs.
+        digest = chart_digest(CONFIG_CHART_DIR)
 
         def node_pool_values(placement: Placement, security_group_id: str | None) -> dict[str, Any]:
             # A group id that resolves to nothing is refused by karpenter_config_values.
@@ -123,6 +130,7 @@ class KarpenterReleases(pulumi.ComponentResource):
                 ami_alias=config.ami_alias,
                 subnet_ids=list(placement.subnet_ids) if by_id else None,
                 security_group_ids=[security_group_id] if security_group_id is not None else None,
+                chart_digest=digest,
             )
 
         values: pulumi.Input[dict[str, Any]]

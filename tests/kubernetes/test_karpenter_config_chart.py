@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
+from karpenter.charts.digest import chart_digest
 from karpenter.config.loading import parse_stack_config
 from karpenter.config.stack_config import StackConfig
 from karpenter.kubernetes.pool_values import DEFAULT_GPU_LIMIT, karpenter_config_values
@@ -780,6 +781,35 @@ def test_pool_naming_a_missing_node_class_does_not_render(dev_values: dict[str, 
 def test_chart_values_pass_the_values_schema(dev_values: dict[str, Any], extra_config: StackConfig) -> None:
     validate_values(dev_values)
     validate_values(karpenter_config_values(extra_config, instance_profile_name=PROFILE, zones=ZONES))
+
+
+def test_values_with_the_chart_digest_pass_the_schema_lint_and_render_the_same_objects(
+    dev_config: StackConfig, dev_values: dict[str, Any], dev_manifests: list[Manifest], crds: Crds
+) -> None:
+    """The digest is only there to change the release's inputs: no object carries it, so Karpenter
+    sees nothing to drift (a NodePool's template, an EC2NodeClass's spec stay as they were)."""
+    digest = chart_digest(CHART_DIR)
+    values = karpenter_config_values(dev_config, instance_profile_name=PROFILE, zones=ZONES, chart_digest=digest)
+    assert values["chartDigest"] == digest
+    assert {key: value for key, value in values.items() if key != "chartDigest"} == dev_values
+    validate_values(values)
+    report = lint_chart(values)
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+    manifests = render(values)
+    assert manifests == dev_manifests
+    assert digest not in render_chart(values, release_name=RELEASE, namespace=NAMESPACE)
+    assert_acceptable(manifests, crds)
+
+
+@pytest.mark.parametrize(
+    "digest",
+    ["abc", "sha256:" + "A" * 64, "sha1:" + "0" * 40, "sha256:" + "0" * 63],
+    ids=["bare", "upper", "sha1", "short"],
+)
+def test_values_schema_refuses_a_chart_digest_that_is_not_a_sha256(dev_values: dict[str, Any], digest: str) -> None:
+    with pytest.raises(ValueError, match="chartDigest"):
+        validate_values(dev_values | {"chartDigest": digest})
 
 
 def test_chart_metadata_pins_karpenter_1_14_1() -> None:

@@ -3,7 +3,9 @@ rendered with real Helm from exactly the values the program passes."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +15,20 @@ import pytest
 import yaml
 
 from karpenter.charts import CONFIG_CHART_DIR
+from karpenter.charts.digest import chart_digest
 from karpenter.cluster.facts import lookup_cluster_facts
 from karpenter.cluster.placement import Placement
 from karpenter.config.loading import parse_stack_config
 from karpenter.guardrails.node_pools import HELM_RELEASE, node_pools
+from karpenter.kubernetes import releases as releases_module
 from karpenter.kubernetes.release_values import deep_merge
 from karpenter.kubernetes.releases import KarpenterReleases, KarpenterReleasesArgs, config_chart_path
-from karpenter.offline import monitor, program, report
+from karpenter.offline import chart_render, monitor, program, report
 from karpenter.offline.chart_render import render_chart
+from karpenter.offline.cli import main
 from karpenter.offline.mocks import OfflineMocks
 from karpenter.vocabulary.karpenter_chart_keys import chart_misfit
-from tests.conftest import ROOT, Run, facts_with, settings_for
+from tests.conftest import ROOT, Run, facts_with, make_project, settings_for
 from tests.kubernetes.test_karpenter_config_chart import Crds, assert_acceptable, crds  # noqa: F401 - crds is a fixture
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -164,6 +169,93 @@ def test_config_chart_on_another_drive_than_the_program_is_passed_by_its_absolut
 
     monkeypatch.setattr(os.path, "relpath", other_drive)
     assert config_chart_path() == str(ROOT / "karpenter" / "charts" / "karpenter-config")
+
+
+def test_config_chart_path_is_written_with_forward_slashes_on_windows_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path is an input of the release, kept in the stack's state: a Windows checkout must
+    pass the same text as any other, or its `pulumi preview` shows `~ chart` and upgrades
+    (pulumi/pulumi-kubernetes#2251). Helm opens "/"-separated paths on Windows too (Go's os)."""
+    monkeypatch.setattr(os.path, "relpath", lambda path, start=None: r"karpenter\charts\karpenter-config")
+    monkeypatch.setattr(os, "sep", "\\")
+    assert config_chart_path() == "karpenter/charts/karpenter-config"
+
+
+# --- a change to the local chart reaches the cluster ----------------------------------------
+
+
+def _config_release_inputs(chart: Path, out: Path, project: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The karpenter-config release's inputs as `synth` writes them to resources.json, the program
+    using the chart in `chart`, read afresh as a new `pulumi up` process reads it."""
+    monkeypatch.setattr(releases_module, "CONFIG_CHART_DIR", chart)
+    monkeypatch.setattr(chart_render, "CHART_DIR", chart)
+    chart_digest.cache_clear()
+    assert main(["synth", "--stack", "runbook", "--project-dir", str(project), "--out", str(out)]) == 0
+    resources = json.loads((out / "resources.json").read_text())
+    (release,) = [r for r in resources if r["type"] == RELEASE and r["inputs"]["name"] == "karpenter-config"]
+    inputs: dict[str, Any] = release["inputs"]
+    return inputs
+
+
+def _without_digest(inputs: dict[str, Any]) -> dict[str, Any]:
+    values = {key: value for key, value in inputs["values"].items() if key != "chartDigest"}
+    return inputs | {"values": values}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project", fixtures=("runbook",))
+
+
+def test_a_template_edit_of_the_local_chart_changes_the_config_release_inputs(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pulumi-kubernetes upgrades a `helm.v3.Release` only when `Diff` finds a change of inputs:
+    provider/pkg/provider/helm_release.go `Diff` is a three-way merge
+    (`strategicpatch.CreateThreeWayMergePatch`) of the old inputs, the new inputs and the old
+    state, and `Check` loads a local chart only to set `version` from its Chart.yaml
+    (`newRelease.Version = chart.Metadata.Version`). PR #2672 (v4.6.0) dropped the checksum of the
+    rendered manifest that PR #2568 (v4.5.0) had kept, so a template edit alone is never rolled
+    out (issue #2118). The chart's digest in the values makes the edit a change of inputs."""
+    chart = tmp_path / "chart"
+    shutil.copytree(CONFIG_CHART_DIR, chart)
+    before = _config_release_inputs(chart, tmp_path / "before", project, monkeypatch)
+    template = chart / "templates" / "ec2nodeclasses.yaml"
+    template.write_text(template.read_text().replace("httpPutResponseHopLimit: 1", "httpPutResponseHopLimit: 2"))
+    after = _config_release_inputs(chart, tmp_path / "after", project, monkeypatch)
+
+    assert after != before
+    assert after["values"]["chartDigest"] == chart_digest(chart) != before["values"]["chartDigest"]
+    # Without the digest the provider would see the same inputs, and the edit would stay local.
+    assert _without_digest(after) == _without_digest(before)
+    assert after["chart"] == before["chart"] == os.path.relpath(chart).replace(os.sep, "/")
+    rendered = [(tmp_path / out / "manifests" / "karpenter-config.yaml").read_text() for out in ("before", "after")]
+    assert "httpPutResponseHopLimit: 1" in rendered[0] and "httpPutResponseHopLimit: 2" in rendered[1]
+
+
+def test_an_unchanged_chart_gives_the_same_config_release_inputs_run_after_run_and_from_a_copy(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing changed, nothing to upgrade: the digest is the same from run to run and for a
+    byte-identical copy of the chart elsewhere. The one input that names the folder is `chart`,
+    the path Helm is given (pulumi/pulumi-kubernetes#2251: a path that differs shows as
+    `~ chart` and upgrades). The README says when that happens, and why it changes no object:
+    the copy renders the same manifest, and helm/helm pkg/kube/client.go `createPatch` builds a
+    custom resource's patch from the old and new manifests (`jsonpatch.CreateMergePatch`), so it
+    holds only the ownership annotations pkg/action/validate.go `setMetadataVisitor` re-asserts,
+    which the objects already carry."""
+    first = _config_release_inputs(CONFIG_CHART_DIR, tmp_path / "first", project, monkeypatch)
+    second = _config_release_inputs(CONFIG_CHART_DIR, tmp_path / "second", project, monkeypatch)
+    assert first == second
+    assert (tmp_path / "first" / "resources.json").read_bytes() == (tmp_path / "second" / "resources.json").read_bytes()
+    assert first["values"]["chartDigest"] == chart_digest(CONFIG_CHART_DIR)
+
+    copy = tmp_path / "elsewhere" / "karpenter-config"
+    shutil.copytree(CONFIG_CHART_DIR, copy)
+    moved = _config_release_inputs(copy, tmp_path / "moved", project, monkeypatch)
+    assert moved["values"] == first["values"]
+    assert {key for key in moved if moved[key] != first[key]} == {"chart"}
+    manifests = [(tmp_path / out / "manifests" / "karpenter-config.yaml").read_text() for out in ("first", "moved")]
+    assert manifests[0] == manifests[1]
 
 
 def test_controller_values_use_v1_keys_from_the_stack(run: Run) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from karpenter.charts.digest import chart_digest
 from tests.conftest import ROOT
 
 CHART = ROOT / "karpenter" / "charts" / "karpenter-config"
@@ -23,11 +24,14 @@ BUILD_INPUTS = ("pyproject.toml", "README.md", "karpenter")
 
 FIND_THE_CHART = """
 import json, os, karpenter
+from karpenter.charts import CONFIG_CHART_DIR
+from karpenter.charts.digest import chart_digest
 from karpenter.kubernetes.releases import config_chart_path
 from karpenter import ClusterInputs, Karpenter, KarpenterArgs, StackConfig
 path = config_chart_path()
 found = os.path.isfile(os.path.join(path, "Chart.yaml"))
-print(json.dumps({"package": karpenter.__file__, "chart": path, "found": found}))
+digest = chart_digest(CONFIG_CHART_DIR)
+print(json.dumps({"package": karpenter.__file__, "chart": path, "found": found, "digest": digest}))
 """
 
 
@@ -89,6 +93,8 @@ def test_the_wheel_ships_the_chart_and_an_installed_copy_finds_it_from_another_f
     # Relative to the folder the program runs in, as Helm is given it.
     assert report["chart"] == "../site/karpenter/charts/karpenter-config"
     assert report["found"] is True
+    # The chart in site-packages is the chart of the checkout: no upgrade for installing it.
+    assert report["digest"] == chart_digest(CHART)
 
 
 def test_a_venv_that_cannot_build_wheels_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
