@@ -87,9 +87,10 @@ def check_namespace_unchanged(namespace: str, role: ExistingRole | None, cluster
         return
     raise ConfigError(
         f"{NAMESPACE_KEY}: the deployed stack runs Karpenter in namespace {deployed.namespace!r} "
-        f"({deployed.evidence} says so), and the config says {namespace!r}; pulumi up would replace every Helm "
-        f"release, new ones first, and stop halfway: the new karpenter-crd release cannot take the CRDs the old "
-        f"one owns, and a second controller would start beside the old one, which loses its IAM credentials. "
+        f"({deployed.evidence} says so), and the config says {namespace!r}; pulumi up would replace the "
+        "karpenter-crd, karpenter and karpenter-config releases, new ones first, and stop halfway: the new "
+        "karpenter-crd release cannot take the CRDs the old one owns, and a second controller would start beside "
+        "the old one, which loses its IAM credentials. "
         f'Set {NAMESPACE_KEY} back to {deployed.namespace!r}, or move Karpenter as the README\'s "{MOVE_SECTION}" '
         f"says: hand the CRDs and node pools to {namespace!r}, make Helm and Pulumi forget the old releases, "
         f"uninstall the old controller, tag IAM role {role.name} with "

@@ -12,14 +12,16 @@ none of this; these tests pin that the program stops before anything is register
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from karpenter.cluster.adoption import ExistingRole
 from karpenter.cluster.deployed_namespace import check_namespace_unchanged, deployed_namespace, irsa_namespaces
 from karpenter.config.errors import ConfigError
-from karpenter.offline.facts import OfflineFacts, OfflineRole
+from karpenter.offline.facts import OfflineFacts, OfflineRole, load_facts_file
 from karpenter.offline.program import SynthResult
 from karpenter.vocabulary.node_labels import in_reserved_domain
 from tests.conftest import Run, facts_with
@@ -71,9 +73,9 @@ def tagged(namespace: str, description: str = OURS) -> OfflineFacts:
 def refusal(deployed: str, evidence: str, wanted: str) -> str:
     return (
         f"karpenter:namespace: the deployed stack runs Karpenter in namespace {deployed!r} ({evidence} says so), "
-        f"and the config says {wanted!r}; pulumi up would replace every Helm release, new ones first, and stop "
-        "halfway: the new karpenter-crd release cannot take the CRDs the old one owns, and a second controller "
-        "would start beside the old one, which loses its IAM credentials. "
+        f"and the config says {wanted!r}; pulumi up would replace the karpenter-crd, karpenter and karpenter-config "
+        "releases, new ones first, and stop halfway: the new karpenter-crd release cannot take the CRDs the old "
+        "one owns, and a second controller would start beside the old one, which loses its IAM credentials. "
         f"Set karpenter:namespace back to {deployed!r}, or move Karpenter as the README's \"Moving Karpenter to "
         f'another namespace" says: hand the CRDs and node pools to {wanted!r}, make Helm and Pulumi forget the old '
         f"releases, uninstall the old controller, tag IAM role {ROLE} with {TAG}={wanted}, then pulumi up"
@@ -202,3 +204,17 @@ def test_the_irsa_subject_names_the_namespace(trust: str, namespaces: set[str]) 
 def test_a_trust_naming_two_namespaces_names_none() -> None:
     trust = json.dumps(irsa_trust("system:serviceaccount:a:karpenter", "system:serviceaccount:b:karpenter"))
     assert deployed_namespace(role(trust_policy=trust), "dev") is None
+
+
+def test_a_facts_file_describes_the_role_in_the_keys_aws_uses(run: Run, tmp_path: Path) -> None:
+    facts_file = tmp_path / "facts.yaml"
+    written = facts_with().model_dump(by_alias=True, exclude={"existing_roles"})
+    trust = irsa_trust("system:serviceaccount:karpenter:karpenter")
+    written["existingRoles"] = {ROLE: {"description": OURS, "tags": {}, "assumeRolePolicy": trust}}
+    facts_file.write_text(yaml.safe_dump(written))
+    facts = load_facts_file(facts_file)
+    assert facts.existing_roles[ROLE].assume_role_policy == trust
+    with pytest.raises(
+        ConfigError, match="^karpenter:namespace: the deployed stack runs Karpenter in namespace 'karpenter'"
+    ):
+        run(facts=facts)
