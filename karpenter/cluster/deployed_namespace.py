@@ -96,3 +96,19 @@ def check_namespace_unchanged(namespace: str, role: ExistingRole | None, cluster
         f"uninstall the old controller, tag IAM role {role.name} with "
         f"{aws_names.CONTROLLER_NAMESPACE_TAG}={namespace}, then pulumi up"
     )
+
+
+def undetected_namespace_warning(namespace: str, role: ExistingRole | None, cluster_name: str) -> str | None:
+    """What a run cannot check: the stack made the role, but it names no namespace (a Pod Identity role
+    made before the tag). This run tags it, so the next one can."""
+    if role is None or deployed_namespace(role, cluster_name) is not None:
+        return None
+    if not controller_role_made_by_stack(ExistingIam(controller_role=role), cluster_name):
+        return None
+    return (
+        f"{NAMESPACE_KEY}: IAM role {role.name} names no namespace (made before the stack tagged it, and its trust "
+        f"names no single service account's, as a Pod Identity trust never does), so a namespace change "
+        f"cannot be refused in this run; if Karpenter runs in "
+        f"another namespace than {namespace!r}, cancel and set {NAMESPACE_KEY} to it. This run tags the role with "
+        f"{aws_names.CONTROLLER_NAMESPACE_TAG}={namespace}"
+    )

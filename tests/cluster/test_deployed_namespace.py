@@ -15,9 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
+from karpenter import Karpenter
 from karpenter.cluster.adoption import ExistingRole
 from karpenter.cluster.deployed_namespace import check_namespace_unchanged, deployed_namespace, irsa_namespaces
 from karpenter.config.errors import ConfigError
@@ -134,11 +136,29 @@ def test_a_role_the_stack_did_not_make_is_not_read_as_its_own(run: Run) -> None:
     assert controller_role_tags(result) == {TAG: "kube-system"}
 
 
-def test_a_pod_identity_role_made_before_the_tag_names_no_namespace_and_is_let_through(run: Run) -> None:
+def test_a_pod_identity_role_made_before_the_tag_names_no_namespace_and_is_let_through_with_a_warning(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Its trust is the EKS service's; the namespace is only in the association, which no data source reads.
+    logged: list[tuple[str, Any]] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: logged.append((message, resource)))
     facts = with_controller_role(OfflineRole(description=OURS, assume_role_policy=POD_IDENTITY_TRUST))
     result = run({"identity": "pod-identity"}, facts=facts)
     assert controller_role_tags(result) == {TAG: "kube-system"}
+    [(message, resource)] = logged
+    assert message == (
+        f"karpenter:namespace: IAM role {ROLE} names no namespace (made before the stack tagged it, and its trust "
+        "names no single service account's, as a Pod Identity trust never does), so a namespace change "
+        "cannot be refused in this run; if Karpenter runs in "
+        "another namespace than 'kube-system', cancel and set karpenter:namespace to it. This run tags the role "
+        f"with {TAG}=kube-system"
+    )
+    assert isinstance(resource, Karpenter)
+    # Tagged, or a first deploy, or a foreign role: nothing to warn about.
+    run({"identity": "pod-identity"}, facts=tagged("kube-system"))
+    run({"identity": "pod-identity"})
+    run({"identity": "pod-identity", "adopt": True}, facts=with_controller_role(OfflineRole()))
+    assert len(logged) == 1
 
 
 def test_a_stack_that_creates_its_cluster_is_refused_on_its_next_run(run: Run) -> None:
