@@ -17,6 +17,7 @@ from karpenter.aws.node_access import NodeAccessArgs, NodeAccessGrant
 from karpenter.aws.node_identity import NodeIdentity, NodeIdentityArgs
 from karpenter.aws.spot_role import SpotServiceLinkedRole as SpotRoleComponent
 from karpenter.aws.spot_role import SpotServiceLinkedRoleArgs
+from karpenter.cluster.deployed_namespace import undetected_namespace_warning
 from karpenter.cluster.inputs import ClusterInputs, check_cluster_inputs
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import validate_settings
@@ -73,6 +74,9 @@ class Karpenter(pulumi.ComponentResource):
         for warning in config.warnings():
             # `pulumi preview` and `pulumi up` show it beside the component, prefixed "warning:".
             pulumi.log.warn(warning.removeprefix("WARNING: "), resource=self)
+        undetected = undetected_namespace_warning(config.namespace, facts.controller_role, facts.name)
+        if undetected:
+            pulumi.log.warn(undetected, resource=self)
 
         node = NodeIdentity(
             "node",

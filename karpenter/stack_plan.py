@@ -13,6 +13,7 @@ from karpenter.aws.discovery_tags import TagPlan, plan_tags, security_group_tags
 from karpenter.aws.iam.node import node_managed_policy_arns
 from karpenter.aws.node_access import NodeAccessMethod, node_access_method
 from karpenter.cluster.adoption import ADOPT_KEY, Adoption, plan_adoption
+from karpenter.cluster.deployed_namespace import check_namespace_unchanged
 from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, lookup_cluster_facts
 from karpenter.cluster.inputs import ClusterInputs, cluster_input_facts, deferred_placement
 from karpenter.cluster.placement import Placement, node_placement
@@ -42,6 +43,7 @@ class StackPlan:
     @classmethod
     def resolve(cls, config: StackConfig, facts: ClusterFacts) -> StackPlan:
         """Check the config against a cluster whose node subnets are known."""
+        check_namespace_unchanged(config.namespace, facts.controller_role, facts.name)
         if config.identity is Identity.IRSA and not facts.oidc_provider_exists and not config.create_oidc_provider:
             raise ConfigError(
                 f"karpenter:identity: 'irsa' needs an IAM OIDC provider for {facts.oidc_issuer}, and cluster "
@@ -108,6 +110,7 @@ def _plan_for_cluster_inputs(config: StackConfig, cluster: ClusterInputs) -> Sta
         # Known now: the same lookups, tags and checks as for a cluster the stack attaches to.
         plan = StackPlan.resolve(config, facts)
     else:
+        check_namespace_unchanged(config.namespace, facts.controller_role, facts.name)
         plan = StackPlan(
             config=config,
             facts=facts,

@@ -84,6 +84,8 @@ class ControllerIdentity(pulumi.ComponentResource):
             name=aws_names.controller_role_name(facts.name),
             description=aws_names.controller_role_description(facts.name),
             assume_role_policy=trust_policy_json(args),
+            # Read back before anything is registered, so that a later run can refuse a namespace change.
+            tags={aws_names.CONTROLLER_NAMESPACE_TAG: args.namespace},
             opts=pulumi.ResourceOptions(parent=self, depends_on=role_deps, import_=args.adoption.controller_role),
         )
         attachments: list[pulumi.Resource] = []

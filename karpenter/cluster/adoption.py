@@ -27,6 +27,9 @@ class ExistingRole:
     description: str = ""
     attached_policy_arns: tuple[str, ...] = ()
     inline_policy_names: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # The trust (assume role) policy, as JSON text; empty when not read.
+    trust_policy: str = ""
 
 
 @dataclass(frozen=True)

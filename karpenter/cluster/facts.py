@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from karpenter.cluster.adoption import ExistingIam
+from karpenter.cluster.adoption import ExistingIam, ExistingRole
 from karpenter.cluster.iam_lookups import lookup_existing_iam
 from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.config.errors import ConfigError
@@ -70,6 +70,9 @@ class ClusterFacts:
     cluster_ref: pulumi.Input[str]
     # The stack's IAM names as the account has them (looked up only for a cluster the stack attaches to).
     existing_iam: ExistingIam = field(default_factory=ExistingIam)
+    # The controller role under the stack's name, looked up for every cluster: once the stack has run,
+    # it says which namespace Karpenter was installed in.
+    controller_role: ExistingRole | None = None
 
     @property
     def cluster_arn(self) -> str:
@@ -143,7 +146,8 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
         spot_role_arn=account.spot_role_arn,
         kubeconfig=json.dumps(kubeconfig(config.cluster_name, account.region, endpoint, certificate_authority)),
         cluster_ref=config.cluster_name,
-        existing_iam=lookup_existing_iam(config.cluster_name),
+        existing_iam=(existing_iam := lookup_existing_iam(config.cluster_name)),
+        controller_role=existing_iam.controller_role,
     )
 
 

@@ -41,7 +41,15 @@ def _role(name: str) -> ExistingRole | None:
         description=role.description or "",
         attached_policy_arns=tuple(sorted(p.policy_arn for p in attached)),
         inline_policy_names=tuple(sorted(inline)),
+        tags=dict(role.tags or {}),
+        trust_policy=role.assume_role_policy or "",
     )
+
+
+def lookup_controller_role(cluster_name: str) -> ExistingRole | None:
+    """The controller role under the stack's name, where it exists: once the stack has run, it names
+    the namespace Karpenter was installed in."""
+    return _role(aws_names.controller_role_name(cluster_name))
 
 
 def lookup_existing_iam(cluster_name: str) -> ExistingIam:
@@ -55,5 +63,5 @@ def lookup_existing_iam(cluster_name: str) -> ExistingIam:
         )
         if profile
         else None,
-        controller_role=_role(aws_names.controller_role_name(cluster_name)),
+        controller_role=lookup_controller_role(cluster_name),
     )

@@ -29,6 +29,7 @@ from karpenter.cluster.facts import (
     lookup_subnets,
     subnet_facts,
 )
+from karpenter.cluster.iam_lookups import lookup_controller_role
 from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.cluster.placement import Placement, node_placement
 from karpenter.config.errors import ConfigError
@@ -168,6 +169,7 @@ def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterF
             lambda known: json.dumps(kubeconfig(known[0], account.region, known[1], known[2]))
         ),
         cluster_ref=name,
+        controller_role=lookup_controller_role(config.cluster_name),
     )
 
 

@@ -4,6 +4,7 @@ checked against the config."""
 from __future__ import annotations
 
 from karpenter.cluster.facts import ClusterFacts, lookup_account, lookup_subnets
+from karpenter.cluster.iam_lookups import lookup_controller_role
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 
@@ -45,4 +46,6 @@ def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
         spot_role_arn=account.spot_role_arn,
         kubeconfig="",
         cluster_ref=config.cluster_name,
+        # Made by an earlier run of the stack, if any: it names the namespace that run installed Karpenter in.
+        controller_role=lookup_controller_role(config.cluster_name),
     )

@@ -118,7 +118,11 @@ class StackConfig(StrictModel):
         description=f"Karpenter version; one whose IAM, chart values and CRDs this program knows: "
         f"{', '.join(SUPPORTED_VERSIONS)}.",
     )
-    namespace: DnsLabel = Field(default="kube-system", description="Namespace of the Karpenter controller.")
+    namespace: DnsLabel = Field(
+        default="kube-system",
+        description="Namespace of the Karpenter controller; once deployed, a change is refused (README: Moving "
+        "Karpenter to another namespace).",
+    )
     identity: Identity = Field(default=Identity.IRSA, description="Controller credentials: irsa or pod-identity.")
     node_access: NodeAccess = Field(
         default=NodeAccess.AUTO,

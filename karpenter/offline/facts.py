@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +31,13 @@ class OfflineRole(BaseModel):
     description: str = Field(default="", description="Its description (the runbook's roles have none).")
     attached_policies: list[str] = Field(default=[], description="ARNs of the managed policies attached to it.")
     inline_policies: list[str] = Field(default=[], description="Names of its inline policies.")
+    tags: dict[str, str] = Field(
+        default={}, description="Its tags, e.g. karpenter-stack/namespace on a controller role the stack made."
+    )
+    assume_role_policy: dict[str, Any] = Field(
+        default={},
+        description="Its trust policy (a JSON object), e.g. an IRSA trust naming system:serviceaccount:<ns>:karpenter.",
+    )
 
 
 class OfflineInstanceProfile(BaseModel):

@@ -117,10 +117,11 @@ class OfflineMocks(pulumi.runtime.Mocks):
             "arn": f"{iam}:role{role.path}{name}",
             "path": role.path,
             "description": role.description,
-            "assumeRolePolicy": "{}",
+            # The provider hands the trust over decoded (AWS sends it URL-encoded).
+            "assumeRolePolicy": json.dumps(role.assume_role_policy),
             "maxSessionDuration": 3600,
             "uniqueId": "AROAOFFLINE",
-            "tags": {},
+            "tags": dict(role.tags),
         }
 
     def _cluster(self) -> dict[str, Any]:

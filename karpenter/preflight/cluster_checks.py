@@ -4,12 +4,14 @@ role. Pure: facts in, verdicts out."""
 
 from __future__ import annotations
 
-from karpenter.preflight.observations import KubeObservations, Unread
+from karpenter.preflight.observations import Crd, KubeObservations, Unread
 from karpenter.preflight.verdicts import Verdict, failed, passed, warned
 
 KARPENTER_CHART = "karpenter"
 CRD_RELEASE = "karpenter-crd"
 KARPENTER_RELEASE = "karpenter"
+# The label value Helm sets, and requires, on every object of a release.
+HELM_MANAGED_BY = "Helm"
 # The CRDs the karpenter-crd release installs and the CRDs a v0.x install leaves.
 V1_CRDS = (
     "nodepools.karpenter.sh",
@@ -56,18 +58,55 @@ def check_existing_karpenter(kube: KubeObservations, namespace: str, stack: str 
     return passed(check, "no Helm release of Karpenter")
 
 
+def _helm_owned(crd: Crd, namespace: str) -> bool:
+    """Whether Helm lets the stack's karpenter-crd release take the CRD: its ownership check wants the
+    managed-by label and both release annotations to name that release."""
+    return crd.managed_by == HELM_MANAGED_BY and (crd.release, crd.release_namespace) == (CRD_RELEASE, namespace)
+
+
+def _described(crd: Crd) -> str:
+    if crd.release is None or crd.release == CRD_RELEASE:
+        return crd.name
+    return f"{crd.name} (release {crd.release}, namespace {crd.release_namespace})"
+
+
 def check_crds(kube: KubeObservations, namespace: str) -> Verdict:
     check = "crds"
-    foreign = [
-        c.name for c in kube.crds if c.name in V1_CRDS and (c.release, c.release_namespace) != (CRD_RELEASE, namespace)
-    ]
-    if foreign:
-        return failed(
-            check,
-            f"{', '.join(foreign)} exist outside the {CRD_RELEASE} release; Helm refuses to install over them",
-            f"let the release adopt them: label each with app.kubernetes.io/managed-by=Helm and annotate "
-            f"meta.helm.sh/release-name={CRD_RELEASE} meta.helm.sh/release-namespace={namespace}",
+    v1 = [c for c in kube.crds if c.name in V1_CRDS]
+    # Another namespace's karpenter-crd release: the stack's namespace changed, or Karpenter was installed
+    # there by hand. Handing them over is a move, not a relabel.
+    elsewhere: dict[str, list[str]] = {}
+    for crd in v1:
+        if crd.release == CRD_RELEASE and crd.release_namespace not in (None, namespace):
+            elsewhere.setdefault(str(crd.release_namespace), []).append(crd.name)
+    moved = {name for names in elsewhere.values() for name in names}
+    unowned = [c for c in v1 if not _helm_owned(c, namespace) and c.name not in moved]
+    problems, actions = [], []
+    for other, names in sorted(elsewhere.items()):
+        verb, them = ("belongs", "it") if len(names) == 1 else ("belong", "them")
+        problems.append(
+            f"{', '.join(names)} {verb} to the {CRD_RELEASE} release in namespace {other}, not {namespace}; "
+            f"a {CRD_RELEASE} release in {namespace} cannot take {them}"
         )
+        actions.append(
+            f"keep karpenter:namespace at {other}, where that release runs, or move Karpenter as the README's "
+            '"Moving Karpenter to another namespace" says'
+        )
+    if unowned:
+        listed = " ".join(c.name for c in unowned)
+        verb = "exists" if len(unowned) == 1 else "exist"
+        problems.append(
+            f"{', '.join(_described(c) for c in unowned)} {verb} without Helm's ownership metadata for the "
+            f"{CRD_RELEASE} release in namespace {namespace} (applied with kubectl, or by another release); Helm "
+            "refuses to install over them (invalid ownership metadata)"
+        )
+        actions.append(
+            f"hand them to the release: kubectl label crd {listed} app.kubernetes.io/managed-by={HELM_MANAGED_BY} "
+            f"--overwrite && kubectl annotate crd {listed} meta.helm.sh/release-name={CRD_RELEASE} "
+            f"meta.helm.sh/release-namespace={namespace} --overwrite"
+        )
+    if problems:
+        return failed(check, "; ".join(problems), "; ".join(actions))
     legacy = [c.name for c in kube.crds if c.name in V0_CRDS]
     if legacy:
         return warned(

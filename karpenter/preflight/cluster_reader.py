@@ -65,7 +65,7 @@ def read_helm_releases(core: Any) -> tuple[HelmRelease, ...]:
 
 
 def read_crds(extensions: Any) -> tuple[tuple[Crd, ...], dict[str, tuple[str, str, str]]]:
-    """Karpenter's CRDs with their owning release, and for the v0 kinds: (group, version, plural)."""
+    """Karpenter's CRDs with Helm's ownership metadata, and for the v0 kinds: (group, version, plural)."""
     crds: list[Crd] = []
     served: dict[str, tuple[str, str, str]] = {}
     for crd in extensions.list_custom_resource_definition().items:
@@ -78,6 +78,7 @@ def read_crds(extensions: Any) -> tuple[tuple[Crd, ...], dict[str, tuple[str, st
                 name=name,
                 release=annotations.get("meta.helm.sh/release-name"),
                 release_namespace=annotations.get("meta.helm.sh/release-namespace"),
+                managed_by=(crd.metadata.labels or {}).get("app.kubernetes.io/managed-by"),
             )
         )
         if name in LEGACY_KINDS:

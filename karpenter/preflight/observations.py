@@ -95,6 +95,8 @@ class Crd:
     # The Helm release that owns it (meta.helm.sh/release-name and -namespace), if any.
     release: str | None = None
     release_namespace: str | None = None
+    # Its app.kubernetes.io/managed-by label, which Helm also requires ("Helm") before taking it over.
+    managed_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ def controller_role_description(cluster_name: str) -> str:
     return f"Karpenter controller of EKS cluster {cluster_name}"
 
 
+# The controller role's tag naming the namespace the stack installs Karpenter in: how a later run tells
+# which namespace the deployed stack uses. Outside the domains Kubernetes and Karpenter reserve
+# (kubernetes.io, k8s.io, karpenter.sh, karpenter.k8s.aws) and AWS's own `aws:` prefix.
+CONTROLLER_NAMESPACE_TAG = "karpenter-stack/namespace"
+
+
 def controller_policy_name(cluster_name: str, kind: str) -> str:
     return bounded_name(f"KarpenterController{kind}Policy", cluster_name, IAM_POLICY_NAME_LIMIT)
 

@@ -8,9 +8,12 @@ import gzip
 import json
 from typing import Any
 
+from kubernetes import client
+
 from karpenter.preflight import cluster_checks
 from karpenter.preflight.cluster_reader import decode_release, read_cluster_state
-from karpenter.preflight.observations import KubeObservations
+from karpenter.preflight.cluster_reader import read_crds as read_crds_of
+from karpenter.preflight.observations import Crd, KubeObservations
 from karpenter.preflight.verdicts import Status
 from tests.kube_api import KubeApi, recorded, serve, status
 
@@ -107,12 +110,14 @@ def release_secret(name: str, namespace: str, chart: str, version: str, manifest
 
 
 def crd(name: str, release: str | None) -> dict[str, Any]:
+    """A CRD as a Helm release leaves it (its label and annotations), or, without a release, as kubectl does."""
     annotations = (
         {"meta.helm.sh/release-name": release, "meta.helm.sh/release-namespace": "karpenter"} if release else {}
     )
+    labels = {"app.kubernetes.io/managed-by": "Helm"} if release else {}
     group = name.split(".", 1)[1]
     return {
-        "metadata": {"name": name, "annotations": annotations},
+        "metadata": {"name": name, "annotations": annotations, "labels": labels},
         "spec": {
             "group": group,
             "scope": "Cluster",
@@ -152,8 +157,94 @@ def test_a_cluster_the_stack_already_runs_on_passes() -> None:
 def test_v1_crds_no_release_owns_fail_with_the_labels_that_let_helm_adopt_them() -> None:
     found = cluster_checks.check_crds(read(v1_cluster(None)), "karpenter")
     assert found.status is Status.FAIL
-    assert found.summary.startswith("ec2nodeclasses.karpenter.k8s.aws, nodepools.karpenter.sh exist outside")
+    assert found.summary.startswith("ec2nodeclasses.karpenter.k8s.aws, nodepools.karpenter.sh exist without")
     assert "meta.helm.sh/release-name=karpenter-crd meta.helm.sh/release-namespace=karpenter" in found.action
+
+
+def recorded_crds(fixture: str) -> KubeApi:
+    return KubeApi(routes={"GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions": (200, recorded(fixture))})
+
+
+def read_crds(fixture: str) -> KubeObservations:
+    api = recorded_crds(fixture)
+    with serve(api):
+        crds, _ = read_crds_of(client.ApiextensionsV1Api(api.client()))
+    return KubeObservations(crds=crds)
+
+
+def test_helms_ownership_metadata_is_read_with_each_crd() -> None:
+    observed = read_crds("crds-other-namespace.json")
+    # The load balancer controller's CRD is not Karpenter's.
+    assert [(c.name, c.managed_by, c.release, c.release_namespace) for c in observed.crds] == [
+        (name, "Helm", "karpenter-crd", "karpenter")
+        for name in (
+            "capacitybuffers.autoscaling.x-k8s.io",
+            "ec2nodeclasses.karpenter.k8s.aws",
+            "nodeclaims.karpenter.sh",
+            "nodeoverlays.karpenter.sh",
+            "nodepools.karpenter.sh",
+        )
+    ]
+
+
+def test_crds_applied_with_kubectl_fail_with_the_commands_that_hand_them_to_the_release() -> None:
+    """Helm installs over an existing object only if its label `app.kubernetes.io/managed-by` is `Helm`
+    and its annotations `meta.helm.sh/release-name` and `meta.helm.sh/release-namespace` name the
+    installing release, else "invalid ownership metadata" (helm/helm pkg/action/validate.go,
+    `checkOwnership`, called by `existingResourceConflict` on install). `kubectl apply` sets none of
+    them, so the karpenter-crd release would fail; setting all three lets Helm adopt the CRDs."""
+    found = cluster_checks.check_crds(read_crds("crds-kubectl-applied.json"), "karpenter")
+    names = (
+        "capacitybuffers.autoscaling.x-k8s.io ec2nodeclasses.karpenter.k8s.aws nodeclaims.karpenter.sh "
+        "nodeoverlays.karpenter.sh nodepools.karpenter.sh"
+    )
+    assert (found.status, found.summary, found.action) == (
+        Status.FAIL,
+        "capacitybuffers.autoscaling.x-k8s.io, ec2nodeclasses.karpenter.k8s.aws, nodeclaims.karpenter.sh, "
+        "nodeoverlays.karpenter.sh, nodepools.karpenter.sh exist without Helm's ownership metadata for the "
+        "karpenter-crd release in namespace karpenter (applied with kubectl, or by another release); Helm refuses "
+        "to install over them (invalid ownership metadata)",
+        f"hand them to the release: kubectl label crd {names} app.kubernetes.io/managed-by=Helm --overwrite && "
+        f"kubectl annotate crd {names} meta.helm.sh/release-name=karpenter-crd "
+        "meta.helm.sh/release-namespace=karpenter --overwrite",
+    )
+
+
+def test_crds_of_the_karpenter_crd_release_in_another_namespace_are_named_with_it() -> None:
+    """A namespace change: the CRDs name the old namespace in `meta.helm.sh/release-namespace`, which
+    Helm's `checkOwnership` (helm/helm pkg/action/validate.go) requires to equal the installing release's."""
+    observed = read_crds("crds-other-namespace.json")
+    assert cluster_checks.check_crds(observed, "karpenter").status is Status.PASS
+    found = cluster_checks.check_crds(observed, "kube-system")
+    assert (found.status, found.summary, found.action) == (
+        Status.FAIL,
+        "capacitybuffers.autoscaling.x-k8s.io, ec2nodeclasses.karpenter.k8s.aws, nodeclaims.karpenter.sh, "
+        "nodeoverlays.karpenter.sh, nodepools.karpenter.sh belong to the karpenter-crd release in namespace "
+        "karpenter, not kube-system; a karpenter-crd release in kube-system cannot take them",
+        "keep karpenter:namespace at karpenter, where that release runs, or move Karpenter as the README's "
+        '"Moving Karpenter to another namespace" says',
+    )
+
+
+def test_each_crd_is_judged_by_all_three_marks_of_helms_ownership() -> None:
+    stacks = Crd("nodepools.karpenter.sh", "karpenter-crd", "karpenter", "Helm")
+    unlabelled = Crd("nodeclaims.karpenter.sh", "karpenter-crd", "karpenter", None)
+    other_release = Crd("ec2nodeclasses.karpenter.k8s.aws", "karpenter", "karpenter", "Helm")
+    moved = Crd("nodeoverlays.karpenter.sh", "karpenter-crd", "platform", "Helm")
+    v0 = Crd("provisioners.karpenter.sh")
+    found = cluster_checks.check_crds(
+        KubeObservations(crds=(stacks, unlabelled, other_release, moved, v0)), "karpenter"
+    )
+    assert found.summary == (
+        "nodeoverlays.karpenter.sh belongs to the karpenter-crd release in namespace platform, not karpenter; a "
+        "karpenter-crd release in karpenter cannot take it; nodeclaims.karpenter.sh, "
+        "ec2nodeclasses.karpenter.k8s.aws (release karpenter, namespace karpenter) exist without Helm's ownership "
+        "metadata for the karpenter-crd release in namespace karpenter (applied with kubectl, or by another "
+        "release); Helm refuses to install over them (invalid ownership metadata)"
+    )
+    assert "kubectl label crd nodeclaims.karpenter.sh ec2nodeclasses.karpenter.k8s.aws app" in found.action
+    # Only the stack's own, and v0 leftovers: a warning about those.
+    assert cluster_checks.check_crds(KubeObservations(crds=(stacks, v0)), "karpenter").status is Status.WARN
 
 
 def test_a_release_is_decoded_as_helm_stores_it() -> None:
