@@ -70,7 +70,7 @@ class Karpenter(pulumi.ComponentResource):
         super().__init__("karpenter:stack:Karpenter", name, None, opts)
         config, facts = plan.config, plan.facts
         child = pulumi.ResourceOptions(parent=self)
-        for warning in config.warnings():
+        for warning in [*config.warnings(), *plan.warnings]:
             # `pulumi preview` and `pulumi up` show it beside the component, prefixed "warning:".
             pulumi.log.warn(warning.removeprefix("WARNING: "), resource=self)
 

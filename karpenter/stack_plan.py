@@ -17,6 +17,7 @@ from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, lookup_clu
 from karpenter.cluster.inputs import ClusterInputs, cluster_input_facts, deferred_placement
 from karpenter.cluster.placement import Placement, node_placement
 from karpenter.cluster.planned import planned_cluster_facts
+from karpenter.cluster.token_identity import TokenIdentity, stack_token_identity
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
@@ -38,6 +39,8 @@ class StackPlan:
     kubernetes_provider: k8s.Provider | None = None
     # What the stack takes over from a hand-made install (karpenter:adopt), by import.
     adoption: Adoption = Adoption()
+    # What of the `aws:` settings the Kubernetes side cannot sign in with, one `WARNING: aws:...` line each.
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def resolve(cls, config: StackConfig, facts: ClusterFacts) -> StackPlan:
@@ -93,17 +96,32 @@ def plan_stack(
         )
     if cluster is not None:
         return _plan_for_cluster_inputs(config, cluster)
+    # The Kubernetes side signs in as the AWS side does; refused input is refused before any lookup.
+    identity = stack_token_identity()
     if not config.cluster.create:
-        return StackPlan.resolve(config, lookup_cluster_facts(config))
+        plan = StackPlan.resolve(config, lookup_cluster_facts(config, identity))
+        return dataclasses.replace(plan, warnings=identity.warnings)
     checked = StackPlan.resolve(config, planned_cluster_facts(config))
     # pulumi-eks loads only for the stacks that create a cluster.
     from karpenter.aws.eks_cluster import create_cluster
 
-    return dataclasses.replace(checked, facts=create_cluster(config, checked.facts, cluster_options))
+    return dataclasses.replace(
+        checked, facts=create_cluster(config, checked.facts, cluster_options, identity), warnings=identity.warnings
+    )
 
 
 def _plan_for_cluster_inputs(config: StackConfig, cluster: ClusterInputs) -> StackPlan:
-    facts = cluster_input_facts(config, cluster)
+    aws_auth = node_access_method(config.node_access, cluster.authentication_mode) is NodeAccessMethod.AWS_AUTH
+    if cluster.kubernetes_provider is not None and cluster.kubeconfig is None and aws_auth:
+        raise ConfigError(
+            "ClusterInputs.kubeconfig: required with kubernetes_provider when nodes join by aws-auth, as here: the "
+            "aws-auth entry is written with a kubeconfig, and a kubernetes.Provider does not give its own back; pass "
+            "the kubeconfig your provider is made with"
+        )
+    # The component makes its own kubeconfig only when the program gives it neither.
+    own_kubeconfig = cluster.kubeconfig is None and cluster.kubernetes_provider is None
+    identity = stack_token_identity() if own_kubeconfig else TokenIdentity()
+    facts = cluster_input_facts(config, cluster, identity)
     if cluster.known_subnet_ids() is not None:
         # Known now: the same lookups, tags and checks as for a cluster the stack attaches to.
         plan = StackPlan.resolve(config, facts)
@@ -117,4 +135,4 @@ def _plan_for_cluster_inputs(config: StackConfig, cluster: ClusterInputs) -> Sta
             security_group_tags={},
             select_by_id=True,
         )
-    return dataclasses.replace(plan, kubernetes_provider=cluster.kubernetes_provider)
+    return dataclasses.replace(plan, kubernetes_provider=cluster.kubernetes_provider, warnings=identity.warnings)

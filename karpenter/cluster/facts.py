@@ -6,7 +6,6 @@ Lookups are data-source invokes, which run in `pulumi preview` too, so everythin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ import pulumi_aws as aws
 
 from karpenter.cluster.adoption import ExistingIam
 from karpenter.cluster.iam_lookups import lookup_existing_iam
-from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.cluster.token_identity import TokenIdentity
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
@@ -107,8 +106,9 @@ def lookup_subnets(subnet_ids: list[str], config_key: str) -> tuple[Subnet, ...]
     return tuple(sorted(found, key=lambda subnet: subnet.id))
 
 
-def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
-    """Read an existing cluster and its account through AWS data sources."""
+def lookup_cluster_facts(config: StackConfig, identity: TokenIdentity | None = None) -> ClusterFacts:
+    """Read an existing cluster and its account through AWS data sources; its kubeconfig signs in as
+    `identity` (default: the AWS CLI's default credentials)."""
     account = lookup_account()
     try:
         cluster = aws.eks.get_cluster(name=config.cluster_name)
@@ -141,7 +141,9 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
             lambda: aws.eks.get_addon(addon_name=POD_IDENTITY_AGENT, cluster_name=config.cluster_name)
         ),
         spot_role_arn=account.spot_role_arn,
-        kubeconfig=json.dumps(kubeconfig(config.cluster_name, account.region, endpoint, certificate_authority)),
+        kubeconfig=(identity or TokenIdentity()).kubeconfig_json(
+            config.cluster_name, account.region, endpoint, certificate_authority
+        ),
         cluster_ref=config.cluster_name,
         existing_iam=lookup_existing_iam(config.cluster_name),
     )

@@ -10,7 +10,6 @@ inside an apply, which looks subnets up and creates nothing.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +28,8 @@ from karpenter.cluster.facts import (
     lookup_subnets,
     subnet_facts,
 )
-from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.cluster.placement import Placement, node_placement
+from karpenter.cluster.token_identity import TokenIdentity
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
@@ -63,8 +62,15 @@ class ClusterInputs:
     authentication_mode: str = "API_AND_CONFIG_MAP"
     # Whether the program installs the eks-pod-identity-agent add-on; identity pod-identity needs it.
     pod_identity_agent: bool = False
-    # The program's own Kubernetes provider for the cluster; default: one made from the outputs above.
+    # The program's own Kubernetes provider for the cluster; default: one made from `kubeconfig`, or
+    # from the outputs above.
     kubernetes_provider: k8s.Provider | None = None
+    # A kubeconfig (JSON or YAML text) for the cluster, which the aws-auth entry is written with
+    # and, without kubernetes_provider, the component's Kubernetes provider is made from. A
+    # kubernetes.Provider does not give its kubeconfig back, so with kubernetes_provider and node
+    # access by aws-auth it is required. Default: one signing in with `aws eks get-token` as the
+    # stack's AWS provider does.
+    kubeconfig: pulumi.Input[str] | None = None
 
     def known_subnet_ids(self) -> list[str] | None:
         """The subnet ids if given as plain strings; None if they are known only at deploy time."""
@@ -127,9 +133,12 @@ def _https_issuer(issuer: str) -> str:
     return issuer
 
 
-def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterFacts:
+def cluster_input_facts(
+    config: StackConfig, cluster: ClusterInputs, identity: TokenIdentity | None = None
+) -> ClusterFacts:
     """The facts of a cluster the program manages. Without plain subnet ids, `subnets` stays
-    empty: `deferred_placement` reads them once they are known."""
+    empty: `deferred_placement` reads them once they are known. The kubeconfig is the caller's
+    (`ClusterInputs.kubeconfig`), or one signing in as `identity`."""
     account = lookup_account()
     # Resolves once the cluster exists, and to its name only if that is the configured one.
     name = pulumi.Output.from_input(cluster.name).apply(lambda actual: _same_name(config, actual))
@@ -164,8 +173,10 @@ def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterF
         oidc_provider_exists=cluster.oidc_provider_arn is not None,
         pod_identity_agent=cluster.pod_identity_agent,
         spot_role_arn=account.spot_role_arn,
-        kubeconfig=pulumi.Output.all(name, cluster.endpoint, cluster.certificate_authority).apply(
-            lambda known: json.dumps(kubeconfig(known[0], account.region, known[1], known[2]))
+        kubeconfig=cluster.kubeconfig
+        if cluster.kubeconfig is not None
+        else (identity or TokenIdentity()).kubeconfig_json(
+            name, account.region, cluster.endpoint, cluster.certificate_authority
         ),
         cluster_ref=name,
     )

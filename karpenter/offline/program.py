@@ -17,6 +17,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from karpenter.cluster.token_identity import IDENTITY_SETTINGS, token_identity
 from karpenter.config import stack_file
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import parse_stack_config
@@ -99,7 +100,9 @@ def run_program(
             raise
         # The config is valid on its own; what failed was checked against a cluster that is not theirs.
         raise ConfigError(f"{exc} ({SAMPLE_FACTS_HINT})") from None
-    result.warnings = config.warnings()
+    # The program reads the aws: settings it carries into the Kubernetes side as pulumi.Config("aws") does.
+    aws_settings = {key: settings_.get(f"aws:{key}") for key in IDENTITY_SETTINGS}
+    result.warnings = [*config.warnings(), *token_identity(aws_settings).warnings]
     return result
 
 

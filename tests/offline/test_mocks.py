@@ -447,3 +447,14 @@ def test_a_pulumi_eks_cluster_answers_with_the_facts_kubeconfig_and_oidc_provide
         "dev", "eu-west-1", ENDPOINT, FACTS.certificate_authority
     )
     assert _create("eks:index:ManagedNodeGroup", "system", {"clusterName": "ml"}, custom=False) == (None, {})
+
+
+def test_a_pulumi_eks_cluster_carries_its_credential_options_into_its_kubeconfig() -> None:
+    """pulumi_eks KubeconfigOptionsArgs: "The profile is passed to kubeconfig as an authentication
+    environment setting. The role is passed to kubeconfig as an authentication exec argument."."""
+    role = "arn:aws:iam::123456789012:role/deployer"
+    given = {"name": "ml", "providerCredentialOpts": {"profileName": "ops", "roleArn": role}}
+    token = json.loads(_create("eks:index:Cluster", "cluster", given, custom=False)[1]["kubeconfigJson"])
+    exec_ = token["users"][0]["user"]["exec"]
+    assert exec_["args"][-2:] == ["--role-arn", role]
+    assert exec_["env"] == [{"name": "AWS_PROFILE", "value": "ops"}]
