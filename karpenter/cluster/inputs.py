@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from karpenter.cluster.aws_provider import lookup_options
 from karpenter.cluster.facts import (
     ACCESS_ENTRY_MODES,
     CONFIG_MAP_MODES,
@@ -134,12 +135,16 @@ def _https_issuer(issuer: str) -> str:
 
 
 def cluster_input_facts(
-    config: StackConfig, cluster: ClusterInputs, identity: TokenIdentity | None = None
+    config: StackConfig,
+    cluster: ClusterInputs,
+    identity: TokenIdentity | None = None,
+    provider: pulumi.ProviderResource | None = None,
 ) -> ClusterFacts:
     """The facts of a cluster the program manages. Without plain subnet ids, `subnets` stays
     empty: `deferred_placement` reads them once they are known. The kubeconfig is the caller's
-    (`ClusterInputs.kubeconfig`), or one signing in as `identity`."""
-    account = lookup_account()
+    (`ClusterInputs.kubeconfig`), or one signing in as `identity`. Looked up by `provider` (None:
+    the default one)."""
+    account = lookup_account(provider)
     # Resolves once the cluster exists, and to its name only if that is the configured one.
     name = pulumi.Output.from_input(cluster.name).apply(lambda actual: _same_name(config, actual))
     issuer = pulumi.Output.from_input(cluster.oidc_issuer).apply(_https_issuer)
@@ -156,7 +161,7 @@ def cluster_input_facts(
         endpoint=cluster.endpoint,
         oidc_issuer=issuer,
         oidc_provider_arn=provider_arn,
-        subnets=() if known_subnets is None else lookup_subnets(known_subnets, "ClusterInputs.subnet_ids"),
+        subnets=() if known_subnets is None else lookup_subnets(known_subnets, "ClusterInputs.subnet_ids", provider),
         cluster_security_group_id=(
             cluster.security_group_id
             if known_security_group
@@ -165,7 +170,7 @@ def cluster_input_facts(
         # Read only where the group is tagged for discovery; a group known only at deploy time is
         # tagged as the group of a cluster the stack creates is.
         cluster_security_group_tags=(
-            _security_group_tags(str(cluster.security_group_id))
+            _security_group_tags(str(cluster.security_group_id), provider)
             if known_subnets is not None and known_security_group
             else {}
         ),
@@ -191,9 +196,9 @@ def _resolved_security_group(security_group_id: str | None) -> str:
     return security_group_id
 
 
-def _security_group_tags(security_group_id: str) -> dict[str, str]:
+def _security_group_tags(security_group_id: str, provider: pulumi.ProviderResource | None) -> dict[str, str]:
     try:
-        return dict(aws.ec2.get_security_group(id=security_group_id).tags or {})
+        return dict(aws.ec2.get_security_group(id=security_group_id, opts=lookup_options(provider)).tags or {})
     except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
         reason = str(exc).removeprefix("invoke of aws:ec2/getSecurityGroup:getSecurityGroup failed: ")
         raise ConfigError(
@@ -202,17 +207,23 @@ def _security_group_tags(security_group_id: str) -> dict[str, str]:
 
 
 def deferred_placement(
-    config: StackConfig, facts: ClusterFacts, subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    config: StackConfig,
+    facts: ClusterFacts,
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+    provider: pulumi.ProviderResource | None = None,
 ) -> pulumi.Output[Placement]:
-    """The node subnets and their zones once the subnet ids are known: chosen and refused as for
-    subnets known at once (`node_placement`), the refusal raised from inside the apply."""
+    """The node subnets and their zones once the subnet ids are known, read by `provider` (None: the
+    default one): chosen and refused as for subnets known at once (`node_placement`), the refusal
+    raised from inside the apply."""
 
     def look_up(ids: Sequence[Any] | None) -> pulumi.Output[list[Subnet]]:
         if not ids:
             raise ConfigError("ClusterInputs.subnet_ids: resolved to no subnets; pass the subnets nodes may use")
         return pulumi.Output.all(
             *(
-                aws.ec2.get_subnet_output(id=subnet_id).apply(lambda found: subnet_facts(found.id, found))
+                aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOutputOptions(provider=provider)).apply(
+                    lambda found: subnet_facts(found.id, found)
+                )
                 for subnet_id in ids
             )
         )

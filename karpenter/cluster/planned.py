@@ -3,17 +3,20 @@ checked against the config."""
 
 from __future__ import annotations
 
+import pulumi
+
 from karpenter.cluster.facts import ClusterFacts, lookup_account, lookup_subnets
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 
 
-def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
+def planned_cluster_facts(config: StackConfig, provider: pulumi.ProviderResource | None = None) -> ClusterFacts:
     """What is known of the cluster the stack will create, before it exists: its account and
     subnets, and what the stack sets. What the cluster computes stays empty until
-    `create_cluster` fills it in, so the config can be checked before anything is registered."""
-    account = lookup_account()
-    subnets = lookup_subnets(config.cluster.subnet_ids or [], "karpenter:cluster.subnetIds")
+    `create_cluster` fills it in, so the config can be checked before anything is registered. Read
+    by `provider` (None: the default one)."""
+    account = lookup_account(provider)
+    subnets = lookup_subnets(config.cluster.subnet_ids or [], "karpenter:cluster.subnetIds", provider)
     for index, subnet_id in enumerate(config.cluster.subnet_ids or []):
         (subnet,) = [s for s in subnets if s.id == subnet_id]
         if subnet.vpc_id != config.cluster.vpc_id:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.config.errors import ConfigError
@@ -136,6 +137,13 @@ def _one_role(text: str) -> tuple[str | None, list[str]]:
         if role.get(key)
     ]
     return role.get("roleArn") or None, warnings
+
+
+def provider_token_identity(provider: pulumi.ProviderResource) -> TokenIdentity:
+    """The identity of a caller's own aws provider, as far as it shows it: a `pulumi_aws.Provider`
+    gives back its `profile` (an output), but not the roles it assumes, which the caller must put
+    in that profile instead (see the README)."""
+    return TokenIdentity(profile=provider.profile if isinstance(provider, aws.Provider) else None)
 
 
 def stack_token_identity() -> TokenIdentity:
