@@ -156,18 +156,17 @@ def test_aws_settings_the_token_command_cannot_express_are_refused_naming_the_ke
     assert str(refused.value) == message
 
 
-def test_a_refused_aws_setting_stops_the_stack_before_anything_is_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monitors: list[monitor.RecordingMonitor] = []
-
-    class Watched(monitor.RecordingMonitor):
-        def __init__(self, mocks: Any) -> None:
-            super().__init__(mocks)
-            monitors.append(self)
-
-    monkeypatch.setattr(program, "RecordingMonitor", Watched)
+def test_a_refused_aws_setting_stops_the_stack_before_any_lookup_or_registration(
+    monitors: list[monitor.RecordingMonitor],
+) -> None:
     with pytest.raises(ConfigError, match=r"^aws:assumeRoles: 2 roles"):
         _synth({"assumeRoles": json.dumps([{"roleArn": ROLE}, {"roleArn": ROLE}])})
-    assert [r.type for r in monitors[0].registrations.values()] == []
+    (refused,) = monitors
+    assert (refused.invokes, refused.registrations) == ([], {})
+    # The same watch sees both for a stack it accepts, so the check above can fail.
+    _synth({"assumeRoles": json.dumps([{"roleArn": ROLE}])})
+    assert monitors[1].invokes
+    assert monitors[1].registrations
 
 
 def test_session_details_and_credential_files_are_dropped_with_a_warning() -> None:
