@@ -17,6 +17,7 @@ from karpenter.aws.node_access import NodeAccessArgs, NodeAccessGrant
 from karpenter.aws.node_identity import NodeIdentity, NodeIdentityArgs
 from karpenter.aws.spot_role import SpotServiceLinkedRole as SpotRoleComponent
 from karpenter.aws.spot_role import SpotServiceLinkedRoleArgs
+from karpenter.cluster.aws_provider import caller_aws_provider
 from karpenter.cluster.deployed_namespace import undetected_namespace_warning
 from karpenter.cluster.inputs import ClusterInputs, check_cluster_inputs
 from karpenter.config.errors import ConfigError
@@ -66,12 +67,17 @@ class Karpenter(pulumi.ComponentResource):
     def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Lookups and checks come first, so that refused input registers nothing. A cluster the
         # stack creates is created then too, beside this component rather than inside it, where
-        # stacks have always had it: its URN, and so the cluster, stays.
-        plan = plan_stack(args.config, args.cluster, pulumi.ResourceOptions(parent=opts.parent if opts else None))
+        # stacks have always had it: its URN, and so the cluster, stays. The caller's aws provider is
+        # handed on explicitly: neither the lookups nor the cluster are this component's children.
+        aws_provider = caller_aws_provider(opts)
+        cluster_options = pulumi.ResourceOptions(
+            parent=opts.parent if opts else None, providers=[aws_provider] if aws_provider else None
+        )
+        plan = plan_stack(args.config, args.cluster, cluster_options, aws_provider)
         super().__init__("karpenter:stack:Karpenter", name, None, opts)
         config, facts = plan.config, plan.facts
         child = pulumi.ResourceOptions(parent=self)
-        for warning in config.warnings():
+        for warning in [*config.warnings(), *plan.warnings]:
             # `pulumi preview` and `pulumi up` show it beside the component, prefixed "warning:".
             pulumi.log.warn(warning.removeprefix("WARNING: "), resource=self)
         undetected = undetected_namespace_warning(config.namespace, facts.controller_role, facts.name)

@@ -18,6 +18,7 @@ from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, lookup_clu
 from karpenter.cluster.inputs import ClusterInputs, cluster_input_facts, deferred_placement
 from karpenter.cluster.placement import Placement, node_placement
 from karpenter.cluster.planned import planned_cluster_facts
+from karpenter.cluster.token_identity import TokenIdentity, provider_token_identity, stack_token_identity
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
@@ -39,6 +40,8 @@ class StackPlan:
     kubernetes_provider: k8s.Provider | None = None
     # What the stack takes over from a hand-made install (karpenter:adopt), by import.
     adoption: Adoption = Adoption()
+    # What of the `aws:` settings the Kubernetes side cannot sign in with, one `WARNING: aws:...` line each.
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def resolve(cls, config: StackConfig, facts: ClusterFacts) -> StackPlan:
@@ -84,28 +87,55 @@ class StackPlan:
 
 
 def plan_stack(
-    config: StackConfig, cluster: ClusterInputs | None, cluster_options: pulumi.ResourceOptions | None = None
+    config: StackConfig,
+    cluster: ClusterInputs | None,
+    cluster_options: pulumi.ResourceOptions | None = None,
+    aws_provider: pulumi.ProviderResource | None = None,
 ) -> StackPlan:
-    """Look the cluster up and check the config against it. A cluster the stack creates is created
-    (with `cluster_options`) only once the checks pass; one the program manages is taken as given."""
+    """Look the cluster up through `aws_provider` (None: the default provider) and check the config
+    against it. A cluster the stack creates is created (with `cluster_options`) only once the checks
+    pass; one the program manages is taken as given. The Kubernetes side signs in as the AWS
+    provider does."""
     if config.adopt and (cluster is not None or config.cluster.create):
         raise ConfigError(
             f"{ADOPT_KEY}: takes over what a hand-made install made for an existing cluster the stack attaches "
             "to by name; it does not apply to a cluster the stack creates or a program passes in"
         )
     if cluster is not None:
-        return _plan_for_cluster_inputs(config, cluster)
+        return _plan_for_cluster_inputs(config, cluster, aws_provider)
+    # The Kubernetes side signs in as the AWS side does; refused input is refused before any lookup.
+    identity = _token_identity(aws_provider)
     if not config.cluster.create:
-        return StackPlan.resolve(config, lookup_cluster_facts(config))
-    checked = StackPlan.resolve(config, planned_cluster_facts(config))
+        plan = StackPlan.resolve(config, lookup_cluster_facts(config, identity, aws_provider))
+        return dataclasses.replace(plan, warnings=identity.warnings)
+    checked = StackPlan.resolve(config, planned_cluster_facts(config, aws_provider))
     # pulumi-eks loads only for the stacks that create a cluster.
     from karpenter.aws.eks_cluster import create_cluster
 
-    return dataclasses.replace(checked, facts=create_cluster(config, checked.facts, cluster_options))
+    return dataclasses.replace(
+        checked, facts=create_cluster(config, checked.facts, cluster_options, identity), warnings=identity.warnings
+    )
 
 
-def _plan_for_cluster_inputs(config: StackConfig, cluster: ClusterInputs) -> StackPlan:
-    facts = cluster_input_facts(config, cluster)
+def _token_identity(aws_provider: pulumi.ProviderResource | None) -> TokenIdentity:
+    """The `aws:` settings configure the default provider only; a caller's own provider says itself."""
+    return provider_token_identity(aws_provider) if aws_provider else stack_token_identity()
+
+
+def _plan_for_cluster_inputs(
+    config: StackConfig, cluster: ClusterInputs, aws_provider: pulumi.ProviderResource | None
+) -> StackPlan:
+    aws_auth = node_access_method(config.node_access, cluster.authentication_mode) is NodeAccessMethod.AWS_AUTH
+    if cluster.kubernetes_provider is not None and cluster.kubeconfig is None and aws_auth:
+        raise ConfigError(
+            "ClusterInputs.kubeconfig: required with kubernetes_provider when nodes join by aws-auth, as here: the "
+            "aws-auth entry is written with a kubeconfig, and a kubernetes.Provider does not give its own back; pass "
+            "the kubeconfig your provider is made with"
+        )
+    # The component makes its own kubeconfig only when the program gives it neither.
+    own_kubeconfig = cluster.kubeconfig is None and cluster.kubernetes_provider is None
+    identity = _token_identity(aws_provider) if own_kubeconfig else TokenIdentity()
+    facts = cluster_input_facts(config, cluster, identity, aws_provider)
     if cluster.known_subnet_ids() is not None:
         # Known now: the same lookups, tags and checks as for a cluster the stack attaches to.
         plan = StackPlan.resolve(config, facts)
@@ -114,10 +144,10 @@ def _plan_for_cluster_inputs(config: StackConfig, cluster: ClusterInputs) -> Sta
         plan = StackPlan(
             config=config,
             facts=facts,
-            placement=deferred_placement(config, facts, cluster.subnet_ids),
+            placement=deferred_placement(config, facts, cluster.subnet_ids, aws_provider),
             node_access=node_access_method(config.node_access, facts.authentication_mode),
             subnet_tags={},
             security_group_tags={},
             select_by_id=True,
         )
-    return dataclasses.replace(plan, kubernetes_provider=cluster.kubernetes_provider)
+    return dataclasses.replace(plan, kubernetes_provider=cluster.kubernetes_provider, warnings=identity.warnings)

@@ -67,6 +67,20 @@ def run() -> Run:
     return _run
 
 
+@pytest.fixture
+def monitors(monkeypatch: pytest.MonkeyPatch) -> list[monitor.RecordingMonitor]:
+    """Every recording monitor the program runs of a test make, to see what a refused run did."""
+    made: list[monitor.RecordingMonitor] = []
+
+    class Watched(monitor.RecordingMonitor):
+        def __init__(self, mocks: Any) -> None:
+            super().__init__(mocks)
+            made.append(self)
+
+    monkeypatch.setattr(program, "RecordingMonitor", Watched)
+    return made
+
+
 def policy(resource: monitor.Registration, key: str = "policy") -> dict[str, Any]:
     document: dict[str, Any] = json.loads(resource.inputs[key])
     return document

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -13,6 +13,7 @@ import pulumi_eks as eks
 
 from karpenter.aws.node_identity import node_role
 from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, Subnet
+from karpenter.cluster.token_identity import TokenIdentity
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
 from karpenter.vocabulary import aws_names
@@ -24,6 +25,8 @@ class NewClusterArgs:
     config: StackConfig
     partition: str
     subnets: tuple[Subnet, ...]
+    # Who pulumi-eks's kubeconfig signs in as: the identity the stack's AWS provider uses.
+    identity: TokenIdentity = field(default_factory=TokenIdentity)
 
 
 class NewCluster(pulumi.ComponentResource):
@@ -47,6 +50,11 @@ class NewCluster(pulumi.ComponentResource):
             authentication_mode=eks.AuthenticationMode.API,
             create_oidc_provider=True,
             skip_default_node_group=True,
+            provider_credential_opts=(
+                eks.KubeconfigOptionsArgs(profile_name=args.identity.profile, role_arn=args.identity.role_arn)
+                if args.identity.profile or args.identity.role_arn
+                else None
+            ),
             opts=child,
         )
         # Its own role: EKS makes the access entry of a managed group's role itself, which
@@ -88,11 +96,22 @@ class NewCluster(pulumi.ComponentResource):
 
 
 def create_cluster(
-    config: StackConfig, planned: ClusterFacts, opts: pulumi.ResourceOptions | None = None
+    config: StackConfig,
+    planned: ClusterFacts,
+    opts: pulumi.ResourceOptions | None = None,
+    identity: TokenIdentity | None = None,
 ) -> ClusterFacts:
-    """Create the cluster; the facts it computes come back as Outputs."""
+    """Create the cluster; the facts it computes come back as Outputs. Its kubeconfig signs in as
+    `identity` (default: the AWS CLI's default credentials)."""
     new = NewCluster(
-        "cluster", NewClusterArgs(config=config, partition=planned.partition, subnets=planned.subnets), opts
+        "cluster",
+        NewClusterArgs(
+            config=config,
+            partition=planned.partition,
+            subnets=planned.subnets,
+            identity=identity or TokenIdentity(),
+        ),
+        opts,
     )
     created = new.cluster
     kubeconfig_json = created.kubeconfig_json

@@ -6,7 +6,6 @@ Lookups are data-source invokes, which run in `pulumi preview` too, so everythin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -14,8 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from karpenter.cluster.adoption import ExistingIam, ExistingRole
+from karpenter.cluster.aws_provider import lookup_options
 from karpenter.cluster.iam_lookups import lookup_existing_iam
-from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.cluster.token_identity import TokenIdentity
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
@@ -83,26 +83,30 @@ class ClusterFacts:
         return f"arn:{self.partition}:iam::{self.account_id}:role/{role_name}"
 
 
-def lookup_account() -> Account:
-    """Partition, region and account of the AWS provider, and the account's spot role if any."""
+def lookup_account(provider: pulumi.ProviderResource | None = None) -> Account:
+    """Partition, region and account of the AWS provider (None: the default one), and the
+    account's spot role if any."""
+    invoke = lookup_options(provider)
     spot_roles = aws.iam.get_roles(
-        name_regex=f"^{SPOT_SERVICE_LINKED_ROLE}$", path_prefix=SPOT_SERVICE_LINKED_ROLE_PATH
+        name_regex=f"^{SPOT_SERVICE_LINKED_ROLE}$", path_prefix=SPOT_SERVICE_LINKED_ROLE_PATH, opts=invoke
     )
     return Account(
-        partition=aws.get_partition().partition,
-        region=aws.get_region().region,
-        account_id=aws.get_caller_identity().account_id,
+        partition=aws.get_partition(opts=invoke).partition,
+        region=aws.get_region(opts=invoke).region,
+        account_id=aws.get_caller_identity(opts=invoke).account_id,
         spot_role_arn=sorted(spot_roles.arns)[0] if spot_roles.arns else None,
     )
 
 
-def lookup_subnets(subnet_ids: list[str], config_key: str) -> tuple[Subnet, ...]:
+def lookup_subnets(
+    subnet_ids: list[str], config_key: str, provider: pulumi.ProviderResource | None = None
+) -> tuple[Subnet, ...]:
     """The subnets, read from EC2; one that cannot be read is refused naming `config_key`, the list
     the ids came from (with the index), or the key that led to it."""
     found = []
     for index, subnet_id in enumerate(subnet_ids):
         try:
-            found.append(_subnet(subnet_id))
+            found.append(subnet_facts(subnet_id, aws.ec2.get_subnet(id=subnet_id, opts=lookup_options(provider))))
         except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
             reason = str(exc).removeprefix("invoke of aws:ec2/getSubnet:getSubnet failed: ")
             where = f"{config_key}[{index}]" if config_key.endswith(("subnetIds", "subnet_ids")) else config_key
@@ -110,11 +114,15 @@ def lookup_subnets(subnet_ids: list[str], config_key: str) -> tuple[Subnet, ...]
     return tuple(sorted(found, key=lambda subnet: subnet.id))
 
 
-def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
-    """Read an existing cluster and its account through AWS data sources."""
-    account = lookup_account()
+def lookup_cluster_facts(
+    config: StackConfig, identity: TokenIdentity | None = None, provider: pulumi.ProviderResource | None = None
+) -> ClusterFacts:
+    """Read an existing cluster and its account through AWS data sources, by `provider` (None: the
+    default one); its kubeconfig signs in as `identity` (default: the AWS CLI's default credentials)."""
+    account = lookup_account(provider)
+    invoke = lookup_options(provider)
     try:
-        cluster = aws.eks.get_cluster(name=config.cluster_name)
+        cluster = aws.eks.get_cluster(name=config.cluster_name, opts=invoke)
     except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
         raise pulumi.RunError(
             f"karpenter:clusterName: EKS cluster {config.cluster_name!r} was not found in {account.region}: {exc}"
@@ -132,27 +140,25 @@ def lookup_cluster_facts(config: StackConfig) -> ClusterFacts:
         endpoint=endpoint,
         oidc_issuer=issuer,
         oidc_provider_arn=oidc_arn,
-        subnets=lookup_subnets(cluster.vpc_config.subnet_ids, "karpenter:clusterName"),
+        subnets=lookup_subnets(cluster.vpc_config.subnet_ids, "karpenter:clusterName", provider),
         cluster_security_group_id=cluster.vpc_config.cluster_security_group_id,
         cluster_security_group_tags=dict(
-            aws.ec2.get_security_group(id=cluster.vpc_config.cluster_security_group_id).tags or {}
+            aws.ec2.get_security_group(id=cluster.vpc_config.cluster_security_group_id, opts=invoke).tags or {}
         ),
         authentication_mode=cluster.access_configs[0].authentication_mode if cluster.access_configs else "CONFIG_MAP",
-        oidc_provider_exists=_oidc_provider_exists(oidc_arn),
+        oidc_provider_exists=_lookup_succeeds(lambda: aws.iam.get_open_id_connect_provider(arn=oidc_arn, opts=invoke)),
         pod_identity_agent=config.identity is Identity.POD_IDENTITY
         and _lookup_succeeds(
-            lambda: aws.eks.get_addon(addon_name=POD_IDENTITY_AGENT, cluster_name=config.cluster_name)
+            lambda: aws.eks.get_addon(addon_name=POD_IDENTITY_AGENT, cluster_name=config.cluster_name, opts=invoke)
         ),
         spot_role_arn=account.spot_role_arn,
-        kubeconfig=json.dumps(kubeconfig(config.cluster_name, account.region, endpoint, certificate_authority)),
+        kubeconfig=(identity or TokenIdentity()).kubeconfig_json(
+            config.cluster_name, account.region, endpoint, certificate_authority
+        ),
         cluster_ref=config.cluster_name,
-        existing_iam=(existing_iam := lookup_existing_iam(config.cluster_name)),
+        existing_iam=(existing_iam := lookup_existing_iam(config.cluster_name, provider)),
         controller_role=existing_iam.controller_role,
     )
-
-
-def _subnet(subnet_id: str) -> Subnet:
-    return subnet_facts(subnet_id, aws.ec2.get_subnet(id=subnet_id))
 
 
 def subnet_facts(subnet_id: str, found: aws.ec2.GetSubnetResult) -> Subnet:
@@ -164,10 +170,6 @@ def subnet_facts(subnet_id: str, found: aws.ec2.GetSubnetResult) -> Subnet:
         tags=dict(found.tags or {}),
         vpc_id=found.vpc_id,
     )
-
-
-def _oidc_provider_exists(arn: str) -> bool:
-    return _lookup_succeeds(lambda: aws.iam.get_open_id_connect_provider(arn=arn))
 
 
 def _lookup_succeeds(lookup: Callable[[], object]) -> bool:

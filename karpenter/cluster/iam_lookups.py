@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from karpenter.cluster.adoption import ExistingIam, ExistingInstanceProfile, ExistingRole
+from karpenter.cluster.aws_provider import lookup_options
 from karpenter.vocabulary import aws_names
 
 T = TypeVar("T")
@@ -29,12 +30,12 @@ def _found(lookup: Callable[[], T], what: str) -> T | None:
         raise pulumi.RunError(f"{what} cannot be read, so the stack cannot tell whether it exists: {exc}") from None
 
 
-def _role(name: str) -> ExistingRole | None:
-    role = _found(lambda: aws.iam.get_role(name=name), f"IAM role {name}")
+def _role(name: str, invoke: pulumi.InvokeOptions) -> ExistingRole | None:
+    role = _found(lambda: aws.iam.get_role(name=name, opts=invoke), f"IAM role {name}")
     if role is None:
         return None
-    attached = aws.iam.get_role_policy_attachments(role_name=name).attached_policies or []
-    inline = aws.iam.get_role_policies(role_name=name).policy_names or []
+    attached = aws.iam.get_role_policy_attachments(role_name=name, opts=invoke).attached_policies or []
+    inline = aws.iam.get_role_policies(role_name=name, opts=invoke).policy_names or []
     return ExistingRole(
         name=name,
         path=role.path or "/",
@@ -46,22 +47,26 @@ def _role(name: str) -> ExistingRole | None:
     )
 
 
-def lookup_controller_role(cluster_name: str) -> ExistingRole | None:
-    """The controller role under the stack's name, where it exists: once the stack has run, it names
-    the namespace Karpenter was installed in."""
-    return _role(aws_names.controller_role_name(cluster_name))
+def lookup_controller_role(cluster_name: str, provider: pulumi.ProviderResource | None = None) -> ExistingRole | None:
+    """The controller role under the stack's name, where it exists, read by `provider` (None: the
+    default one): once the stack has run, it names the namespace Karpenter was installed in."""
+    return _role(aws_names.controller_role_name(cluster_name), lookup_options(provider))
 
 
-def lookup_existing_iam(cluster_name: str) -> ExistingIam:
-    """The node role, instance profile and controller role under the stack's names, where they exist."""
+def lookup_existing_iam(cluster_name: str, provider: pulumi.ProviderResource | None = None) -> ExistingIam:
+    """The node role, instance profile and controller role under the stack's names, where they exist,
+    read by `provider` (None: the default one)."""
+    invoke = lookup_options(provider)
     profile_name = aws_names.instance_profile_name(cluster_name)
-    profile = _found(lambda: aws.iam.get_instance_profile(name=profile_name), f"instance profile {profile_name}")
+    profile = _found(
+        lambda: aws.iam.get_instance_profile(name=profile_name, opts=invoke), f"instance profile {profile_name}"
+    )
     return ExistingIam(
-        node_role=_role(aws_names.node_role_name(cluster_name)),
+        node_role=_role(aws_names.node_role_name(cluster_name), invoke),
         instance_profile=ExistingInstanceProfile(
             name=profile_name, path=profile.path or "/", role_name=profile.role_name or None
         )
         if profile
         else None,
-        controller_role=lookup_controller_role(cluster_name),
+        controller_role=_role(aws_names.controller_role_name(cluster_name), invoke),
     )

@@ -10,7 +10,6 @@ inside an apply, which looks subnets up and creates nothing.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from karpenter.cluster.aws_provider import lookup_options
 from karpenter.cluster.facts import (
     ACCESS_ENTRY_MODES,
     CONFIG_MAP_MODES,
@@ -30,8 +30,8 @@ from karpenter.cluster.facts import (
     subnet_facts,
 )
 from karpenter.cluster.iam_lookups import lookup_controller_role
-from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.cluster.placement import Placement, node_placement
+from karpenter.cluster.token_identity import TokenIdentity
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
@@ -64,8 +64,15 @@ class ClusterInputs:
     authentication_mode: str = "API_AND_CONFIG_MAP"
     # Whether the program installs the eks-pod-identity-agent add-on; identity pod-identity needs it.
     pod_identity_agent: bool = False
-    # The program's own Kubernetes provider for the cluster; default: one made from the outputs above.
+    # The program's own Kubernetes provider for the cluster; default: one made from `kubeconfig`, or
+    # from the outputs above.
     kubernetes_provider: k8s.Provider | None = None
+    # A kubeconfig (JSON or YAML text) for the cluster, which the aws-auth entry is written with
+    # and, without kubernetes_provider, the component's Kubernetes provider is made from. A
+    # kubernetes.Provider does not give its kubeconfig back, so with kubernetes_provider and node
+    # access by aws-auth it is required. Default: one signing in with `aws eks get-token` as the
+    # stack's AWS provider does.
+    kubeconfig: pulumi.Input[str] | None = None
 
     def known_subnet_ids(self) -> list[str] | None:
         """The subnet ids if given as plain strings; None if they are known only at deploy time."""
@@ -128,10 +135,17 @@ def _https_issuer(issuer: str) -> str:
     return issuer
 
 
-def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterFacts:
+def cluster_input_facts(
+    config: StackConfig,
+    cluster: ClusterInputs,
+    identity: TokenIdentity | None = None,
+    provider: pulumi.ProviderResource | None = None,
+) -> ClusterFacts:
     """The facts of a cluster the program manages. Without plain subnet ids, `subnets` stays
-    empty: `deferred_placement` reads them once they are known."""
-    account = lookup_account()
+    empty: `deferred_placement` reads them once they are known. The kubeconfig is the caller's
+    (`ClusterInputs.kubeconfig`), or one signing in as `identity`. Looked up by `provider` (None:
+    the default one)."""
+    account = lookup_account(provider)
     # Resolves once the cluster exists, and to its name only if that is the configured one.
     name = pulumi.Output.from_input(cluster.name).apply(lambda actual: _same_name(config, actual))
     issuer = pulumi.Output.from_input(cluster.oidc_issuer).apply(_https_issuer)
@@ -148,7 +162,7 @@ def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterF
         endpoint=cluster.endpoint,
         oidc_issuer=issuer,
         oidc_provider_arn=provider_arn,
-        subnets=() if known_subnets is None else lookup_subnets(known_subnets, "ClusterInputs.subnet_ids"),
+        subnets=() if known_subnets is None else lookup_subnets(known_subnets, "ClusterInputs.subnet_ids", provider),
         cluster_security_group_id=(
             cluster.security_group_id
             if known_security_group
@@ -157,7 +171,7 @@ def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterF
         # Read only where the group is tagged for discovery; a group known only at deploy time is
         # tagged as the group of a cluster the stack creates is.
         cluster_security_group_tags=(
-            _security_group_tags(str(cluster.security_group_id))
+            _security_group_tags(str(cluster.security_group_id), provider)
             if known_subnets is not None and known_security_group
             else {}
         ),
@@ -165,11 +179,13 @@ def cluster_input_facts(config: StackConfig, cluster: ClusterInputs) -> ClusterF
         oidc_provider_exists=cluster.oidc_provider_arn is not None,
         pod_identity_agent=cluster.pod_identity_agent,
         spot_role_arn=account.spot_role_arn,
-        kubeconfig=pulumi.Output.all(name, cluster.endpoint, cluster.certificate_authority).apply(
-            lambda known: json.dumps(kubeconfig(known[0], account.region, known[1], known[2]))
+        kubeconfig=cluster.kubeconfig
+        if cluster.kubeconfig is not None
+        else (identity or TokenIdentity()).kubeconfig_json(
+            name, account.region, cluster.endpoint, cluster.certificate_authority
         ),
         cluster_ref=name,
-        controller_role=lookup_controller_role(config.cluster_name),
+        controller_role=lookup_controller_role(config.cluster_name, provider),
     )
 
 
@@ -182,9 +198,9 @@ def _resolved_security_group(security_group_id: str | None) -> str:
     return security_group_id
 
 
-def _security_group_tags(security_group_id: str) -> dict[str, str]:
+def _security_group_tags(security_group_id: str, provider: pulumi.ProviderResource | None) -> dict[str, str]:
     try:
-        return dict(aws.ec2.get_security_group(id=security_group_id).tags or {})
+        return dict(aws.ec2.get_security_group(id=security_group_id, opts=lookup_options(provider)).tags or {})
     except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
         reason = str(exc).removeprefix("invoke of aws:ec2/getSecurityGroup:getSecurityGroup failed: ")
         raise ConfigError(
@@ -193,17 +209,23 @@ def _security_group_tags(security_group_id: str) -> dict[str, str]:
 
 
 def deferred_placement(
-    config: StackConfig, facts: ClusterFacts, subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    config: StackConfig,
+    facts: ClusterFacts,
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+    provider: pulumi.ProviderResource | None = None,
 ) -> pulumi.Output[Placement]:
-    """The node subnets and their zones once the subnet ids are known: chosen and refused as for
-    subnets known at once (`node_placement`), the refusal raised from inside the apply."""
+    """The node subnets and their zones once the subnet ids are known, read by `provider` (None: the
+    default one): chosen and refused as for subnets known at once (`node_placement`), the refusal
+    raised from inside the apply."""
 
     def look_up(ids: Sequence[Any] | None) -> pulumi.Output[list[Subnet]]:
         if not ids:
             raise ConfigError("ClusterInputs.subnet_ids: resolved to no subnets; pass the subnets nodes may use")
         return pulumi.Output.all(
             *(
-                aws.ec2.get_subnet_output(id=subnet_id).apply(lambda found: subnet_facts(found.id, found))
+                aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOutputOptions(provider=provider)).apply(
+                    lambda found: subnet_facts(found.id, found)
+                )
                 for subnet_id in ids
             )
         )

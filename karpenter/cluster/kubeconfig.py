@@ -5,8 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 
-def kubeconfig(cluster_name: str, region: str, endpoint: str, certificate_authority: str) -> dict[str, Any]:
-    """A kubeconfig that authenticates with `aws eks get-token`, as the AWS CLI writes it."""
+def kubeconfig(
+    cluster_name: str,
+    region: str,
+    endpoint: str,
+    certificate_authority: str,
+    *,
+    profile: str | None = None,
+    role_arn: str | None = None,
+) -> dict[str, Any]:
+    """A kubeconfig that authenticates with `aws eks get-token`, as the AWS CLI writes it. The token
+    is minted as `profile` (an AWS CLI profile) and, with `role_arn`, as that role assumed from it:
+    the identity the AWS provider deploys the rest of the stack as."""
+    token_args = ["eks", "get-token", "--cluster-name", cluster_name, "--region", region]
+    if profile:
+        # An option, not AWS_PROFILE: the CLI ranks its options above credentials in the
+        # environment, as pulumi-aws ranks aws:profile above them.
+        token_args += ["--profile", profile]
+    if role_arn:
+        token_args += ["--role-arn", role_arn]
     return {
         "apiVersion": "v1",
         "kind": "Config",
@@ -25,7 +42,7 @@ def kubeconfig(cluster_name: str, region: str, endpoint: str, certificate_author
                     "exec": {
                         "apiVersion": "client.authentication.k8s.io/v1beta1",
                         "command": "aws",
-                        "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+                        "args": token_args,
                         "interactiveMode": "Never",
                     }
                 },

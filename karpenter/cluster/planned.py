@@ -3,18 +3,21 @@ checked against the config."""
 
 from __future__ import annotations
 
+import pulumi
+
 from karpenter.cluster.facts import ClusterFacts, lookup_account, lookup_subnets
 from karpenter.cluster.iam_lookups import lookup_controller_role
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 
 
-def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
+def planned_cluster_facts(config: StackConfig, provider: pulumi.ProviderResource | None = None) -> ClusterFacts:
     """What is known of the cluster the stack will create, before it exists: its account and
     subnets, and what the stack sets. What the cluster computes stays empty until
-    `create_cluster` fills it in, so the config can be checked before anything is registered."""
-    account = lookup_account()
-    subnets = lookup_subnets(config.cluster.subnet_ids or [], "karpenter:cluster.subnetIds")
+    `create_cluster` fills it in, so the config can be checked before anything is registered. Read
+    by `provider` (None: the default one)."""
+    account = lookup_account(provider)
+    subnets = lookup_subnets(config.cluster.subnet_ids or [], "karpenter:cluster.subnetIds", provider)
     for index, subnet_id in enumerate(config.cluster.subnet_ids or []):
         (subnet,) = [s for s in subnets if s.id == subnet_id]
         if subnet.vpc_id != config.cluster.vpc_id:
@@ -47,5 +50,5 @@ def planned_cluster_facts(config: StackConfig) -> ClusterFacts:
         kubeconfig="",
         cluster_ref=config.cluster_name,
         # Made by an earlier run of the stack, if any: it names the namespace that run installed Karpenter in.
-        controller_role=lookup_controller_role(config.cluster_name),
+        controller_role=lookup_controller_role(config.cluster_name, provider),
     )

@@ -171,8 +171,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
             return {}
         name = inputs.get("name", self.cluster_name)
         issuer = f.oidc_issuer.removeprefix("https://")
+        # pulumi-eks's KubeconfigOptions: "The profile is passed to kubeconfig as an authentication
+        # environment setting. The role is passed to kubeconfig as an authentication exec argument."
+        credentials = inputs.get("providerCredentialOpts") or {}
+        document = kubeconfig(name, f.region, f.endpoint, f.certificate_authority, role_arn=credentials.get("roleArn"))
+        if credentials.get("profileName"):
+            document["users"][0]["user"]["exec"]["env"] = [{"name": "AWS_PROFILE", "value": credentials["profileName"]}]
         return {
-            "kubeconfigJson": json.dumps(kubeconfig(name, f.region, f.endpoint, f.certificate_authority)),
+            "kubeconfigJson": json.dumps(document),
             "oidcIssuer": issuer,
             "oidcProviderUrl": f"https://{issuer}",
             "oidcProviderArn": f"arn:{f.partition}:iam::{f.account_id}:oidc-provider/{issuer}",

@@ -15,6 +15,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
 
+from karpenter.offline.default_providers import DisabledDefaultProviders
+
 COMPUTED = "<computed>"
 
 
@@ -30,13 +32,35 @@ class Registration:
     options: dict[str, Any]
 
 
+@dataclass
+class Providers:
+    """The providers a registration names: `provider`, the reference of the one a custom resource (or
+    a remote component of that provider's package) is managed by, "" for the default one; and
+    `providers`, by package, those a component hands its children (a remote component's plugin
+    gets them)."""
+
+    provider: str
+    providers: dict[str, str]
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The mock monitor, also keeping each registration's parent, dependencies and inputs
-    (MockResourceArgs carries neither parent nor dependencies)."""
+    """The mock monitor, also keeping each registration's parent, dependencies, inputs and providers
+    (MockResourceArgs carries neither parent nor dependencies) and each lookup's provider, and
+    refusing, as the engine does, a lookup or resource with no provider whose package's default
+    provider is disabled."""
+
+    # What `pulumi:disable-default-providers` refuses; the run sets it from the stack's settings.
+    disabled_defaults = DisabledDefaultProviders()
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
+        # Each lookup's token and the provider reference it went through ("": the default provider),
+        # as the mocks get it (MockCallArgs.provider).
+        self.invokes: list[tuple[str, str]] = []
         self.registrations: dict[str, Registration] = {}
+        self.providers: dict[str, Providers] = {}
+        # The engine's errors for resources that name no provider where the default one is disabled.
+        self.refusals: list[str] = []
         # What each component registers as its outputs (what `pulumi stack` shows under it), by URN.
         self.component_outputs: dict[str, dict[str, Any]] = {}
 
@@ -53,9 +77,26 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
         return super().SupportsFeature(request)
 
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
+        self.invokes.append((request.tok, request.provider))
+        package = request.tok.split(":")[0]
+        if not request.provider and (refusal := self.disabled_defaults.refusal(package, request.tok)):
+            raise Exception(refusal)
+        return super().Invoke(request)
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the engine's method name
+        package = request.type.split(":")[0]
+        # Provider resources are served by the engine itself; components by nobody.
+        managed = (request.custom or request.remote) and not request.type.startswith("pulumi:providers:")
+        if managed and not request.provider:
+            refusal = self.disabled_defaults.refusal(package, self.make_urn(request.parent, request.type, request.name))
+            if refusal:
+                # The run fails with it once the program returns: an exception raised here takes
+                # the SDK's failed-registration path, which leaves the interpreter unfit to go on.
+                self.refusals.append(refusal)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            self.providers[response.urn] = Providers(provider=request.provider, providers=dict(request.providers))
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             self.registrations[response.urn] = Registration(
                 urn=response.urn,

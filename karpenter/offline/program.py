@@ -17,15 +17,17 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from karpenter.cluster.token_identity import IDENTITY_SETTINGS, token_identity
 from karpenter.config import stack_file
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import parse_stack_config
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import NAMESPACE
+from karpenter.offline.default_providers import DisabledDefaultProviders
 from karpenter.offline.errors import SynthError
 from karpenter.offline.facts import OfflineFacts, load_facts_file, sample_facts
 from karpenter.offline.mocks import OfflineMocks
-from karpenter.offline.monitor import RecordingMonitor, Registration, construction_order, plain
+from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "karpenter"
@@ -69,6 +71,10 @@ class SynthResult:
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # What the config allows but weakens, one `WARNING: karpenter:<key>: ...` line each.
     warnings: list[str] = field(default_factory=list)
+    # Each lookup's token and the provider reference it went through ("": the default provider).
+    invokes: list[tuple[str, str]] = field(default_factory=list)
+    # The providers each registration names, by URN.
+    providers: dict[str, Providers] = field(default_factory=dict)
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]
@@ -99,7 +105,9 @@ def run_program(
             raise
         # The config is valid on its own; what failed was checked against a cluster that is not theirs.
         raise ConfigError(f"{exc} ({SAMPLE_FACTS_HINT})") from None
-    result.warnings = config.warnings()
+    # The program reads the aws: settings it carries into the Kubernetes side as pulumi.Config("aws") does.
+    aws_settings = {key: settings_.get(f"aws:{key}") for key in IDENTITY_SETTINGS}
+    result.warnings = [*config.warnings(), *token_identity(aws_settings).warnings]
     return result
 
 
@@ -125,6 +133,7 @@ def run_mocked(
 
     mocks = OfflineMocks(facts, cluster_name, preview)
     monitor = RecordingMonitor(mocks)
+    monitor.disabled_defaults = DisabledDefaultProviders.from_settings(settings_)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -143,6 +152,9 @@ def run_mocked(
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+    if monitor.refusals:
+        # The engine stops at the first such resource.
+        raise SynthError(monitor.refusals[0])
     position = {key: index for index, key in enumerate(order)}
     resources = sorted(monitor.registrations.values(), key=lambda r: position[(r.type, r.name)])
     return SynthResult(
@@ -152,4 +164,6 @@ def run_mocked(
         resources=resources,
         outputs=outputs,
         component_outputs=dict(monitor.component_outputs),
+        invokes=list(monitor.invokes),
+        providers=dict(monitor.providers),
     )

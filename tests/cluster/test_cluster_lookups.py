@@ -42,8 +42,8 @@ def learned(monkeypatch: pytest.MonkeyPatch) -> list[ClusterFacts]:
     seen: list[ClusterFacts] = []
     look_up = stack_plan.lookup_cluster_facts
 
-    def recording(config: StackConfig) -> ClusterFacts:
-        seen.append(look_up(config))
+    def recording(config: StackConfig, *rest: Any) -> ClusterFacts:
+        seen.append(look_up(config, *rest))
         return seen[-1]
 
     monkeypatch.setattr(stack_plan, "lookup_cluster_facts", recording)

@@ -34,3 +34,23 @@ def test_the_kubeconfig_names_the_server_its_certificate_and_an_aws_token_user()
             }
         ],
     }
+
+
+def test_the_token_command_names_the_profile_and_the_role_to_sign_in_as() -> None:
+    """The AWS CLI's `aws eks get-token` takes `--role-arn` (the role to assume for the token) and
+    the global `--profile`, the options pulumi-eks's KubeconfigOptions carries too."""
+    document = kubeconfig(
+        "prod", "us-east-1", "https://x", "Q0VSVA==", profile="ops", role_arn="arn:aws:iam::123456789012:role/d"
+    )
+    assert document["users"][0]["user"]["exec"]["args"] == [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "prod",
+        "--region",
+        "us-east-1",
+        "--profile",
+        "ops",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/d",
+    ]

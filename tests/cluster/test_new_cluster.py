@@ -182,15 +182,7 @@ def test_pod_identity_on_a_new_cluster_installs_the_agent_before_karpenter(run: 
     assert run(_new({"identity": "irsa"})).of_type("aws:eks/addon:Addon") == []
 
 
-def test_a_refused_new_cluster_config_registers_nothing(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monitors: list[monitor.RecordingMonitor] = []
-
-    class Watched(monitor.RecordingMonitor):
-        def __init__(self, mocks: Any) -> None:
-            super().__init__(mocks)
-            monitors.append(self)
-
-    monkeypatch.setattr(program, "RecordingMonitor", Watched)
+def test_a_refused_new_cluster_config_registers_nothing(run: Run, monitors: list[monitor.RecordingMonitor]) -> None:
     facts = offline_facts.sample_facts("eu-west-1")
     subnets = [s.model_copy(update={"tags": {"karpenter.sh/discovery": "prod"}}) for s in facts.subnets]
     with pytest.raises(ConfigError) as refused:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.offline.default_providers import DisabledDefaultProviders
+from karpenter.offline.errors import SynthError
 from karpenter.offline.facts import OfflineFacts, OfflineInstanceProfile, OfflineRole, sample_facts
 from karpenter.offline.mocks import OfflineMocks
+from karpenter.offline.program import run_mocked
 
 FACTS = sample_facts("eu-west-1")
 
@@ -447,3 +452,53 @@ def test_a_pulumi_eks_cluster_answers_with_the_facts_kubeconfig_and_oidc_provide
         "dev", "eu-west-1", ENDPOINT, FACTS.certificate_authority
     )
     assert _create("eks:index:ManagedNodeGroup", "system", {"clusterName": "ml"}, custom=False) == (None, {})
+
+
+def test_a_pulumi_eks_cluster_carries_its_credential_options_into_its_kubeconfig() -> None:
+    """pulumi_eks KubeconfigOptionsArgs: "The profile is passed to kubeconfig as an authentication
+    environment setting. The role is passed to kubeconfig as an authentication exec argument."."""
+    role = "arn:aws:iam::123456789012:role/deployer"
+    given = {"name": "ml", "providerCredentialOpts": {"profileName": "ops", "roleArn": role}}
+    token = json.loads(_create("eks:index:Cluster", "cluster", given, custom=False)[1]["kubeconfigJson"])
+    exec_ = token["users"][0]["user"]["exec"]
+    assert exec_["args"][-2:] == ["--role-arn", role]
+    assert exec_["env"] == [{"name": "AWS_PROFILE", "value": "ops"}]
+
+
+def test_disabled_default_providers_are_read_as_the_engine_reads_them() -> None:
+    """pulumi/pulumi pkg/resource/deploy/default_providers.go `shouldDenyRequest`: a JSON list of
+    packages, `*` for all, never `pulumi` itself; the message is sdk/go/common/diag/errors.go's
+    `GetDefaultProviderDenied`."""
+    disabled = DisabledDefaultProviders.from_settings({"pulumi:disable-default-providers": '[" aws "]'})
+    assert disabled.refusal("aws", "aws:index/getRegion:getRegion") == (
+        "Default provider for 'aws' disabled. 'aws:index/getRegion:getRegion' must use an explicit provider."
+    )
+    assert disabled.refusal("kubernetes", "x") is None
+    everything = DisabledDefaultProviders.from_settings({"pulumi:disable-default-providers": '["*"]'})
+    assert everything.refusal("pulumi-python", "u") == (
+        "Default provider for 'pulumi-python' disabled. 'u' must use an explicit provider."
+    )
+    assert everything.refusal("pulumi", "u") is None
+    assert DisabledDefaultProviders.from_settings({"pulumi:disable-default-providers": ""}).refusal("aws", "x") is None
+    assert DisabledDefaultProviders.from_settings({}).refusal("aws", "x") is None
+
+
+def test_a_resource_without_a_provider_is_refused_where_its_default_provider_is_disabled() -> None:
+    def declare(explicit: bool) -> Callable[[], None]:
+        def user_program() -> None:
+            mine = aws.Provider("mine", region="eu-west-1")
+            opts = pulumi.ResourceOptions(provider=mine) if explicit else None
+            aws.sqs.Queue("queue", opts=opts)
+
+        return user_program
+
+    settings = {"aws:region": "eu-west-1", "pulumi:disable-default-providers": '["aws"]'}
+    with pytest.raises(SynthError) as refused:
+        run_mocked(declare(explicit=False), "test", settings, FACTS, cluster_name="dev")
+    assert str(refused.value) == (
+        "Default provider for 'aws' disabled. "
+        "'urn:pulumi:test::karpenter::pulumi:pulumi:Stack$aws:sqs/queue:Queue::queue' must use an explicit provider."
+    )
+    result = run_mocked(declare(explicit=True), "test", settings, FACTS, cluster_name="dev")
+    (queue,) = result.of_type("aws:sqs/queue:Queue")
+    assert result.providers[queue.urn].provider.startswith("urn:pulumi:test::karpenter::")

@@ -401,6 +401,73 @@ def test_the_programs_own_kubernetes_provider_is_used() -> None:
     assert len(result.of_type(RELEASE)) == 3
 
 
+def _token_args(kubeconfig_text: str) -> list[str]:
+    (user,) = json.loads(kubeconfig_text)["users"]
+    args: list[str] = user["user"]["exec"]["args"]
+    return args
+
+
+def test_the_kubeconfig_made_for_given_inputs_signs_in_with_the_stacks_aws_profile() -> None:
+    """The AWS CLI's `aws eks get-token --profile`: the Kubernetes provider and the aws-auth entry
+    sign in as pulumi-aws does with `aws:profile`."""
+
+    def user_program() -> None:
+        Karpenter("karpenter", KarpenterArgs({"clusterName": "dev"}, cluster=inputs(authentication_mode="CONFIG_MAP")))
+
+    settings = {"aws:region": "eu-west-1", "aws:profile": "ops"}
+    result = program.run_mocked(user_program, "test", settings, FACTS, cluster_name="dev")
+    (provider,) = result.of_type("pulumi:providers:kubernetes")
+    (aws_auth,) = result.of_type("pulumi-python:dynamic:Resource")
+    for kubeconfig_text in (provider.inputs["kubeconfig"], aws_auth.inputs["kubeconfig"]):
+        assert _token_args(kubeconfig_text)[-2:] == ["--profile", "ops"]
+
+
+def test_a_kubernetes_provider_does_not_give_its_kubeconfig_back() -> None:
+    """pulumi_kubernetes/provider.py: `Provider` declares no output properties; `kubeconfig` is an
+    input of `ProviderArgs` only. So the aws-auth entry cannot be written with the kubeconfig of a
+    provider a program passes in, and `ClusterInputs.kubeconfig` carries it instead."""
+    assert not hasattr(k8s.Provider, "kubeconfig")
+    assert hasattr(k8s.ProviderArgs, "kubeconfig")
+
+
+def test_a_given_kubeconfig_serves_the_stacks_kubernetes_provider_and_aws_auth() -> None:
+    mine = json.dumps({"apiVersion": "v1", "kind": "Config", "users": [{"name": "me"}]})
+    result = run_with_inputs({"nodeAccess": "aws-auth"}, authentication_mode="CONFIG_MAP", kubeconfig=mine)
+    (provider,) = result.of_type("pulumi:providers:kubernetes")
+    (aws_auth,) = result.of_type("pulumi-python:dynamic:Resource")
+    assert provider.inputs["kubeconfig"] == mine
+    assert aws_auth.inputs["kubeconfig"] == mine
+
+
+def test_a_given_kubernetes_provider_and_kubeconfig_serve_the_releases_and_aws_auth() -> None:
+    mine = "apiVersion: v1\nkind: Config\n"
+
+    def user_program() -> None:
+        provider = k8s.Provider("mine", kubeconfig=mine)
+        cluster = inputs(kubernetes_provider=provider, kubeconfig=mine, authentication_mode="CONFIG_MAP")
+        Karpenter("karpenter", KarpenterArgs({"clusterName": "dev"}, cluster=cluster))
+
+    result = program.run_mocked(user_program, "test", {"aws:region": "eu-west-1"}, FACTS, cluster_name="dev")
+    assert [p.name for p in result.of_type("pulumi:providers:kubernetes")] == ["mine"]
+    (aws_auth,) = result.of_type("pulumi-python:dynamic:Resource")
+    assert aws_auth.inputs["kubeconfig"] == mine
+
+
+def test_a_given_kubernetes_provider_without_its_kubeconfig_is_refused_where_nodes_join_by_aws_auth() -> None:
+    def user_program() -> None:
+        provider = k8s.Provider("mine", kubeconfig="{}")
+        cluster = inputs(kubernetes_provider=provider, authentication_mode="CONFIG_MAP")
+        Karpenter("karpenter", KarpenterArgs({"clusterName": "dev"}, cluster=cluster))
+
+    with pytest.raises(ConfigError) as refused:
+        program.run_mocked(user_program, "test", {"aws:region": "eu-west-1"}, FACTS, cluster_name="dev")
+    assert str(refused.value) == (
+        "ClusterInputs.kubeconfig: required with kubernetes_provider when nodes join by aws-auth, as here: the "
+        "aws-auth entry is written with a kubeconfig, and a kubernetes.Provider does not give its own back; pass "
+        "the kubeconfig your provider is made with"
+    )
+
+
 def test_a_given_subnet_that_cannot_be_read_is_refused_naming_its_place_in_the_inputs() -> None:
     with pytest.raises(ConfigError) as refused:
         run_with_inputs(subnet_ids=[PRIVATE[0], "subnet-0fffffffffffffff0"])
