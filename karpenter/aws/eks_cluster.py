@@ -87,6 +87,15 @@ class NewCluster(pulumi.ComponentResource):
         self.register_outputs({"kubeconfig": self.cluster.kubeconfig_json})
 
 
+def eks_security_group_id(cluster_name: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The security group EKS made for the cluster, which its managed nodes join and which admits only
+    its members (and the control plane). pulumi-eks's own `cluster_security_group_id` is another
+    group unless `skipDefaultSecurityGroups` is set: Karpenter's nodes put there could not reach
+    CoreDNS, nor the control plane their kubelets. `cluster_name` should resolve only once the
+    cluster exists."""
+    return aws.eks.get_cluster_output(name=cluster_name).vpc_config.cluster_security_group_id
+
+
 def create_cluster(
     config: StackConfig, planned: ClusterFacts, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterFacts:
@@ -96,6 +105,8 @@ def create_cluster(
     )
     created = new.cluster
     kubeconfig_json = created.kubeconfig_json
+    # Resolves to the name once the cluster exists, so what names it waits for it.
+    cluster_ref = kubeconfig_json.apply(lambda _: config.cluster_name)
     # What talks to the cluster (Helm releases) also waits for the nodes the controller runs on.
     with_system_nodes = pulumi.Output.all(kubeconfig_json, *(r.urn for r in new.ready)).apply(lambda values: values[0])
     return dataclasses.replace(
@@ -103,8 +114,7 @@ def create_cluster(
         endpoint=kubeconfig_json.apply(lambda text: json.loads(text)["clusters"][0]["cluster"]["server"]),
         oidc_issuer=created.oidc_issuer,
         oidc_provider_arn=created.oidc_provider_arn,
-        cluster_security_group_id=created.cluster_security_group_id,
+        cluster_security_group_id=eks_security_group_id(cluster_ref),
         kubeconfig=with_system_nodes,
-        # Resolves to the name once the cluster exists, so what names it waits for it.
-        cluster_ref=kubeconfig_json.apply(lambda _: config.cluster_name),
+        cluster_ref=cluster_ref,
     )
