@@ -90,7 +90,7 @@ def test_node_subnets_of_the_new_cluster_are_tagged_for_discovery(run: Run) -> N
     tagged = {(t.inputs["resourceId"], t.inputs["key"]) for t in result.of_type("aws:ec2/tag:Tag")}
     for subnet in PRIVATE:
         assert (subnet, "karpenter.sh/discovery") in tagged
-    (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.inputs["resourceId"].startswith("sg-")]
+    (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.name == "discovery-cluster-security-group-discovery"]
     assert sg_tag.inputs["resourceId"] == "sg-0a1b2c3d4e5f6a7b8"
     assert result.of_type("eks:index:Cluster")[0].urn in sg_tag.dependencies
 
@@ -112,8 +112,9 @@ def test_karpenter_nodes_join_the_security_group_eks_made_not_pulumi_eks_own(run
     result = run(_new())
     eks_group = "sg-0a1b2c3d4e5f6a7b8"
     pulumi_eks_group = mocks.pulumi_eks_security_group_id(eks_group)
-    (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.inputs["resourceId"].startswith("sg-")]
-    assert sg_tag.inputs["resourceId"] == eks_group
+    sg_tags = [t for t in result.of_type("aws:ec2/tag:Tag") if t.inputs["resourceId"].startswith("sg-")]
+    assert {t.inputs["key"] for t in sg_tags} == {"karpenter.sh/discovery", "pulumi-karpenter/added/dev"}
+    assert {t.inputs["resourceId"] for t in sg_tags} == {eks_group}
     # Nothing the stack declares or outputs names pulumi-eks's group: no tag, no selector, no output.
     assert not [r.name for r in result.resources if _mentions(r.inputs, pulumi_eks_group)]
     assert not _mentions(list(result.component_outputs.values()), pulumi_eks_group)
