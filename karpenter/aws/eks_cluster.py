@@ -99,9 +99,13 @@ def eks_security_group_id(cluster_name: pulumi.Input[str]) -> pulumi.Output[str]
 def create_cluster(
     config: StackConfig, planned: ClusterFacts, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterFacts:
-    """Create the cluster; the facts it computes come back as Outputs."""
+    """Create the cluster; the facts it computes come back as Outputs. With `cluster.protect` the
+    cluster and everything in it, pulumi-eks's resources too, are protected: a change that would
+    delete the cluster with every workload on it fails already at `pulumi preview`."""
     new = NewCluster(
-        "cluster", NewClusterArgs(config=config, partition=planned.partition, subnets=planned.subnets), opts
+        "cluster",
+        NewClusterArgs(config=config, partition=planned.partition, subnets=planned.subnets),
+        pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=config.cluster.protect)),
     )
     created = new.cluster
     kubeconfig_json = created.kubeconfig_json

@@ -125,6 +125,41 @@ def test_karpenter_nodes_join_the_security_group_eks_made_not_pulumi_eks_own(run
     assert not [name for name, node_class in config["nodeClasses"].items() if "securityGroupIds" in node_class]
 
 
+def _within(result: program.SynthResult, urn: str) -> list[monitor.Registration]:
+    """The resources registered under a component, at any depth."""
+    found = [r for r in result.resources if r.parent == urn]
+    return found + [inner for r in found for inner in _within(result, r.urn)]
+
+
+def test_the_created_cluster_and_everything_in_it_is_protected_unless_the_key_says_otherwise(run: Run) -> None:
+    """Flipping `cluster.create` off, or `pulumi destroy`, must not delete the cluster with every workload
+    on it. Pulumi's `protect` (https://www.pulumi.com/docs/iac/concepts/options/protect/): children inherit
+    it from their parent (the Python SDK copies it in `Resource.__init__`, pulumi/resource.py, "Infer
+    protection from parent"), and a remote component's children too: the Node.js provider host passes
+    `protect: req.getProtect()` to the component it constructs (pulumi/pulumi sdk/nodejs/provider/server.ts),
+    so pulumi-eks's cluster, security groups and node group are protected as well. The engine refuses to
+    delete a protected resource before it looks at DryRun (pulumi/pulumi pkg/resource/deploy/step.go,
+    `DeleteStep.Apply`, `deleteProtectedError`), so `pulumi preview` already fails; a replacement of one is
+    refused alike unless the same run unprotects it (step_generator.go: "unable to replace resource")."""
+    result = run(_new({"identity": "pod-identity"}))
+    cluster = result.named("cluster", "karpenter:cluster:NewCluster")
+    inside = _within(result, cluster.urn)
+    assert {r.type for r in inside} >= {
+        "eks:index:Cluster",
+        "eks:index:ManagedNodeGroup",
+        "aws:iam/role:Role",
+        ATTACHMENT,
+        "aws:eks/addon:Addon",
+    }
+    assert [r.name for r in [cluster, *inside] if r.options.get("protect") is not True] == []
+    # Karpenter's own resources stay deletable: destroy removes them once the cluster is unprotected.
+    karpenter = result.named("karpenter", "karpenter:stack:Karpenter")
+    assert [r.name for r in [karpenter, *_within(result, karpenter.urn)] if "protect" in r.options] == []
+
+    unprotected = run(_new({"cluster": {**NEW["cluster"], "protect": False}}))
+    assert [r.name for r in unprotected.resources if "protect" in r.options] == []
+
+
 def test_irsa_trust_names_the_oidc_provider_the_cluster_creates(run: Run) -> None:
     result = run(_new({"identity": "irsa"}))
     trust = json.loads(result.named("controller-role").inputs["assumeRolePolicy"])
