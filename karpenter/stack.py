@@ -115,8 +115,6 @@ class Karpenter(pulumi.ComponentResource):
                     security_group_id=facts.cluster_security_group_id,
                     security_group_tags=plan.security_group_tags,
                     adopt=plan.adoption.active,
-                    existing_subnet_tags={subnet.id: subnet.tags for subnet in facts.subnets},
-                    existing_security_group_tags=facts.cluster_security_group_tags,
                 ),
                 child,
             )

@@ -69,6 +69,7 @@ class StackPlan:
             node_access=node_access_method(config.node_access, facts.authentication_mode),
             subnet_tags={
                 subnet_id: plan_tags(
+                    facts.name,
                     subnet_tags(facts.name),
                     subnets[subnet_id].tags,
                     where=f"subnet {subnet_id}",
@@ -77,6 +78,7 @@ class StackPlan:
                 for subnet_id in placement.subnet_ids
             },
             security_group_tags=plan_tags(
+                facts.name,
                 security_group_tags(facts.name),
                 facts.cluster_security_group_tags,
                 where="the cluster security group",

@@ -95,6 +95,16 @@ class NewCluster(pulumi.ComponentResource):
         self.register_outputs({"kubeconfig": self.cluster.kubeconfig_json})
 
 
+def eks_security_group_id(cluster_name: pulumi.Input[str], cluster: pulumi.Resource) -> pulumi.Output[str]:
+    """The security group EKS made for the cluster, which its managed nodes join and which admits only
+    its members (and the control plane). pulumi-eks's own `cluster_security_group_id` is another
+    group unless `skipDefaultSecurityGroups` is set: Karpenter's nodes put there could not reach
+    CoreDNS, nor the control plane their kubelets. `cluster_name` should resolve only once the
+    cluster exists. Read through `cluster`'s AWS provider, the one the cluster was made with."""
+    lookup = pulumi.InvokeOutputOptions(parent=cluster)
+    return aws.eks.get_cluster_output(name=cluster_name, opts=lookup).vpc_config.cluster_security_group_id
+
+
 def create_cluster(
     config: StackConfig,
     planned: ClusterFacts,
@@ -102,7 +112,9 @@ def create_cluster(
     identity: TokenIdentity | None = None,
 ) -> ClusterFacts:
     """Create the cluster; the facts it computes come back as Outputs. Its kubeconfig signs in as
-    `identity` (default: the AWS CLI's default credentials)."""
+    `identity` (default: the AWS CLI's default credentials). With `cluster.protect` the cluster and
+    everything in it, pulumi-eks's resources too, are protected: a change that would delete the
+    cluster with every workload on it fails already at `pulumi preview`."""
     new = NewCluster(
         "cluster",
         NewClusterArgs(
@@ -111,10 +123,12 @@ def create_cluster(
             subnets=planned.subnets,
             identity=identity or TokenIdentity(),
         ),
-        opts,
+        pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=config.cluster.protect)),
     )
     created = new.cluster
     kubeconfig_json = created.kubeconfig_json
+    # Resolves to the name once the cluster exists, so what names it waits for it.
+    cluster_ref = kubeconfig_json.apply(lambda _: config.cluster_name)
     # What talks to the cluster (Helm releases) also waits for the nodes the controller runs on.
     with_system_nodes = pulumi.Output.all(kubeconfig_json, *(r.urn for r in new.ready)).apply(lambda values: values[0])
     return dataclasses.replace(
@@ -122,8 +136,7 @@ def create_cluster(
         endpoint=kubeconfig_json.apply(lambda text: json.loads(text)["clusters"][0]["cluster"]["server"]),
         oidc_issuer=created.oidc_issuer,
         oidc_provider_arn=created.oidc_provider_arn,
-        cluster_security_group_id=created.cluster_security_group_id,
+        cluster_security_group_id=eks_security_group_id(cluster_ref, new),
         kubeconfig=with_system_nodes,
-        # Resolves to the name once the cluster exists, so what names it waits for it.
-        cluster_ref=kubeconfig_json.apply(lambda _: config.cluster_name),
+        cluster_ref=cluster_ref,
     )

@@ -53,6 +53,13 @@ class NewCluster(StrictModel):
     kubernetes_version: Annotated[str, StringConstraints(pattern=r"^1\.[0-9]+$")] = Field(
         default="1.33", description="With create: Kubernetes version of the new cluster."
     )
+    protect: bool = Field(
+        default=True,
+        description=(
+            "With create: Pulumi refuses to delete (or replace) the cluster and its node group; set false and "
+            "`pulumi up` before turning create off or destroying."
+        ),
+    )
     system_node_group: SystemNodeGroup = Field(
         default_factory=SystemNodeGroup,
         description="With create: the managed node group the Karpenter controller and system pods run on.",

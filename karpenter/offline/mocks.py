@@ -3,6 +3,7 @@ would give it (or, in a first preview, only what the program gave)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -20,6 +21,11 @@ _IAM_LOOKUPS = (
     "aws:iam/getRolePolicies:getRolePolicies",
     "aws:iam/getInstanceProfile:getInstanceProfile",
 )
+
+
+def pulumi_eks_security_group_id(eks_security_group_id: str) -> str:
+    """The id of the group pulumi-eks makes beside the one EKS makes: another group of the same VPC."""
+    return "sg-" + hashlib.sha256(eks_security_group_id.encode()).hexdigest()[:17]
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
@@ -182,7 +188,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
             "oidcIssuer": issuer,
             "oidcProviderUrl": f"https://{issuer}",
             "oidcProviderArn": f"arn:{f.partition}:iam::{f.account_id}:oidc-provider/{issuer}",
-            "clusterSecurityGroupId": f.cluster_security_group_id,
+            # pulumi-eks's own extra group, not the one EKS makes (`skipDefaultSecurityGroups` unset).
+            "clusterSecurityGroupId": pulumi_eks_security_group_id(f.cluster_security_group_id),
         }
 
     def _created(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -119,6 +119,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 def _options(request: Any) -> dict[str, Any]:
     """The resource options a reviewer should see: those that change what update and destroy do."""
     options: dict[str, Any] = {}
+    if request.HasField("protect") and request.protect:
+        options["protect"] = True
     if request.HasField("retainOnDelete") and request.retainOnDelete:
         options["retainOnDelete"] = True
     if request.importId:

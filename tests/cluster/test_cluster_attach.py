@@ -76,7 +76,11 @@ def test_each_node_subnet_gets_three_tags_and_the_security_group_one(run: Run) -
         assert tags[(subnet, "subnet")] == "private"
         assert tags[(subnet, "karpenter.sh/discovery")] == "dev"
     assert tags[("sg-0a1b2c3d4e5f6a7b8", "karpenter.sh/discovery")] == "dev"
-    assert len(tags) == 3 * len(PRIVATE) + 1
+    # And on each, the marker naming the tags the stack added (all of them: the facts carry none).
+    for subnet in PRIVATE:
+        assert tags[(subnet, "pulumi-karpenter/added/dev")] == "karpenter.sh/discovery kubernetes.io/cluster/dev subnet"
+    assert tags[("sg-0a1b2c3d4e5f6a7b8", "pulumi-karpenter/added/dev")] == "karpenter.sh/discovery"
+    assert len(tags) == 4 * len(PRIVATE) + 2
     assert not any(subnet in PUBLIC for subnet, _ in tags)
     # The stack owns tags, never the subnets or the group themselves.
     assert result.of_type("aws:ec2/subnet:Subnet") == []

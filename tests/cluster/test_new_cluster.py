@@ -1,7 +1,7 @@
 """Create-cluster mode: pulumi-eks builds the cluster, then the same Karpenter setup runs on it.
 
 The pulumi-eks components run in their own plugin; the mock engine answers for them with the
-outputs they give (kubeconfig, OIDC issuer and provider, cluster security group).
+outputs they give (kubeconfig, OIDC issuer and provider, pulumi-eks's own security group).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from karpenter import Karpenter, KarpenterArgs
 from karpenter.config.errors import ConfigError
 from karpenter.offline import facts as offline_facts
-from karpenter.offline import monitor, program
+from karpenter.offline import mocks, monitor, program
 from tests.conftest import Run, facts_with, fixture_settings
 
 VPC = "vpc-0a1b2c3d4e5f6a7b8"
@@ -90,9 +90,74 @@ def test_node_subnets_of_the_new_cluster_are_tagged_for_discovery(run: Run) -> N
     tagged = {(t.inputs["resourceId"], t.inputs["key"]) for t in result.of_type("aws:ec2/tag:Tag")}
     for subnet in PRIVATE:
         assert (subnet, "karpenter.sh/discovery") in tagged
-    (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.inputs["resourceId"].startswith("sg-")]
+    (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.name == "discovery-cluster-security-group-discovery"]
     assert sg_tag.inputs["resourceId"] == "sg-0a1b2c3d4e5f6a7b8"
     assert result.of_type("eks:index:Cluster")[0].urn in sg_tag.dependencies
+
+
+def _mentions(value: Any, text: str) -> bool:
+    if isinstance(value, dict):
+        return any(_mentions(item, text) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, text) for item in value)
+    return isinstance(value, str) and text in value
+
+
+def test_karpenter_nodes_join_the_security_group_eks_made_not_pulumi_eks_own(run: Run) -> None:
+    """pulumi-eks 4.4 `Cluster.cluster_security_group_id` (pulumi_eks/cluster.py docstring): "Returns the EKS
+    created security group if `skipDefaultSecurityGroups` is set to true"; unset here, it is pulumi-eks's own
+    extra group, which admits only 443 from pulumi-eks's node group and holds no node (../shared/NOTES.md, "The
+    real engine"). The managed system nodes are in the group EKS made, `vpc_config.cluster_security_group_id`
+    of the cluster; the runbook tags that one (`aws eks describe-cluster ... clusterSecurityGroupId`)."""
+    result = run(_new())
+    eks_group = "sg-0a1b2c3d4e5f6a7b8"
+    pulumi_eks_group = mocks.pulumi_eks_security_group_id(eks_group)
+    sg_tags = [t for t in result.of_type("aws:ec2/tag:Tag") if t.inputs["resourceId"].startswith("sg-")]
+    assert {t.inputs["key"] for t in sg_tags} == {"karpenter.sh/discovery", "pulumi-karpenter/added/dev"}
+    assert {t.inputs["resourceId"] for t in sg_tags} == {eks_group}
+    # Nothing the stack declares or outputs names pulumi-eks's group: no tag, no selector, no output.
+    assert not [r.name for r in result.resources if _mentions(r.inputs, pulumi_eks_group)]
+    assert not _mentions(list(result.component_outputs.values()), pulumi_eks_group)
+    assert not _mentions(result.outputs, pulumi_eks_group)
+    # The node classes find the group by the discovery tag the stack put on it (the chart's default terms).
+    config = result.named("karpenter-config", "kubernetes:helm.sh/v3:Release").inputs["values"]
+    assert config["clusterName"] == "dev"
+    assert not [name for name, node_class in config["nodeClasses"].items() if "securityGroupIds" in node_class]
+
+
+def _within(result: program.SynthResult, urn: str) -> list[monitor.Registration]:
+    """The resources registered under a component, at any depth."""
+    found = [r for r in result.resources if r.parent == urn]
+    return found + [inner for r in found for inner in _within(result, r.urn)]
+
+
+def test_the_created_cluster_and_everything_in_it_is_protected_unless_the_key_says_otherwise(run: Run) -> None:
+    """Flipping `cluster.create` off, or `pulumi destroy`, must not delete the cluster with every workload
+    on it. Pulumi's `protect` (https://www.pulumi.com/docs/iac/concepts/options/protect/): children inherit
+    it from their parent (the Python SDK copies it in `Resource.__init__`, pulumi/resource.py, "Infer
+    protection from parent"), and a remote component's children too: the Node.js provider host passes
+    `protect: req.getProtect()` to the component it constructs (pulumi/pulumi sdk/nodejs/provider/server.ts),
+    so pulumi-eks's cluster, security groups and node group are protected as well. The engine refuses to
+    delete a protected resource before it looks at DryRun (pulumi/pulumi pkg/resource/deploy/step.go,
+    `DeleteStep.Apply`, `deleteProtectedError`), so `pulumi preview` already fails; a replacement of one is
+    refused alike unless the same run unprotects it (step_generator.go: "unable to replace resource")."""
+    result = run(_new({"identity": "pod-identity"}))
+    cluster = result.named("cluster", "karpenter:cluster:NewCluster")
+    inside = _within(result, cluster.urn)
+    assert {r.type for r in inside} >= {
+        "eks:index:Cluster",
+        "eks:index:ManagedNodeGroup",
+        "aws:iam/role:Role",
+        ATTACHMENT,
+        "aws:eks/addon:Addon",
+    }
+    assert [r.name for r in [cluster, *inside] if r.options.get("protect") is not True] == []
+    # Karpenter's own resources stay deletable: destroy removes them once the cluster is unprotected.
+    karpenter = result.named("karpenter", "karpenter:stack:Karpenter")
+    assert [r.name for r in [karpenter, *_within(result, karpenter.urn)] if "protect" in r.options] == []
+
+    unprotected = run(_new({"cluster": {**NEW["cluster"], "protect": False}}))
+    assert [r.name for r in unprotected.resources if "protect" in r.options] == []
 
 
 def test_irsa_trust_names_the_oidc_provider_the_cluster_creates(run: Run) -> None:

@@ -14,7 +14,7 @@ from karpenter.cluster.kubeconfig import kubeconfig
 from karpenter.offline.default_providers import DisabledDefaultProviders
 from karpenter.offline.errors import SynthError
 from karpenter.offline.facts import OfflineFacts, OfflineInstanceProfile, OfflineRole, sample_facts
-from karpenter.offline.mocks import OfflineMocks
+from karpenter.offline.mocks import OfflineMocks, pulumi_eks_security_group_id
 from karpenter.offline.program import run_mocked
 
 FACTS = sample_facts("eu-west-1")
@@ -436,7 +436,7 @@ def test_a_component_gets_no_id_and_no_outputs() -> None:
     assert _create("karpenter:stack:Karpenter", "karpenter", {"a": 1}, custom=False) == (None, {})
 
 
-def test_a_pulumi_eks_cluster_answers_with_the_facts_kubeconfig_and_oidc_provider() -> None:
+def test_a_pulumi_eks_cluster_answers_with_the_facts_kubeconfig_and_oidc_provider_and_its_own_group() -> None:
     resource_id, outputs = _create("eks:index:Cluster", "cluster", {"name": "ml"}, custom=False)
     assert resource_id is None
     assert json.loads(outputs.pop("kubeconfigJson")) == kubeconfig(
@@ -446,7 +446,7 @@ def test_a_pulumi_eks_cluster_answers_with_the_facts_kubeconfig_and_oidc_provide
         "oidcIssuer": ISSUER,
         "oidcProviderUrl": f"https://{ISSUER}",
         "oidcProviderArn": f"{ACCOUNT}:oidc-provider/{ISSUER}",
-        "clusterSecurityGroupId": GROUP,
+        "clusterSecurityGroupId": pulumi_eks_security_group_id(GROUP),
     }
     assert json.loads(_create("eks:index:Cluster", "cluster", {}, custom=False)[1]["kubeconfigJson"]) == kubeconfig(
         "dev", "eu-west-1", ENDPOINT, FACTS.certificate_authority
@@ -502,3 +502,15 @@ def test_a_resource_without_a_provider_is_refused_where_its_default_provider_is_
     result = run_mocked(declare(explicit=True), "test", settings, FACTS, cluster_name="dev")
     (queue,) = result.of_type("aws:sqs/queue:Queue")
     assert result.providers[queue.urn].provider.startswith("urn:pulumi:test::karpenter::")
+
+
+def test_pulumi_eks_answers_with_its_own_group_and_eks_with_the_group_it_makes() -> None:
+    """pulumi-eks 4.4 `Cluster.cluster_security_group_id` (pulumi_eks/cluster.py): "Returns the EKS created
+    security group if `skipDefaultSecurityGroups` is set to true"; otherwise it is pulumi-eks's own extra
+    group. The EKS-made group is what the cluster lookup and a declared `aws.eks.Cluster` report."""
+    own = _create("eks:index:Cluster", "cluster", {"name": "dev"}, custom=False)[1]["clusterSecurityGroupId"]
+    assert own.startswith("sg-") and len(own) == len(GROUP)
+    assert own != GROUP
+    assert _call("aws:eks/getCluster:getCluster", name="dev")["vpcConfig"]["clusterSecurityGroupId"] == GROUP
+    created = _create("aws:eks/cluster:Cluster", "cluster", {"name": "dev"})[1]
+    assert created["vpcConfig"]["clusterSecurityGroupId"] == GROUP

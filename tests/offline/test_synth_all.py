@@ -36,8 +36,8 @@ def test_every_stack_renders_into_a_folder_of_its_own(tmp_path: Path, capsys: py
     out = tmp_path / "out"
     assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"prod     ok       47 resources (eu-west-1) in {out}/prod/",
-        f"staging  ok       47 resources (eu-west-1) in {out}/staging/",
+        f"prod     ok       51 resources (eu-west-1) in {out}/prod/",
+        f"staging  ok       51 resources (eu-west-1) in {out}/staging/",
     ]
     assert sorted(path.name for path in out.iterdir()) == ["prod", "staging"]
     assert (out / "staging" / "helm" / "karpenter.values.yaml").read_text().count("clusterName: stg") == 1
@@ -52,7 +52,7 @@ def test_a_refused_stack_is_named_and_fails_the_run(tmp_path: Path, capsys: pyte
     assert captured.out.splitlines() == [
         "bad   refused  karpenter:nodePools.cpu.capacityTypes[1]: 'preemptible' is not one of spot, on-demand, "
         "reserved",
-        f"good  ok       47 resources (eu-west-1) in {out}/good/",
+        f"good  ok       51 resources (eu-west-1) in {out}/good/",
     ]
     assert captured.err == "\n1 of 2 stacks refused\n"
     assert sorted(path.name for path in out.iterdir()) == ["good"]

@@ -50,8 +50,8 @@ def test_all_stacks_print_each_warning_under_its_stack(tmp_path: Path, capsys: p
     out = tmp_path / "out"
     assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"plain  ok       47 resources (eu-west-1) in {out}/plain/",
-        f"prod   ok       47 resources (eu-west-1) in {out}/prod/",
+        f"plain  ok       51 resources (eu-west-1) in {out}/plain/",
+        f"prod   ok       51 resources (eu-west-1) in {out}/prod/",
         f"       {WARNING}",
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from karpenter.aws.discovery_tags import DiscoveryTags, DiscoveryTagsArgs, subnet_tags
+from karpenter.aws.discovery_tags import DiscoveryTags, DiscoveryTagsArgs, plan_tags, subnet_tags
 from karpenter.offline import program
 from karpenter.offline.program import SynthResult
 from tests.conftest import Run, facts_with
@@ -78,7 +78,7 @@ def test_a_runbook_tag_on_a_subnet_whose_tags_are_unknown_is_created_and_kept_on
         DiscoveryTags(
             "discovery",
             DiscoveryTagsArgs(
-                subnet_tags={SUBNETS[0]: subnet_tags("dev")},
+                subnet_tags={SUBNETS[0]: plan_tags("dev", subnet_tags("dev"), {}, where="subnet", config_key="k")},
                 security_group_id=SECURITY_GROUP,
                 security_group_tags={},
                 adopt=True,
@@ -88,6 +88,7 @@ def test_a_runbook_tag_on_a_subnet_whose_tags_are_unknown_is_created_and_kept_on
     result = program.run_mocked(adopting_program, "test", {"aws:region": "eu-west-1"}, facts_with(), cluster_name="dev")
     tags = {r.name: (r.inputs["key"], r.options) for r in result.of_type("aws:ec2/tag:Tag")}
     assert tags == {
+        f"discovery-{SUBNETS[0]}-added-tags": ("pulumi-karpenter/added/dev", {"deleteBeforeReplace": True}),
         f"discovery-{SUBNETS[0]}-cluster": ("kubernetes.io/cluster/dev", {"retainOnDelete": True}),
         f"discovery-{SUBNETS[0]}-subnet": ("subnet", {"retainOnDelete": True}),
         f"discovery-{SUBNETS[0]}-discovery": ("karpenter.sh/discovery", {}),
