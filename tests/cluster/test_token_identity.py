@@ -195,3 +195,19 @@ def test_offline_synth_reports_the_aws_settings_warnings_with_the_stacks_own() -
 
 def test_an_empty_role_list_assumes_no_role() -> None:
     assert token_identity({"assumeRoles": "[]", "profile": "ops"}) == TokenIdentity(profile="ops")
+
+
+def test_carrying_the_identity_changes_the_kubeconfigs_user_not_its_cluster() -> None:
+    """A stack that already runs sees its Kubernetes provider updated in place, never replaced (which
+    would replace every Helm release on it): pulumi-kubernetes' `DiffConfig`
+    (provider/pkg/provider/provider.go) plans a replacement "iff the active cluster in the kubeconfig
+    changes" (`getActiveClusterFromConfig`), and a change elsewhere, such as the user's exec
+    arguments, is an update. The aws-auth entry's `diff` treats a new kubeconfig as an update too."""
+    bare = json.loads(TokenIdentity().kubeconfig_json("dev", "eu-west-1", "https://api", "Q0E="))  # type: ignore[arg-type]
+    carried = json.loads(
+        TokenIdentity(profile="ops", role_arn=ROLE).kubeconfig_json("dev", "eu-west-1", "https://api", "Q0E=")  # type: ignore[arg-type]
+    )
+    assert carried["clusters"] == bare["clusters"]
+    assert carried["contexts"] == bare["contexts"]
+    assert carried["current-context"] == bare["current-context"]
+    assert carried["users"] != bare["users"]
