@@ -17,6 +17,8 @@ PACKAGE = ROOT / "karpenter"
 # stage imports it. The top-level modules (the component and its plan) wire every stage.
 MAY_IMPORT: dict[str, set[str]] = {
     "vocabulary": set(),
+    # Instance-type facts read from the snapshot the package ships.
+    "catalog": {"vocabulary"},
     "guardrails": {"vocabulary"},
     "config": {"vocabulary"},
     "cluster": {"config", "vocabulary"},
