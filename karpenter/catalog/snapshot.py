@@ -38,72 +38,93 @@ class UnknownRegionError(LookupError):
         )
 
 
-def _data() -> Traversable:
-    return files("karpenter.catalog") / "data"
-
-
 def _read(path: Traversable) -> Any:
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
-@cache
+class Snapshot:
+    """The snapshot in one folder; each of its files read at most once."""
+
+    def __init__(self, folder: Traversable) -> None:
+        self.folder = folder
+        self.regions = cache(self._regions)
+        self.instance_types = cache(self._instance_types)
+        self.region = cache(self._region)
+        self._types_document = cache(self._read_types_document)
+        self._price_table = cache(self._read_price_table)
+
+    def _regions(self) -> tuple[str, ...]:
+        """The regions the snapshot holds, sorted."""
+        folder = self.folder / REGIONS_FOLDER
+        return tuple(sorted(p.name.removesuffix(_SUFFIX) for p in folder.iterdir() if p.name.endswith(_SUFFIX)))
+
+    def _read_types_document(self) -> dict[str, Any]:
+        document: dict[str, Any] = _read(self.folder / TYPES_FILE)
+        if document.get("format") != FORMAT:
+            raise ValueError(f"instance-type snapshot of format {document.get('format')}, expected {FORMAT}")
+        return document
+
+    def _instance_types(self) -> tuple[InstanceType, ...]:
+        """Every type of the snapshot, in the order of its rows."""
+        document = self._types_document()
+        fields = document["fields"]
+        # JSON has no tuples: lists (usage classes) become tuples again, so types stay hashable.
+        rows = ([tuple(value) if isinstance(value, list) else value for value in row] for row in document["types"])
+        return tuple(InstanceType(**dict(zip(fields, row, strict=True))) for row in rows)
+
+    def _read_price_table(self, name: str) -> dict[str, Any]:
+        table: dict[str, Any] = _read(self.folder / PRICES_FOLDER / f"{name}{_SUFFIX}")
+        return table
+
+    def sources(self) -> dict[str, str]:
+        """When the snapshot was made and where its types and offerings come from."""
+        document = self._types_document()
+        return {"date": document["date"], **document["sources"]}
+
+    def _region(self, region: str) -> RegionCatalog:
+        if region not in self.regions():
+            raise UnknownRegionError(region, self.regions())
+        offered = _read(self.folder / REGIONS_FOLDER / f"{region}{_SUFFIX}")
+        every = self.instance_types()
+        zones = {zone: frozenset(every[row].name for row in rows) for zone, rows in offered["zones"].items()}
+        names = frozenset().union(*zones.values())
+        table = self._price_table(offered["prices"])
+        prices = {every[row].name: price for row, price in enumerate(table["prices"]) if price is not None}
+        document = self._types_document()
+        return RegionCatalog(
+            region=region,
+            types={t.name: t for t in every if t.name in names},
+            zones=zones,
+            prices={name: price for name, price in prices.items() if name in names},
+            source=document["sources"]["offerings"],
+            date=document["date"],
+            price_source=f"{table['source']}; figures of {table['region']}{table['applies']}",
+            price_date=table["date"],
+        )
+
+
+SHIPPED = Snapshot(files("karpenter.catalog") / "data")
+
+
+def load_region(region: str) -> RegionCatalog:
+    """The types `region` offers, by zone, with on-demand prices, from the shipped snapshot; raises
+    UnknownRegionError naming a region it does not hold."""
+    return SHIPPED.region(region)
+
+
 def regions() -> tuple[str, ...]:
-    """The regions the snapshot holds, sorted."""
-    folder = _data() / REGIONS_FOLDER
-    return tuple(sorted(p.name.removesuffix(_SUFFIX) for p in folder.iterdir() if p.name.endswith(_SUFFIX)))
+    """The regions the shipped snapshot holds, sorted."""
+    return SHIPPED.regions()
 
 
-@cache
-def _types_document() -> dict[str, Any]:
-    document: dict[str, Any] = _read(_data() / TYPES_FILE)
-    if document.get("format") != FORMAT:
-        raise ValueError(f"instance-type snapshot of format {document.get('format')}, expected {FORMAT}")
-    return document
-
-
-@cache
 def instance_types() -> tuple[InstanceType, ...]:
-    """Every type of the snapshot, in the order of its rows."""
-    document = _types_document()
-    fields = document["fields"]
-    return tuple(InstanceType(**dict(zip(fields, row, strict=True))) for row in document["types"])
-
-
-@cache
-def _price_table(name: str) -> dict[str, Any]:
-    table: dict[str, Any] = _read(_data() / PRICES_FOLDER / f"{name}{_SUFFIX}")
-    return table
+    """Every type of the shipped snapshot, whatever region offers it."""
+    return SHIPPED.instance_types()
 
 
 def snapshot_sources() -> dict[str, str]:
-    """When the snapshot was made and where its types and offerings come from."""
-    document = _types_document()
-    return {"date": document["date"], **document["sources"]}
-
-
-@cache
-def load_region(region: str) -> RegionCatalog:
-    """The types `region` offers, by zone, with on-demand prices; raises UnknownRegionError naming
-    a region the snapshot does not hold."""
-    if region not in regions():
-        raise UnknownRegionError(region, regions())
-    offered = _read(_data() / REGIONS_FOLDER / f"{region}{_SUFFIX}")
-    every = instance_types()
-    zones = {zone: frozenset(every[row].name for row in rows) for zone, rows in offered["zones"].items()}
-    names = frozenset().union(*zones.values())
-    table = _price_table(offered["prices"])
-    prices = {every[row].name: price for row, price in enumerate(table["prices"]) if price is not None}
-    document = _types_document()
-    return RegionCatalog(
-        region=region,
-        types={t.name: t for t in every if t.name in names},
-        zones=zones,
-        prices={name: price for name, price in prices.items() if name in names},
-        source=document["sources"]["offerings"],
-        date=document["date"],
-        price_source=f"{table['source']}; figures of {table['region']}{table['applies']}",
-        price_date=table["date"],
-    )
+    """When the shipped snapshot was made and where its types and offerings come from."""
+    return SHIPPED.sources()
 
 
 def snapshot_files(

@@ -132,6 +132,8 @@ def _loaded_after(code: str) -> list[str]:
         ("import karpenter.offline.cli, karpenter.preflight.doctor, karpenter.migrate.convert", []),
         ("import karpenter.preflight.aws_reader", ["botocore"]),
         ("import karpenter.preflight.cluster_reader", ["kubernetes"]),
+        ("import karpenter.catalog.snapshot, karpenter.catalog.labels", []),
+        ("import karpenter.preflight.catalog_reader", []),
     ],
     ids=[
         "package",
@@ -144,6 +146,8 @@ def _loaded_after(code: str) -> list[str]:
         "command-line",
         "doctor-aws",
         "doctor-cluster",
+        "catalog",
+        "catalog-readers",
     ],
 )
 def test_heavy_libraries_load_only_where_they_are_used(code: str, loaded: list[str]) -> None:
