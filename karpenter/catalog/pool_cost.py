@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from karpenter.catalog.instance_types import InstanceType
-from karpenter.catalog.pool_candidates import PoolCandidates, PoolInput, resource_amount, show_amount
+from karpenter.catalog.pool_candidates import PoolCandidates, PoolInput
+from karpenter.catalog.type_capacity import resource_amount, show_amount, smallest_first
 
 
 @dataclass(frozen=True)
@@ -92,14 +93,16 @@ def overlap_warnings(pools: Sequence[PoolInput], candidates: Mapping[str, PoolCa
         for second in dynamic[index + 1 :]:
             if first.weight != second.weight:
                 continue
-            shared = {t.name for t in candidates[first.name].types} & {t.name for t in candidates[second.name].types}
+            names = {t.name for t in candidates[second.name].types}
+            shared = [t for t in candidates[first.name].types if t.name in names]
             if not shared:
                 continue
+            example = smallest_first(shared)[0].name
             weight = "no weight" if first.weight is None else f"weight {first.weight}"
             lines.append(
                 f"WARNING: karpenter:nodePools.{second.name}.weight: pools {first.name} and {second.name} have "
-                f"{weight} and may both launch {len(shared)} instance types (such as {min(shared)}), so Karpenter "
-                "picks either for a pod both accept; give the one to prefer a higher weight"
+                f"{weight} and may both launch {len(shared)} instance types (such as {example}), "
+                "so Karpenter picks either for a pod both accept; give the one to prefer a higher weight"
             )
     return lines
 
