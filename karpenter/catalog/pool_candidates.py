@@ -15,6 +15,7 @@ from karpenter.catalog.pool_refusals import (
     no_class_zone,
     not_in_region,
     not_in_zones,
+    not_sold,
     over_limit,
     requirement_emptied,
     type_names,
@@ -24,6 +25,7 @@ from karpenter.catalog.type_capacity import resource_amount, smallest_first
 LabelsOf = Callable[[InstanceType], Mapping[str, str]]
 
 ZONE = "topology.kubernetes.io/zone"
+CAPACITY_TYPE = "karpenter.sh/capacity-type"
 INSTANCE_TYPE = "node.kubernetes.io/instance-type"
 INSTANCE_FAMILY = "karpenter.k8s.aws/instance-family"
 # Labels of an offering (a type in a zone, with a capacity type), not of the type: the zones are
@@ -34,7 +36,7 @@ _OFFERING_KEYS = frozenset(
         ZONE,
         "topology.k8s.aws/zone-id",
         "topology.kubernetes.io/region",
-        "karpenter.sh/capacity-type",
+        CAPACITY_TYPE,
         "karpenter.k8s.aws/capacity-reservation-id",
         "karpenter.k8s.aws/capacity-reservation-type",
         "karpenter.k8s.aws/capacity-reservation-interruptible",
@@ -130,12 +132,14 @@ def _steps(
     label_sets = index.labels
     names = frozenset(index.types)
     combined: dict[str, LabelRequirement] = {}
-    zones = LabelRequirement(True, frozenset())
+    zones = capacity_types = LabelRequirement(True, frozenset())
     narrowed_by = "requirements"
     for key_in_pool, rendered in pool.requirements:
         key, wanted = rendered["key"], from_rendered(rendered)
         if key == ZONE:
             zones = zones.intersection(wanted)
+        if key == CAPACITY_TYPE:
+            capacity_types = capacity_types.intersection(wanted)
         if key in _OFFERING_KEYS:
             continue
         combined[key] = combined[key].intersection(wanted) if key in combined else wanted
@@ -148,9 +152,15 @@ def _steps(
         names = left
 
     types = [index.types[name] for name in sorted(names)]
+    # Karpenter offers a type on demand and as spot as EC2 sells it, and reserved from the class's reservations.
+    reserved = ("reserved",) if pool.selects_reservations else ()
     in_region = [t for t in types if t.name in catalog.types]
     if not in_region:
         return [], (narrowed_by, not_in_region(types, catalog.region))
+    sold = [t for t in in_region if any(capacity_types.has(c) for c in (*t.usage_classes, *reserved))]
+    if not sold:
+        return [], ("capacityTypes", not_sold(in_region))
+    in_region = sold
     pool_zones = [z for z in sorted(catalog.zones) if zones.has(z)]
     usable = [z for z in pool_zones if pool.class_zones is None or z in pool.class_zones]
     if not usable:

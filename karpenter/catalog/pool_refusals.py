@@ -48,7 +48,15 @@ def type_names(types: Sequence[InstanceType], most: int = 4) -> str:
 def not_in_region(types: list[InstanceType], region: str) -> str:
     return (
         f"{region} offers none of the {len(types)} instance types the pool's requirements allow ({type_names(types)}); "
-        f"choose types the region offers, or run the pool in a region that offers these"
+        "choose types the region offers, or run the pool in a region that offers these"
+    )
+
+
+def not_sold(types: list[InstanceType]) -> str:
+    ways = sorted({c for t in types for c in t.usage_classes})
+    return (
+        f"none of the {len(types)} instance types the pool's requirements allow ({type_names(types)}) is sold with "
+        f"these capacity types (EC2 sells them {', '.join(ways)}); add one of those"
     )
 
 
