@@ -4,6 +4,8 @@ nothing, or whose limits may cost more than its maxHourlyCost, is refused before
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -94,11 +96,10 @@ def plan_pools(config: StackConfig, region: str, zones: tuple[str, ...], subnet_
     reports: dict[str, PoolReport] = {}
     warnings: list[str] = []
     for pool in inputs:
-        found = pool_candidates(pool, catalog, _type_index())
+        found, ceiling = _evaluated(pool, catalog)
         if found.refusal:
             key, why = found.refusal
             raise ConfigError(f"karpenter:{key}: {why}")
-        ceiling = cost_ceiling(pool, found.types, catalog.prices)
         problem = budget_problem(pool, ceiling)
         if problem:
             key, why = problem
@@ -114,6 +115,25 @@ def plan_pools(config: StackConfig, region: str, zones: tuple[str, ...], subnet_
             warnings.append(old)
     warnings += overlap_warnings(inputs, {name: report.candidates for name, report in reports.items()})
     return PoolsPlan(catalog, reports, tuple(warnings))
+
+
+# Pools alike but for their name, weight and budget launch the same types at the same cost; synth
+# evaluates each pool twice (in the program and for its report), and stacks often repeat a pool.
+_EVALUATED: dict[str, tuple[PoolCandidates, CostCeiling]] = {}
+
+
+def _evaluated(pool: PoolInput, catalog: RegionCatalog) -> tuple[PoolCandidates, CostCeiling]:
+    alike = dataclasses.replace(pool, name="", weight=None, static=False, max_hourly_cost=None)
+    key = json.dumps([catalog.region, dataclasses.asdict(alike)], sort_keys=True, default=list)
+    known = _EVALUATED.get(key)
+    if known is not None:
+        found, ceiling = known
+        return dataclasses.replace(found, name=pool.name), ceiling
+    found = pool_candidates(pool, catalog, _type_index())
+    ceiling = cost_ceiling(pool, found.types, catalog.prices)
+    if found.refusal is None:
+        _EVALUATED[key] = (found, ceiling)
+    return found, ceiling
 
 
 @cache

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from karpenter.catalog.instance_types import InstanceType
 from karpenter.catalog.pool_candidates import PoolCandidates, PoolInput
-from karpenter.catalog.type_capacity import resource_amount, show_amount, smallest_first
+from karpenter.catalog.type_capacity import resource_amount, show_amount
 
 
 @dataclass(frozen=True)
@@ -86,24 +86,27 @@ def budget_problem(pool: PoolInput, ceiling: CostCeiling) -> tuple[str, str] | N
 
 
 def overlap_warnings(pools: Sequence[PoolInput], candidates: Mapping[str, PoolCandidates]) -> list[str]:
-    """Pools of one weight that may launch the same types: for a pod both accept, Karpenter picks either."""
+    """Pools of one weight that may launch the same types: for a pod both accept, Karpenter picks either.
+    One line per pool that shares types with pools of its weight listed before it."""
     lines = []
     dynamic = [p for p in pools if not p.static and candidates[p.name].types]
-    for index, first in enumerate(dynamic):
-        for second in dynamic[index + 1 :]:
-            if first.weight != second.weight:
-                continue
-            names = {t.name for t in candidates[second.name].types}
-            shared = [t for t in candidates[first.name].types if t.name in names]
-            if not shared:
-                continue
-            example = smallest_first(shared)[0].name
-            weight = "no weight" if first.weight is None else f"weight {first.weight}"
-            lines.append(
-                f"WARNING: karpenter:nodePools.{second.name}.weight: pools {first.name} and {second.name} have "
-                f"{weight} and may both launch {len(shared)} instance types (such as {example}), "
-                "so Karpenter picks either for a pod both accept; give the one to prefer a higher weight"
-            )
+    names = {p.name: frozenset(t.name for t in candidates[p.name].types) for p in dynamic}
+    for index, pool in enumerate(dynamic):
+        earlier = [
+            other.name
+            for other in dynamic[:index]
+            if other.weight == pool.weight and not names[other.name].isdisjoint(names[pool.name])
+        ]
+        if not earlier:
+            continue
+        shared = [t for t in candidates[pool.name].types if t.name in names[earlier[0]]]
+        weight = "no weight" if pool.weight is None else f"weight {pool.weight}"
+        others = ", ".join(earlier) if len(earlier) <= 3 else f"{', '.join(earlier[:3])} and {len(earlier) - 3} more"
+        lines.append(
+            f"WARNING: karpenter:nodePools.{pool.name}.weight: {pool.name} and {others} have {weight} and may "
+            f"launch the same instance types (such as {shared[0].name}), so Karpenter picks either for a pod both "
+            "accept; give the one to prefer a higher weight"
+        )
     return lines
 
 

@@ -115,8 +115,8 @@ def test_pools_of_one_weight_that_share_types_are_warned_about() -> None:
     pools = [_pool("a", ["m9"], {"cpu": 64.0}), _pool("b", ["m9", "g9"], {"cpu": 64.0})]
     found = {p.name: pool_candidates(p, CATALOG, INDEX) for p in pools}
     assert overlap_warnings(pools, found) == [
-        "WARNING: karpenter:nodePools.b.weight: pools a and b have no weight and may both launch 2 instance types "
-        "(such as m9.large), so Karpenter picks either for a pod both accept; give the one to prefer a higher weight"
+        "WARNING: karpenter:nodePools.b.weight: b and a have no weight and may launch the same instance types (such "
+        "as m9.large), so Karpenter picks either for a pod both accept; give the one to prefer a higher weight"
     ]
     weighted = [pools[0], _pool("b", ["m9"], {"cpu": 64.0}, weight=10)]
     assert overlap_warnings(weighted, found) == []

@@ -222,6 +222,16 @@ def test_the_component_logs_each_pools_line_and_warning_for_pulumi_preview(
         ("info", "a"),
         ("info", "b"),
     ]
-    assert logged[0][1].startswith("karpenter:nodePools.b.weight: pools a and b have no weight and may both launch")
+    assert logged[0][1].startswith("karpenter:nodePools.b.weight: b and a have no weight and may launch the same")
     assert logged[1][1].startswith("a: ") and logged[1][1].endswith("/h on demand")
     assert all(isinstance(resource, Karpenter) for _, _, resource in logged)
+
+
+def test_min_values_counts_the_distinct_values_left_after_every_step() -> None:
+    families = {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["g5", "g6"], "minValues": 2}
+    # eu-west-1 offers g5 and no g6, so one family is left of the two the pool asks to choose from.
+    assert refusal({"gpu": {"gpu": True, "requirements": [families]}}, region="eu-west-1") == (
+        "karpenter:nodePools.gpu.requirements[0].minValues: 2 distinct values of karpenter.k8s.aws/instance-family "
+        "are needed, and the 8 instance types the pool may launch have 1; lower minValues, or allow more types"
+    )
+    assert plan({"gpu": {"gpu": True, "requirements": [families]}}).pools["gpu"].candidates.types
