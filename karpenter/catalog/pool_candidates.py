@@ -100,7 +100,7 @@ class TypeIndex:
         return found
 
 
-def unknowntype_names(pool: PoolInput, index: TypeIndex) -> tuple[str, ...]:
+def unknown_names(pool: PoolInput, index: TypeIndex) -> tuple[str, ...]:
     """The instance types and families a pool names that the catalog does not know."""
     unknown: list[str] = []
     for _, rendered in pool.requirements:
@@ -116,7 +116,7 @@ def unknowntype_names(pool: PoolInput, index: TypeIndex) -> tuple[str, ...]:
 def pool_candidates(pool: PoolInput, catalog: RegionCatalog, index: TypeIndex) -> PoolCandidates:
     """The types of `catalog`'s region the pool may launch, each step in Karpenter's order, and a
     refusal when none is left; `index` holds every type the catalog knows."""
-    unknown = unknowntype_names(pool, index)
+    unknown = unknown_names(pool, index)
     where = f"nodePools.{pool.name}"
     types, refusal = _steps(pool, catalog, index)
     if refusal and not unknown:
@@ -171,6 +171,8 @@ def _steps(
     types = in_zones
 
     for resource, limit in pool.limits.items():
+        if pool.static and resource == "nodes":
+            continue  # a static pool's node count, which may be 0 while it is scaled down
         fits = [t for t in types if (resource_amount(t, resource, pool.gpu_multiplier) or 0.0) <= limit]
         if not fits:
             return [], (f"limits.{resource}", over_limit(pool, resource, types))
@@ -202,7 +204,8 @@ def _node_class_step(pool: PoolInput, types: list[InstanceType]) -> tuple[list[I
         most = max((t.efa_max_interfaces for t in types if t.efa_supported), default=0)
         return [], (
             f"{where}[{efa[-1]}]",
-            f"{len(efa)} efa-only interfaces need an instance type with as many EFA interfaces, and the types pool "
+            f"{len(efa)} efa-only interface{'s' * (len(efa) > 1)} need{'s' * (len(efa) == 1)} an instance type with "
+            f"as many EFA interfaces, and the types pool "
             f"'{pool.name}' may launch ({type_names(types)}) have at most {most}; remove efa-only interfaces, or give "
             "the pool types with EFA such as p5",
         )

@@ -235,3 +235,24 @@ def test_min_values_counts_the_distinct_values_left_after_every_step() -> None:
         "are needed, and the 8 instance types the pool may launch have 1; lower minValues, or allow more types"
     )
     assert plan({"gpu": {"gpu": True, "requirements": [families]}}).pools["gpu"].candidates.types
+
+
+def test_efa_devices_need_types_with_efa_and_keep_only_those() -> None:
+    efa_on_card_0 = {
+        "networkInterfaces": [
+            {"networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "interface"},
+            {"networkCardIndex": 0, "deviceIndex": 1, "interfaceType": "efa-only"},
+        ]
+    }
+    assert refusal({"cpu": {"nodeClass": "efa", "instanceFamilies": ["m5"]}}, classes={"efa": efa_on_card_0}) == (
+        "karpenter:nodeClasses.efa.networkInterfaces[1]: 1 efa-only interface needs an instance type with as many "
+        "EFA interfaces, and the types pool 'cpu' may launch (m5.large … m5.metal) have at most 0; remove efa-only "
+        "interfaces, or give the pool types with EFA such as p5"
+    )
+    g6 = plan({"gpu": {"gpu": True, "nodeClass": "efa", "instanceFamilies": ["g6"]}}, classes={"efa": efa_on_card_0})
+    # g6.xlarge, 2xlarge and 4xlarge have no EFA.
+    assert g6.pools["gpu"].candidates.types[0].name == "g6.8xlarge"
+
+
+def test_a_static_pool_scaled_to_no_nodes_is_accepted() -> None:
+    assert plan({"warm": {"replicas": 0}}).pools["warm"].candidates.types
