@@ -13,8 +13,7 @@ import gzip
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib.resources import files
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from karpenter.catalog.instance_types import InstanceType, RegionCatalog
@@ -38,14 +37,14 @@ class UnknownRegionError(LookupError):
         )
 
 
-def _read(path: Traversable) -> Any:
+def _read(path: Path) -> Any:
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
 class Snapshot:
     """The snapshot in one folder; each of its files read at most once."""
 
-    def __init__(self, folder: Traversable) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.regions = cache(self._regions)
         self.instance_types = cache(self._instance_types)
@@ -103,7 +102,9 @@ class Snapshot:
         )
 
 
-SHIPPED = Snapshot(files("karpenter.catalog") / "data")
+# Beside this module, in the checkout and in an installed wheel alike (the package is never zipped: Helm
+# reads its chart from the folder too).
+SHIPPED = Snapshot(Path(__file__).resolve().parent / "data")
 
 
 def load_region(region: str) -> RegionCatalog:

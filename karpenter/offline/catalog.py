@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from karpenter.catalog.instance_types import InstanceType
-from karpenter.catalog.snapshot import snapshot_files
+from karpenter.catalog.snapshot import PRICES_FOLDER, REGIONS_FOLDER, snapshot_files
 from karpenter.preflight.catalog_reader import read_instance_types, read_on_demand_prices, read_zone_offerings
 
 DATA = Path(__file__).resolve().parent.parent / "catalog" / "data"
@@ -108,7 +108,7 @@ def _price_list_table(clients: Clients, region: str, date: str) -> dict[str, Any
 
 def write_snapshot(out: Path, files: dict[str, bytes]) -> None:
     """Replace the snapshot in `out` with `files`, so a region no longer read leaves no file behind."""
-    for folder in ("regions", "prices"):
+    for folder in (REGIONS_FOLDER, PRICES_FOLDER):
         shutil.rmtree(out / folder, ignore_errors=True)
     for path, data in files.items():
         (out / path).parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = generate(boto3_clients(args.endpoint_url), args.regions, args.prices, today=today, served_by=served_by)
     write_snapshot(args.out, files)
     size = sum(len(data) for data in files.values())
-    regions = sum(1 for path in files if path.startswith("regions/"))
+    regions = sum(1 for path in files if path.startswith(f"{REGIONS_FOLDER}/"))
     print(f"catalog: {regions} regions, {size / 1024:.0f} KiB in {len(files)} files, in {args.out}", file=sys.stderr)
     return 0
 
