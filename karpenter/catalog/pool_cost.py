@@ -1,6 +1,6 @@
 """What a node pool's limits let it cost per hour at on-demand prices, the check of that against its
 maxHourlyCost, and the warnings about the types pools may launch (overlapping pools of one weight,
-only previous-generation types). Plain data; imports the catalog only."""
+only previous-generation types). Plain data; imports the catalog and vocabulary only."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from karpenter.catalog.instance_types import InstanceType
 from karpenter.catalog.pool_candidates import PoolCandidates, PoolInput
 from karpenter.catalog.type_capacity import resource_amount, show_amount
+from karpenter.vocabulary.instance_families import PREVIOUS_GENERATION_FAMILIES
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,13 @@ def overlap_warnings(pools: Sequence[PoolInput], candidates: Mapping[str, PoolCa
     return lines
 
 
+def previous_generation(instance_type: InstanceType) -> bool:
+    """Previous generation by EC2's own flag and by AWS's list of previous-generation families."""
+    return not instance_type.current_generation and instance_type.family in PREVIOUS_GENERATION_FAMILIES
+
+
 def generation_warning(pool: PoolInput, found: PoolCandidates) -> str | None:
-    if not found.types or any(t.current_generation for t in found.types):
+    if not found.types or not all(previous_generation(t) for t in found.types):
         return None
     return (
         f"WARNING: karpenter:nodePools.{pool.name}: every instance type it may launch is previous generation "

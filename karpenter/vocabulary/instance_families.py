@@ -71,6 +71,36 @@ GPU_MANUFACTURER_BY_CATEGORY = {"p": NVIDIA, "gr": NVIDIA, "g": NVIDIA}
 
 _EXAMPLE_FAMILIES = "such as c5, m7i, c6gn or p4d"
 
+# Families AWS lists as previous generation (Amazon EC2 User Guide, "Previous generation instances").
+# DescribeInstanceTypes' `CurrentGeneration` says the same of a type, but the copy of AWS's data the
+# shipped catalog is generated from also marks families AWS still sells as current (m5, c5, r5, g5,
+# m6i, r6i, r7g, r7gd, c6gn) as previous, so a type counts as previous generation only where both agree.
+PREVIOUS_GENERATION_FAMILIES = frozenset(
+    {
+        "a1",
+        "c1",
+        "c3",
+        "c4",
+        "cc2",
+        "cr1",
+        "d2",
+        "g2",
+        "g3",
+        "g3s",
+        "hi1",
+        "hs1",
+        "i2",
+        "m1",
+        "m2",
+        "m3",
+        "m4",
+        "p2",
+        "r3",
+        "r4",
+        "t1",
+    }
+)
+
 
 def family_problem(family: str) -> str | None:
     """Why `family` is not an EC2 instance family name, or None when it is one."""

@@ -130,3 +130,15 @@ def test_a_pool_of_only_previous_generation_types_is_warned_about() -> None:
     )
     new = _pool("new", ["m3", "m9"], {"cpu": 64.0})
     assert generation_warning(new, pool_candidates(new, CATALOG, INDEX)) is None
+
+
+def test_families_aws_still_sells_as_current_are_not_warned_about_whatever_the_data_says() -> None:
+    """The copy of AWS's DescribeInstanceTypes data the catalog is generated from (moto 5.2.5's
+    instance_types.json.gz) marks m5, c5, r5, g5, m6i, r6i, r7g, r7gd and c6gn `CurrentGeneration:
+    false`, which the Amazon EC2 User Guide's "Previous generation instances" does not list; a warning
+    needs both to agree."""
+    eu = load_region("eu-west-1")
+    assert not eu.types["m5.large"].current_generation
+    m5 = _pool("m5", ["m5"], {"cpu": 64.0})
+    index = TypeIndex(list(eu.types.values()), node_labels)
+    assert generation_warning(m5, pool_candidates(m5, eu, index)) is None
