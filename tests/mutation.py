@@ -108,6 +108,7 @@ TESTS_BY_NAME = {
     # Each answer of the mock engine is written out in its own tests; every program run reads them too,
     # but running those for each mutant would take hours.
     "offline/mocks": ["tests/offline/test_mocks.py"],
+    "offline/created_cluster": ["tests/offline/test_mocks.py"],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
 }
 # Imported once by the fork server that forks a worker per mutant. Third-party only: a test

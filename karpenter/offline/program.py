@@ -25,7 +25,7 @@ from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import NAMESPACE
 from karpenter.offline.default_providers import DisabledDefaultProviders
 from karpenter.offline.errors import SynthError
-from karpenter.offline.facts import OfflineFacts, load_facts_file, sample_facts
+from karpenter.offline.facts import OfflineFacts, check_existing_cluster, load_facts_file, sample_facts
 from karpenter.offline.mocks import OfflineMocks
 from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
 
@@ -95,7 +95,10 @@ def run_program(
     """Evaluate `__main__.py` for these settings under the mock engine, in a fresh event loop."""
     config = parse_stack_config({k: v for k, v in settings_.items() if k.startswith(f"{NAMESPACE}:")})
     sample = facts is None and config.synth_facts is None
+    from_file = project_dir / config.synth_facts if facts is None and config.synth_facts else None
     facts = facts or offline_facts(config, settings_, project_dir)
+    if not config.cluster.create:
+        check_existing_cluster(facts, from_file)
     try:
         result = run_mocked(
             project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview
