@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 LINTED := karpenter tests policy examples __main__.py
 RUFF_FLAGS := --line-length 120 --target-version py311
 
-.PHONY: install synth check test lint typecheck workflows unit crds bench docs clean mutation
+.PHONY: install synth check test lint typecheck workflows unit crds bench docs clean mutation catalog
 
 install: $(INSTALLED)
 
@@ -75,3 +75,10 @@ clean:
 
 docs: $(INSTALLED)
 	$(BIN)/python -m karpenter.offline.docs
+
+# Maintainers: regenerate the instance-type snapshot (karpenter/catalog/data/) through the readers that
+# read a live account, here against moto in server mode (AWS's instance-type data, bundled with moto),
+# with the on-demand prices of Karpenter's own fallback table for us-east-1 applied to every region.
+CATALOG_PRICES ?= ../shared/aws/on-demand-prices-us-east-1.json
+catalog: $(INSTALLED)
+	$(BIN)/python -m karpenter.offline.catalog --moto --prices $(CATALOG_PRICES)

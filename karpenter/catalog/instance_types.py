@@ -23,22 +23,33 @@ class InstanceType:
     memory_mib: int
     # intel, amd, aws, apple: Karpenter's instance-cpu-manufacturer.
     cpu_manufacturer: str = ""
+    # The processor's sustained clock speed in MHz, rounded; 0 when EC2 does not say.
+    cpu_clock_speed_mhz: int = 0
+    # GPU maker and model in lower kebab case as Karpenter labels them (nvidia, l4, rtx-pro-6000);
+    # a fractional GPU (g6f) counts 0, as EC2 and Karpenter count it.
     gpu_count: int = 0
     gpu_manufacturer: str | None = None
     gpu_name: str | None = None
     # Memory of all its GPUs together.
     gpu_memory_mib: int = 0
-    # Other accelerators (Inferentia, Trainium): count, maker and name.
+    # Memory of one GPU: Karpenter's instance-gpu-memory.
+    gpu_memory_each_mib: int = 0
+    # Other accelerators (Inferentia, Trainium): count, maker and name, in lower kebab case.
     accelerator_count: int = 0
     accelerator_manufacturer: str | None = None
     accelerator_name: str | None = None
+    # Instance-store NVMe, in GB: 0 without it (or with disks that are not NVMe).
     local_nvme_gb: int = 0
     efa_supported: bool = False
     efa_max_interfaces: int = 0
     network_cards: int = 1
     bare_metal: bool = False
     current_generation: bool = True
+    # nitro or xen; empty for bare metal.
     hypervisor: str = ""
+    encryption_in_transit: bool = False
+    # Maximum EBS bandwidth in Mbps of a type EBS-optimised by default; 0 otherwise.
+    ebs_bandwidth_mbps: int = 0
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from karpenter.charts.digest import chart_digest
 from tests.conftest import ROOT
 
 CHART = ROOT / "karpenter" / "charts" / "karpenter-config"
+CATALOG = ROOT / "karpenter" / "catalog" / "data"
 # What the build reads: the package metadata, the README it names, and the package.
 BUILD_INPUTS = ("pyproject.toml", "README.md", "karpenter")
 
@@ -28,10 +29,12 @@ from karpenter.charts import CONFIG_CHART_DIR
 from karpenter.charts.digest import chart_digest
 from karpenter.kubernetes.releases import config_chart_path
 from karpenter import ClusterInputs, Karpenter, KarpenterArgs, StackConfig
+from karpenter.catalog.snapshot import load_region
 path = config_chart_path()
+offered = len(load_region("eu-west-1").types)
 found = os.path.isfile(os.path.join(path, "Chart.yaml"))
 digest = chart_digest(CONFIG_CHART_DIR)
-print(json.dumps({"package": karpenter.__file__, "chart": path, "found": found, "digest": digest}))
+print(json.dumps({"package": karpenter.__file__, "chart": path, "found": found, "digest": digest, "offered": offered}))
 """
 
 
@@ -56,7 +59,9 @@ def _pip(*args: str, cwd: Path) -> None:
     subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
 
 
-def test_the_wheel_ships_the_chart_and_an_installed_copy_finds_it_from_another_folder(tmp_path: Path) -> None:
+def test_the_wheel_ships_the_chart_and_the_catalog_and_an_installed_copy_finds_the_chart_from_another_folder(
+    tmp_path: Path,
+) -> None:
     require_wheel_builds(importlib.metadata.version("setuptools"), importlib.util.find_spec("wheel") is not None)
     # A copy, so that the build's egg-info and build/ folders stay out of the checkout.
     source = tmp_path / "source"
@@ -74,6 +79,9 @@ def test_the_wheel_ships_the_chart_and_an_installed_copy_finds_it_from_another_f
     assert {"karpenter/charts/karpenter-config/values.schema.json", "karpenter/py.typed"} <= names
     assert chart_files <= names, f"missing from the wheel: {sorted(chart_files - names)}"
     assert "karpenter/guardrails/rules.py" in names
+    catalog_files = {path.relative_to(ROOT).as_posix() for path in CATALOG.rglob("*.json.gz")}
+    assert {"karpenter/catalog/data/types.json.gz", "karpenter/catalog/data/regions/eu-west-1.json.gz"} <= catalog_files
+    assert catalog_files <= names, f"missing from the wheel: {sorted(catalog_files - names)}"
     assert not [name for name in names if name.startswith("tests/") or "__pycache__" in name]
 
     site = tmp_path / "site"
@@ -95,6 +103,8 @@ def test_the_wheel_ships_the_chart_and_an_installed_copy_finds_it_from_another_f
     assert report["found"] is True
     # The chart in site-packages is the chart of the checkout: no upgrade for installing it.
     assert report["digest"] == chart_digest(CHART)
+    # The installed copy reads its own snapshot.
+    assert report["offered"] > 500
 
 
 def test_a_venv_that_cannot_build_wheels_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
