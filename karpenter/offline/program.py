@@ -17,6 +17,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from karpenter.catalog.snapshot import standing_in
 from karpenter.cluster.token_identity import IDENTITY_SETTINGS, token_identity
 from karpenter.config import stack_file
 from karpenter.config.errors import ConfigError
@@ -26,6 +27,7 @@ from karpenter.config.values import NAMESPACE
 from karpenter.offline.default_providers import DisabledDefaultProviders
 from karpenter.offline.errors import SynthError
 from karpenter.offline.facts import OfflineFacts, check_existing_cluster, load_facts_file, sample_facts
+from karpenter.offline.facts_catalog import facts_catalog
 from karpenter.offline.mocks import OfflineMocks
 from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
 
@@ -100,9 +102,11 @@ def run_program(
     if not config.cluster.create:
         check_existing_cluster(facts, from_file)
     try:
-        result = run_mocked(
-            project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview
-        )
+        # The node pools are checked against the facts' offerings and prices where they carry them.
+        with standing_in(facts_catalog(facts)):
+            result = run_mocked(
+                project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview
+            )
     except pulumi.RunError as exc:
         if not sample:
             raise
