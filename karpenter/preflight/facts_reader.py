@@ -157,13 +157,15 @@ def read_instance_catalog(clients: Clients, region: str, today: str) -> tuple[di
     try:
         shipped = load_region(region)
     except UnknownRegionError:
-        return document, [f"prices: the Price List API did not answer ({why}), and the snapshot has no {region}"]
+        return document, [
+            f"prices: none, because the Price List API did not answer and the snapshot has no {region}: {why}"
+        ]
     document.update(
         onDemandPrices=dict(sorted(shipped.prices.items())),
         priceSource=shipped.price_source,
         priceDate=shipped.price_date,
     )
-    note = f"prices: the Price List API did not answer ({why}), so they are the snapshot's ({shipped.price_date})"
+    note = f"prices: the snapshot's of {shipped.price_date}, because the Price List API did not answer: {why}"
     return document, [note]
 
 

@@ -87,17 +87,18 @@ def pricing(prices: dict[str, str] | None = None, error: tuple[str, int] | None 
 
 
 def put_moto_behind_the_command(
-    monkeypatch: pytest.MonkeyPatch, *, wrap: Callable[[str, Any], Any], pricing_client: Any
+    monkeypatch: pytest.MonkeyPatch, *, wrap: Callable[[str, Any], Any], prices: dict[str, str]
 ) -> list[str | None]:
     """The command's own clients (credentials from the environment, its --endpoint-url), with `wrap`
-    applied to each and the Price List client replaced; the endpoint URLs the command asked for."""
+    applied to each, and a Price List client answering `prices` each run; the endpoint URLs the command
+    asked for."""
     original = aws_calls.session_clients
     asked: list[str | None] = []
 
     def session_clients(region: str, profile: str | None = None, endpoint_url: str | None = None) -> Any:
         asked.append(endpoint_url)
-        made = original(region, profile, endpoint_url)
-        return lambda service: pricing_client if service == "pricing" else wrap(service, made(service))
+        made, price_list = original(region, profile, endpoint_url), pricing(prices)
+        return lambda service: price_list if service == "pricing" else wrap(service, made(service))
 
     monkeypatch.setattr(aws_calls, "session_clients", session_clients)
     return asked

@@ -24,7 +24,7 @@ from tests.preflight.aws_seed import (
     seed_runbook_account,
 )
 from tests.preflight.conftest import moto_clients, reset
-from tests.preflight.facts_runs import GROUP_TAGS, EksAsDocumented, pricing, put_moto_behind_the_command
+from tests.preflight.facts_runs import GROUP_TAGS, EksAsDocumented, put_moto_behind_the_command
 
 POOLS = {"cpu": {"capacityTypes": ["spot", "on-demand"], "zones": ["eu-west-1a", "eu-west-1b"]}}
 ATTACHING = {
@@ -36,18 +36,7 @@ ATTACHING = {
 PRICES = {"m5.large": "0.1070000000", "m5.xlarge": "0.2140000000"}
 # What EKS computes for a cluster: a stack that creates its cluster has none of it before.
 COMPUTED = ("endpoint", "certificateAuthority", "oidcIssuer", "clusterSecurityGroupId", "authenticationMode")
-
-
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Dummy credentials from the environment, no profile or config file of the machine's, one attempt."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+pytestmark = pytest.mark.usefixtures("environment_credentials")
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +79,7 @@ def test_facts_of_an_attached_cluster_are_what_aws_says_and_synth_renders_the_st
     asked = put_moto_behind_the_command(
         monkeypatch,
         wrap=lambda service, client: EksAsDocumented(client, group, seeded.vpc) if service == "eks" else client,
-        pricing_client=pricing(PRICES),
+        prices=PRICES,
     )
     project = make_project(tmp_path / "project", {"prod": ATTACHING})
     assert facts(project, endpoint) == 0
@@ -151,7 +140,7 @@ def test_facts_of_a_stack_that_creates_its_cluster_hold_what_exists_before_it_an
     moto_endpoint = attached[0]
     # Another VPC of the same account, with no cluster in it.
     network = seed_network(moto_clients(moto_endpoint)("ec2"))
-    put_moto_behind_the_command(monkeypatch, wrap=lambda service, client: client, pricing_client=pricing(PRICES))
+    put_moto_behind_the_command(monkeypatch, wrap=lambda service, client: client, prices=PRICES)
     cluster = {"create": True, "vpcId": network["vpc"], "subnetIds": [network["private_a"], network["private_b"]]}
     config = {"aws:region": REGION, "karpenter:clusterName": "new", "karpenter:cluster": cluster}
     project = make_project(tmp_path / "project", {"prod": config})
@@ -190,3 +179,34 @@ def test_a_subnet_to_create_the_cluster_in_that_is_not_there_is_refused_naming_i
     assert capsys.readouterr().err == (
         "error: karpenter:cluster.subnetIds[1]: subnet 'subnet-0fffffffffffffff0' was not found in eu-west-1\n"
     )
+
+
+def test_a_file_that_says_something_else_is_replaced_only_with_force(
+    attached: tuple[str, Seeded, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    endpoint, seeded, group = attached
+    put_moto_behind_the_command(
+        monkeypatch,
+        wrap=lambda service, client: EksAsDocumented(client, group, seeded.vpc) if service == "eks" else client,
+        prices=PRICES,
+    )
+    project = make_project(tmp_path / "project", {"prod": {**ATTACHING, "karpenter:synthFacts": "facts/prod.yaml"}})
+    path = project / "facts" / "prod.yaml"
+    assert facts(project, endpoint) == 0
+    first = path.read_text()
+    assert capsys.readouterr().out == f"written to {path}\n"
+    assert facts(project, endpoint) == 0
+    assert capsys.readouterr().out == f"{path} is unchanged\n"
+    path.write_text(first.replace("kubernetesVersion: '1.33'", "kubernetesVersion: '1.34'"))
+    assert facts(project, endpoint) == 2
+    assert capsys.readouterr().err == (
+        f"error: {path} exists and says something else than the account does now; pass --force to replace it, or "
+        "--out to write another file\n"
+    )
+    assert "kubernetesVersion: '1.34'" in path.read_text()
+    assert facts(project, endpoint, "--force") == 0
+    assert path.read_text() == first
+    assert [p.name for p in path.parent.iterdir()] == ["prod.yaml"]
