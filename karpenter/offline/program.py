@@ -40,7 +40,7 @@ _QUIET.propagate = False
 
 SAMPLE_FACTS_HINT = (
     "offline synth checked this against its built-in sample cluster; describe your cluster in a facts file "
-    "and name it in karpenter:synthFacts"
+    "(`python -m karpenter facts --stack <stack>` reads one from the account) and name it in karpenter:synthFacts"
 )
 
 
