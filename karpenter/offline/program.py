@@ -101,12 +101,26 @@ def run_program(
     facts = facts or offline_facts(config, settings_, project_dir)
     if not config.cluster.create:
         check_existing_cluster(facts, from_file)
+    # Node pools are checked against the facts' offerings and prices where they carry them: in the
+    # program, and in what synth reports of them.
+    with standing_in(facts_catalog(facts)):
+        return _run_with_facts(stack, settings_, facts, config, preview=preview, sample=sample, project_dir=project_dir)
+
+
+def _run_with_facts(
+    stack: str,
+    settings_: dict[str, str],
+    facts: OfflineFacts,
+    config: StackConfig,
+    *,
+    preview: bool,
+    sample: bool,
+    project_dir: Path,
+) -> SynthResult:
     try:
-        # The node pools are checked against the facts' offerings and prices where they carry them.
-        with standing_in(facts_catalog(facts)):
-            result = run_mocked(
-                project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview
-            )
+        result = run_mocked(
+            project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview
+        )
     except pulumi.RunError as exc:
         if not sample:
             raise
