@@ -12,6 +12,21 @@ from karpenter.config.errors import ConfigError
 from karpenter.offline.facts import OfflineFacts
 
 
+class _TypeNames(list[str]):
+    """A zone's instance types: hundreds of names, written a few to a line."""
+
+
+def _type_names(dumper: yaml.SafeDumper, names: _TypeNames) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", names, flow_style=True)
+
+
+class _FactsDumper(yaml.SafeDumper):
+    pass
+
+
+_FactsDumper.add_representer(_TypeNames, _type_names)
+
+
 def default_path(project_dir: Path, stack: str) -> Path:
     return project_dir / "facts" / f"{stack}.yaml"
 
@@ -19,8 +34,16 @@ def default_path(project_dir: Path, stack: str) -> Path:
 def facts_text(document: dict[str, Any], stack: str) -> str:
     """The file: a header saying where it comes from, then the facts in the order of the reference."""
     facts = OfflineFacts.model_validate(document)
-    body = yaml.safe_dump(
-        facts.model_dump(by_alias=True, exclude_none=True), sort_keys=False, default_flow_style=False, width=120
+    document = facts.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    offerings = document.get("instanceTypeOfferings")
+    if offerings:
+        document["instanceTypeOfferings"] = {zone: _TypeNames(names) for zone, names in offerings.items()}
+    body = yaml.dump(
+        document,
+        Dumper=_FactsDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        width=120,
     )
     header = (
         f"# Cluster facts for offline synth (karpenter:synthFacts), read from AWS by\n"

@@ -23,7 +23,7 @@ from karpenter.preflight.catalog_reader import read_on_demand_prices, read_zone_
 from karpenter.preflight.iam_reader import read_existing_iam
 from karpenter.vocabulary.eks import SPOT_SERVICE_LINKED_ROLE
 
-PRICE_LIST_SOURCE = "AWS Price List API (pricing:GetProducts), on-demand Linux, shared tenancy"
+PRICE_LIST_SOURCE = "AWS Price List API (pricing:GetProducts): on-demand Linux, as Karpenter 1.14.1 reads it"
 
 
 def _tags(record: dict[str, Any]) -> dict[str, str]:
