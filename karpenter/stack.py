@@ -80,6 +80,11 @@ class Karpenter(pulumi.ComponentResource):
         for warning in [*config.warnings(), *plan.warnings]:
             # `pulumi preview` and `pulumi up` show it beside the component, prefixed "warning:".
             pulumi.log.warn(warning.removeprefix("WARNING: "), resource=self)
+        for warning in plan.pools.warnings:
+            pulumi.log.warn(warning.removeprefix("WARNING: "), resource=self)
+        # What each pool may launch and cost, beside the preview's changes (and so in its PR comment).
+        for line in plan.pools.summary_lines():
+            pulumi.log.info(line, resource=self)
         undetected = undetected_namespace_warning(config.namespace, facts.controller_role, facts.name)
         if undetected:
             pulumi.log.warn(undetected, resource=self)

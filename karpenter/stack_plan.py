@@ -22,6 +22,7 @@ from karpenter.cluster.token_identity import TokenIdentity, provider_token_ident
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
+from karpenter.pool_plan import PoolsPlan, plan_pools
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class StackPlan:
     adoption: Adoption = Adoption()
     # What of the `aws:` settings the Kubernetes side cannot sign in with, one `WARNING: aws:...` line each.
     warnings: tuple[str, ...] = ()
+    # What each pool may launch and cost; no pools when the subnets are known only at deploy time.
+    pools: PoolsPlan = PoolsPlan(None)
 
     @classmethod
     def resolve(cls, config: StackConfig, facts: ClusterFacts) -> StackPlan:
@@ -58,10 +61,12 @@ class StackPlan:
                 f"{facts.name!r} does not have it; install the add-on, or use 'irsa'"
             )
         placement = node_placement(config, facts)
+        subnets = {subnet.id: subnet for subnet in facts.subnets}
+        node_subnet_zones = {subnet_id: subnets[subnet_id].zone for subnet_id in placement.subnet_ids}
+        pools = plan_pools(config, facts.region, placement.zones, node_subnet_zones)
         adoption = plan_adoption(
             config.adopt, facts.existing_iam, facts.name, node_managed_policy_arns(facts.partition)
         )
-        subnets = {subnet.id: subnet for subnet in facts.subnets}
         return cls(
             config=config,
             facts=facts,
@@ -85,6 +90,7 @@ class StackPlan:
                 config_key="karpenter:clusterName",
             ),
             adoption=adoption,
+            pools=pools,
         )
 
 

@@ -1,5 +1,5 @@
-"""One EC2 instance type and one region's offerings and prices, as plain data, and the node labels
-Karpenter gives a node of the type (the labels a NodePool's requirements select on)."""
+"""One EC2 instance type and one region's offerings and prices, as plain data (labels.py gives the
+node labels Karpenter derives from a type)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ class InstanceType:
     encryption_in_transit: bool = False
     # Maximum EBS bandwidth in Mbps of a type EBS-optimised by default; 0 otherwise.
     ebs_bandwidth_mbps: int = 0
+    # How it may be bought (EC2's SupportedUsageClasses: on-demand, spot, capacity-block), sorted.
+    # Karpenter offers a type as spot only when spot is among them.
+    usage_classes: tuple[str, ...] = ("on-demand", "spot")
 
 
 @dataclass(frozen=True)

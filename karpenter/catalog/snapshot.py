@@ -69,7 +69,9 @@ class Snapshot:
         """Every type of the snapshot, in the order of its rows."""
         document = self._types_document()
         fields = document["fields"]
-        return tuple(InstanceType(**dict(zip(fields, row, strict=True))) for row in document["types"])
+        # JSON has no tuples: lists (usage classes) become tuples again, so types stay hashable.
+        rows = ([tuple(value) if isinstance(value, list) else value for value in row] for row in document["types"])
+        return tuple(InstanceType(**dict(zip(fields, row, strict=True))) for row in rows)
 
     def _read_price_table(self, name: str) -> dict[str, Any]:
         table: dict[str, Any] = _read(self.folder / PRICES_FOLDER / f"{name}{_SUFFIX}")

@@ -184,6 +184,12 @@ class NodePool(StrictModel):
     gpu_sharing: GpuSharing | None = Field(
         default=None, description="Share each GPU among pods (GPU pools on AL2023 node classes)."
     )
+    max_hourly_cost: float | None = Field(
+        default=None,
+        gt=0,
+        description="Most USD per hour the pool's limits may let it cost at on-demand prices; synth refuses "
+        "limits above it (limits are not derived from it).",
+    )
 
     _check_labels = field_validator("labels")(_node_labels)
     _check_grace_period = field_validator("termination_grace_period")(_grace_period)

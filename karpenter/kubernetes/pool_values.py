@@ -75,7 +75,7 @@ def karpenter_config_values(
         "nodeClasses": node_classes_values(
             config, instance_profile_name=instance_profile_name, ami_alias=ami_alias, by_id=by_id
         ),
-        "nodePools": {name: _node_pool(name, pool, all_zones) for name, pool in config.node_pools.items()},
+        "nodePools": {name: node_pool_values(name, pool, all_zones) for name, pool in config.node_pools.items()},
     }
     overlays = node_overlays_values(config)
     if overlays:
@@ -97,7 +97,8 @@ def node_overlays_values(config: StackConfig) -> dict[str, dict[str, Any]]:
     return overlays
 
 
-def _node_pool(name: str, pool: NodePool, all_zones: list[str]) -> dict[str, Any]:
+def node_pool_values(name: str, pool: NodePool, all_zones: list[str]) -> dict[str, Any]:
+    """One pool's NodePool chart values; a pool without zones of its own may use all of `all_zones`."""
     zones = list(pool.zones) if pool.zones is not None else all_zones
     outside = [zone for zone in zones if zone not in all_zones]
     if outside:

@@ -77,6 +77,16 @@ def _project(
     return stack
 
 
+def _example_project(folder: Path, stack: str) -> str | None:
+    """A project folder holding the program and the project's own example stack file (None without one)."""
+    if not (ROOT / f"Pulumi.{stack}.yaml").exists():
+        return None
+    folder.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", f"Pulumi.{stack}.yaml"):
+        shutil.copy(ROOT / name, folder / name)
+    return stack
+
+
 def _classes_and_pools(classes: int, pools: int) -> tuple[dict[str, dict[str, object]], dict[str, dict[str, object]]]:
     """Node classes with kubelet settings, tags and their own volumes, and CPU pools spread over them
     with budgets and requirements: what a platform team's stack holds."""
@@ -114,6 +124,12 @@ def main() -> None:
         floor, floor_mb = _median([python, "-c", IMPORT_FLOOR], ROOT)
         used, used_mb = _median([python, "-c", USED_SDK_FLOOR], ROOT)
         synth = [python, "-m", "karpenter", "synth", "--project-dir"]
+        example = _example_project(work / "example", "dev")
+        dev_example, dev_example_mb = (
+            _median([*synth, str(work / "example"), "--stack", example, "--out", str(work / "out-example")], ROOT)
+            if example
+            else (float("nan"), float("nan"))
+        )
         runbook = _project(work / "runbook", "runbook", RUNBOOK_POOLS)
         dev, dev_mb = _median([*synth, str(work / "runbook"), "--stack", runbook, "--out", str(work / "out")], ROOT)
         many_pools = {f"pool-{i:02d}": dict(RUNBOOK_POOLS["cpu"]) for i in range(60)}
@@ -129,6 +145,7 @@ def main() -> None:
     rows = [
         ("import floor (pulumi, pulumi_aws, pulumi_kubernetes)", floor, floor_mb),
         ("SDK modules the program uses (ec2, iam, eks, sqs, events, helm)", used, used_mb),
+        ("synth, the dev example (Pulumi.dev.yaml)", dev_example, dev_example_mb),
         ("synth, the runbook's two pools", dev, dev_mb),
         ("synth, 60 pools", many_s, many_mb),
         ("synth, 60 pools on 20 node classes", platform_s, platform_mb),

@@ -63,6 +63,8 @@ def write(
     files: dict[str, str] = {
         "resources.json": as_json([vars(r) for r in result.resources]),
         "outputs.json": as_json(result.outputs),
+        # Per pool: the instance types it may launch and the most its limits let it cost per hour.
+        "pools.json": as_json(result.pools.as_data()),
     }
     for name, document in policy_documents(result).items():
         files[f"iam/{name}.json"] = as_json(document)

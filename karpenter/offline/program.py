@@ -30,6 +30,7 @@ from karpenter.offline.facts import OfflineFacts, check_existing_cluster, load_f
 from karpenter.offline.facts_catalog import facts_catalog
 from karpenter.offline.mocks import OfflineMocks
 from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
+from karpenter.pool_plan import PoolsPlan, plan_pools
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "karpenter"
@@ -77,6 +78,8 @@ class SynthResult:
     invokes: list[tuple[str, str]] = field(default_factory=list)
     # The providers each registration names, by URN.
     providers: dict[str, Providers] = field(default_factory=dict)
+    # What each node pool may launch and cost (pools.json and the summary's pool lines).
+    pools: PoolsPlan = field(default_factory=lambda: PoolsPlan(None))
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]
@@ -128,8 +131,18 @@ def _run_with_facts(
         raise ConfigError(f"{exc} ({SAMPLE_FACTS_HINT})") from None
     # The program reads the aws: settings it carries into the Kubernetes side as pulumi.Config("aws") does.
     aws_settings = {key: settings_.get(f"aws:{key}") for key in IDENTITY_SETTINGS}
-    result.warnings = [*config.warnings(), *token_identity(aws_settings).warnings]
+    result.pools = _pools(config, facts, result.outputs)
+    result.warnings = [*config.warnings(), *token_identity(aws_settings).warnings, *result.pools.warnings]
     return result
+
+
+def _pools(config: StackConfig, facts: OfflineFacts, outputs: dict[str, Any]) -> PoolsPlan:
+    """The pools' plan as the program made it, for the node subnets it reported."""
+    subnet_ids, zones = outputs.get("subnetIds"), outputs.get("zones")
+    if not isinstance(subnet_ids, list) or not isinstance(zones, list) or not zones:
+        return PoolsPlan(None)  # known only at deploy time
+    subnet_zones = {subnet.id: subnet.zone for subnet in facts.subnets if subnet.id in subnet_ids}
+    return plan_pools(config, facts.region, tuple(zones), subnet_zones)
 
 
 def run_mocked(

@@ -51,6 +51,10 @@ def summary(result: SynthResult) -> str:
     mode = "preview (first run: computed values unknown)" if result.preview else "deployment"
     lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources", "", "  count  type"]
     lines += [f"  {count:>5}  {typ}" for typ, count in sorted(counts.items())]
+    catalog = result.pools.catalog
+    if catalog is not None and result.pools.pools:
+        lines += ["", f"node pools (instance types of {catalog.date}, on-demand prices of {catalog.price_date}):"]
+        lines += [f"  {line}" for line in result.pools.summary_lines()]
     if result.warnings:
         lines += ["", *result.warnings]
     return "\n".join(lines) + "\n"

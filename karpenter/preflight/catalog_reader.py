@@ -121,6 +121,7 @@ def instance_type_from_api(record: Mapping[str, Any]) -> InstanceType:
         hypervisor=record.get("Hypervisor", ""),
         encryption_in_transit=bool(network.get("EncryptionInTransitSupported", False)),
         ebs_bandwidth_mbps=_ebs_bandwidth_mbps(record),
+        usage_classes=tuple(sorted(record.get("SupportedUsageClasses", ()))),
     )
 
 

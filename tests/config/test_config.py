@@ -181,7 +181,7 @@ BAD_CONFIGS = [
         {"nodePools": {"cpu": {"capacityType": ["spot"]}}},
         "karpenter:nodePools.cpu.capacityType: unknown key; allowed keys are gpu, nodeClass, capacityTypes, zones, "
         "architectures, instanceCategories, instanceFamilies, minInstanceGeneration, limits, labels, taints, "
-        "weight, expireAfter, disruption, requirements, startupTaints, terminationGracePeriod, replicas, gpuSharing",
+        "weight, expireAfter, disruption, requirements, startupTaints, terminationGracePeriod, replicas, gpuSharing, maxHourlyCost",
     ),
     (
         {"nodePools": {"cpu": {"expireAfter": "30d"}}},

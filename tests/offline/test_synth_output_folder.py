@@ -62,6 +62,7 @@ def test_a_new_nested_folder_is_created_with_the_marker(tmp_path: Path, project:
         ),
         "helm/karpenter.values.yaml": "x: 1\n",
         "outputs.json": '{\n  "a": 1\n}\n',
+        "pools.json": "{}\n",
         "resources.json": "[]\n",
     }
     assert _temporary_folders(out.parent) == []
@@ -71,13 +72,13 @@ def test_an_empty_folder_is_used(tmp_path: Path, project: Path) -> None:
     out = tmp_path / "empty"
     out.mkdir()
     output_folder.write(_result(), out, None, project)
-    assert sorted(_files(out)) == [".karpenter-synth", "outputs.json", "resources.json"]
+    assert sorted(_files(out)) == [".karpenter-synth", "outputs.json", "pools.json", "resources.json"]
 
 
 def test_a_previous_output_is_replaced_whole(previous: Path, project: Path) -> None:
     assert (previous / "iam" / "removed-policy.json").exists()
     output_folder.write(_result(), previous, None, project)
-    assert sorted(_files(previous)) == [".karpenter-synth", "outputs.json", "resources.json"]
+    assert sorted(_files(previous)) == [".karpenter-synth", "outputs.json", "pools.json", "resources.json"]
     assert _temporary_folders(previous.parent) == []
 
 

@@ -61,6 +61,13 @@ def test_p5_has_32_efa_interfaces_over_32_network_cards(generated: tuple[Path, R
     assert (p5.gpu_count, p5.gpu_manufacturer, p5.gpu_name, p5.gpu_memory_mib) == (8, "nvidia", "h100", 655360)
 
 
+def test_how_a_type_may_be_bought_is_read_from_its_usage_classes(generated: tuple[Path, RegionCatalog]) -> None:
+    types = generated[1].types
+    assert types["p5.48xlarge"].usage_classes == ("capacity-block", "on-demand", "spot")
+    assert types["hpc7g.16xlarge"].usage_classes == ("on-demand",)
+    assert types["m7g.large"].usage_classes == ("on-demand", "spot")
+
+
 def test_the_newest_gpu_types_are_read_with_their_zones(generated: tuple[Path, RegionCatalog]) -> None:
     catalog = generated[1]
     assert {"p6-b300.48xlarge", "g7e.2xlarge"} <= set(catalog.types)

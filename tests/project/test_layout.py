@@ -35,7 +35,7 @@ MIGRATION_TOOLING = ("preflight", "migrate")
 COMMAND_LINE = PACKAGE / "offline" / "cli.py"
 # The maintainers' `make catalog`, which writes the snapshot through the catalog's readers; nothing imports it.
 CATALOG_GENERATOR = PACKAGE / "offline" / "catalog.py"
-TOP_LEVEL = {"__init__", "__main__", "stack", "stack_plan"}
+TOP_LEVEL = {"__init__", "__main__", "stack", "stack_plan", "pool_plan"}
 HEAVY = ("pulumi_eks", "kubernetes", "helm_python", "boto3", "botocore")
 
 
