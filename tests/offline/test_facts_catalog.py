@@ -90,3 +90,26 @@ def test_synth_runs_the_program_with_the_facts_catalog_in_place_of_the_snapshots
     program.run_program("test", settings_for({"clusterName": "dev"}), facts_with())
     assert seen == [region_catalog(facts), SNAPSHOT]
     assert load_region("eu-west-1") is SNAPSHOT
+
+
+def test_pools_are_checked_against_the_facts_offerings_and_prices_and_against_the_snapshot_without_them() -> None:
+    settings = settings_for({"clusterName": "dev", "nodePools": {"cpu": {"limits": {"cpu": "8"}}}})
+    zones = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    facts = facts_with(
+        instance_type_offerings={zone: ["m5.large", "m5.xlarge"] for zone in zones},
+        on_demand_prices={"m5.large": 1.0, "m5.xlarge": 2.0},
+        price_source="Price List",
+        price_date="2026-12-07",
+    )
+    before = program.run_program("test", settings, facts_with()).pools.as_data()["cpu"]
+    offered = program.run_program("test", settings, facts).pools.as_data()["cpu"]
+    after = program.run_program("test", settings, facts_with()).pools.as_data()["cpu"]
+    assert before == after
+    assert len(before["instanceTypes"]) > 2
+    assert (offered["instanceTypes"], offered["priceSource"], offered["priceDate"]) == (
+        ["m5.large", "m5.xlarge"],
+        "Price List",
+        "2026-12-07",
+    )
+    # At the facts' $0.50 per vCPU-hour: 8 vCPUs and one node more of the largest type (4 vCPUs).
+    assert offered["maxHourlyCostUSD"] == 6.0
