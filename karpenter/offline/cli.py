@@ -110,6 +110,7 @@ def add_migration_commands(commands: argparse._SubParsersAction) -> None:
     facts.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     facts.add_argument("--out", type=Path, help="the file to write (default: facts/<stack>.yaml in the project folder)")
     facts.add_argument("--force", action="store_true", help="replace the file even where it says something else")
+    facts.add_argument("--region", help="AWS region (default: the stack's aws:region)")
     facts.add_argument("--profile", help="AWS profile (default: the default credential chain)")
     facts.add_argument(
         "--endpoint-url", help="call AWS there instead, e.g. http://127.0.0.1:5000 (default: AWS_ENDPOINT_URL, or AWS)"
@@ -159,7 +160,12 @@ def run_facts_command(args: argparse.Namespace) -> int:
             raise ConfigError(f"--endpoint-url: {args.endpoint_url!r} is not an http:// or https:// URL")
         facts_file.check_target(out)
         read = read_stack_facts(
-            args.stack, args.project_dir, profile=args.profile, endpoint_url=args.endpoint_url, today=today
+            args.stack,
+            args.project_dir,
+            region=args.region,
+            profile=args.profile,
+            endpoint_url=args.endpoint_url,
+            today=today,
         )
         written = facts_file.write(facts_file.facts_text(read.document, args.stack), out, force=args.force)
     except ConfigError as exc:

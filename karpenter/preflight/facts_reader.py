@@ -183,7 +183,13 @@ class FactsRead:
 
 
 def read_stack_facts(
-    stack: str, project_dir: Path, *, profile: str | None, endpoint_url: str | None, today: str
+    stack: str,
+    project_dir: Path,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    today: str,
 ) -> FactsRead:
     """Everything the facts file holds for the stack; raises ConfigError (a bad stack file or key, or
     an account that lacks what the stack names) or AccountReadError."""
@@ -192,7 +198,7 @@ def read_stack_facts(
     # Looked up when called, so that a test can put moto behind it.
     from karpenter.preflight.aws_calls import session_clients
 
-    target = load_stack_target(stack, project_dir)
+    target = load_stack_target(stack, project_dir, region)
     try:
         clients = session_clients(target.region, profile, endpoint_url)
     except ProfileNotFound:

@@ -169,3 +169,14 @@ def test_a_folder_to_write_to_is_refused_before_aws_is_read(tmp_path: Path, caps
         "",
         f"error: --out: {tmp_path} is a folder; name the facts file to write, e.g. {tmp_path / 'facts.yaml'}\n",
     )
+
+
+def test_a_stack_without_a_region_is_exit_2_naming_the_key_and_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, {"prod": {"karpenter:clusterName": "dev"}})
+    assert run(project, capsys) == (
+        2,
+        "",
+        "error: aws:region: Pulumi.prod.yaml sets no region; set aws:region, or pass --region\n",
+    )
