@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from karpenter.config.errors import ConfigError
 from karpenter.offline.facts import OfflineFacts
@@ -33,7 +34,13 @@ def default_path(project_dir: Path, stack: str) -> Path:
 
 def facts_text(document: dict[str, Any], stack: str) -> str:
     """The file: a header saying where it comes from, then the facts in the order of the reference."""
-    facts = OfflineFacts.model_validate(document)
+    try:
+        facts = OfflineFacts.model_validate(document)
+    except ValidationError as exc:
+        # What AWS answered lacks what the file needs: a cluster that is not ACTIVE, say.
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise ConfigError(f"the account's answers make no facts file: {where}: {error['msg']}") from None
     document = facts.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
     offerings = document.get("instanceTypeOfferings")
     if offerings:

@@ -71,7 +71,9 @@ def _iam_names(iam: Any, cluster_name: str) -> dict[str, Any]:
     }
 
 
-def existing_cluster(clients: Clients, config: StackConfig, region: str, partition: str, account: str) -> dict:
+def existing_cluster(
+    clients: Clients, config: StackConfig, region: str, partition: str, account: str
+) -> dict[str, Any]:
     """The cluster the stack attaches to: what EKS computed for it, its subnets, group and add-ons."""
     eks, ec2, iam = clients("eks"), clients("ec2"), clients("iam")
     name = config.cluster_name

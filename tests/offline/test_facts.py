@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from karpenter.config.errors import ConfigError
-from karpenter.offline import program
+from karpenter.offline import facts_file, program
 from karpenter.offline.facts import load_facts_file, sample_facts
 from tests.conftest import settings_for
 
@@ -95,3 +95,28 @@ def test_an_attach_stack_refuses_a_facts_file_without_what_eks_computed_naming_t
     )
     with pytest.raises(ConfigError, match="^karpenter:synthFacts: kubernetesVersion: required for a stack that"):
         program.run_program("dev", settings, sample_facts("eu-west-1").model_copy(update={"kubernetes_version": None}))
+
+
+def test_answers_that_make_no_facts_file_are_refused_naming_the_key() -> None:
+    document = sample_facts("eu-west-1").model_dump(by_alias=True, exclude_none=True)
+    del document["vpcId"]
+    with pytest.raises(ConfigError) as refused:
+        facts_file.facts_text(document, "prod")
+    assert str(refused.value) == "the account's answers make no facts file: vpcId: Field required"
+
+
+def test_a_written_facts_file_reads_back_as_the_facts_it_was_written_from(tmp_path: Path) -> None:
+    facts = sample_facts("eu-west-1").model_copy(
+        update={
+            "instance_type_offerings": {"eu-west-1a": ["m5.large", "m5.xlarge"]},
+            "on_demand_prices": {"m5.large": 0.107},
+        }
+    )
+    path = tmp_path / "facts" / "prod.yaml"
+    assert facts_file.write(facts_file.facts_text(facts.model_dump(by_alias=True), "prod"), path, force=False)
+    assert path.read_text().splitlines()[:2] == [
+        "# Cluster facts for offline synth (karpenter:synthFacts), read from AWS by",
+        "# `python -m karpenter facts --stack prod`; run it again (with --force) to refresh them.",
+    ]
+    assert "  eu-west-1a: [m5.large, m5.xlarge]" in path.read_text().splitlines()
+    assert load_facts_file(path) == facts
