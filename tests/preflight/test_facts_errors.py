@@ -107,8 +107,9 @@ def test_an_endpoint_nothing_answers_at_is_exit_1_with_a_network_hint(
 def test_boto3_reads_the_endpoint_from_aws_endpoint_url(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """boto3 1.28 and later take AWS_ENDPOINT_URL for every client whose endpoint the caller does not give
-    (botocore docs, "Service-specific endpoints")."""
+    """AWS SDKs and Tools reference guide, "Service-specific endpoints": `AWS_ENDPOINT_URL`, "when
+    specified ... as an environment variable, this setting specifies the endpoint that is used for all
+    service requests" (boto3 honours it where the caller gives no endpoint_url)."""
     url = f"http://127.0.0.1:{closed_port()}"
     monkeypatch.setenv("AWS_ENDPOINT_URL", url)
     code, _, err = run(make_project(tmp_path, {"prod": STACK}), capsys)
