@@ -120,11 +120,15 @@ def plan_pools(config: StackConfig, region: str, zones: tuple[str, ...], subnet_
 # Pools alike but for their name, weight and budget launch the same types at the same cost; synth
 # evaluates each pool twice (in the program and for its report), and stacks often repeat a pool.
 _EVALUATED: dict[str, tuple[PoolCandidates, CostCeiling]] = {}
+# The catalogs pools were evaluated against, by id, kept so that an id stays theirs: offline synth
+# stands a facts file's offerings and prices in for the snapshot's, another catalog of the same region.
+_CATALOGS: dict[int, RegionCatalog] = {}
 
 
 def _evaluated(pool: PoolInput, catalog: RegionCatalog) -> tuple[PoolCandidates, CostCeiling]:
     alike = dataclasses.replace(pool, name="", weight=None, static=False, max_hourly_cost=None)
-    key = json.dumps([catalog.region, dataclasses.asdict(alike)], sort_keys=True, default=list)
+    _CATALOGS.setdefault(id(catalog), catalog)
+    key = json.dumps([catalog.region, id(catalog), dataclasses.asdict(alike)], sort_keys=True, default=list)
     known = _EVALUATED.get(key)
     if known is not None:
         found, ceiling = known

@@ -108,6 +108,14 @@ TESTS_BY_NAME = {
     # Each answer of the mock engine is written out in its own tests; every program run reads them too,
     # but running those for each mutant would take hours.
     "offline/mocks": ["tests/offline/test_mocks.py"],
+    "offline/created_cluster": ["tests/offline/test_mocks.py"],
+    # The facts command end to end: against moto, its errors, its prices.
+    "offline/facts_file": ["tests/preflight/test_facts_command.py", "tests/preflight/test_facts_errors.py"],
+    "preflight/facts_reader": [
+        "tests/preflight/test_facts_command.py",
+        "tests/preflight/test_facts_errors.py",
+        "tests/preflight/test_facts_prices.py",
+    ],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
 }
 # Imported once by the fork server that forks a worker per mutant. Third-party only: a test

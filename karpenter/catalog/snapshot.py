@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -107,9 +108,27 @@ class Snapshot:
 SHIPPED = Snapshot(Path(__file__).resolve().parent / "data")
 
 
+# What offline synth puts in place of the snapshot's catalog of one region while it runs the program:
+# the offerings and prices a facts file read from the account. Never set under `pulumi up`.
+_stand_in: RegionCatalog | None = None
+
+
+@contextmanager
+def standing_in(catalog: RegionCatalog | None) -> Iterator[None]:
+    """Within the block, `load_region(catalog.region)` gives `catalog` (None: the snapshot's, as ever)."""
+    global _stand_in
+    saved, _stand_in = _stand_in, catalog
+    try:
+        yield
+    finally:
+        _stand_in = saved
+
+
 def load_region(region: str) -> RegionCatalog:
-    """The types `region` offers, by zone, with on-demand prices, from the shipped snapshot; raises
-    UnknownRegionError naming a region it does not hold."""
+    """The types `region` offers, by zone, with on-demand prices, from the shipped snapshot (or what
+    offline synth stands in for it); raises UnknownRegionError naming a region it does not hold."""
+    if _stand_in is not None and _stand_in.region == region:
+        return _stand_in
     return SHIPPED.region(region)
 
 

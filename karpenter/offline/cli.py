@@ -1,15 +1,19 @@
-"""Command line: `python -m karpenter synth (--stack NAME | --all) [--out DIR] [--preview]`."""
+"""Command line: `python -m karpenter synth (--stack NAME | --all) [--out DIR] [--preview]`, and the
+commands that read the live account: facts, doctor, convert and drain-legacy."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
 import sys
 from pathlib import Path
 
 import pulumi
 
+from karpenter.config.errors import ConfigError
 from karpenter.config.stack_file import stack_names
-from karpenter.offline import errors, output_folder, program, report
+from karpenter.offline import errors, facts_file, output_folder, program, report
 from karpenter.offline.verdicts import guardrail_violations
 
 DEFAULT_OUT = Path("build/synth")
@@ -98,8 +102,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_migration_commands(commands: argparse._SubParsersAction) -> None:
-    """doctor, convert and drain-legacy: they talk to AWS and the cluster, unlike synth."""
+    """facts, doctor, convert and drain-legacy: they talk to AWS and the cluster, unlike synth."""
     project_dir = {"type": Path, "default": Path.cwd(), "help": "folder of Pulumi.yaml (default: current folder)"}
+    facts = commands.add_parser(
+        "facts", help="write the stack's facts file for offline synth from the live account (read-only)"
+    )
+    facts.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    facts.add_argument("--out", type=Path, help="the file to write (default: facts/<stack>.yaml in the project folder)")
+    facts.add_argument("--force", action="store_true", help="replace the file even where it says something else")
+    facts.add_argument("--region", help="AWS region (default: the stack's aws:region)")
+    facts.add_argument("--profile", help="AWS profile (default: the default credential chain)")
+    facts.add_argument(
+        "--endpoint-url", help="call AWS there instead, e.g. http://127.0.0.1:5000 (default: AWS_ENDPOINT_URL, or AWS)"
+    )
+    facts.add_argument("--project-dir", **project_dir)
     doctor = commands.add_parser("doctor", help="check the live account and cluster against a stack (read-only)")
     doctor.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     doctor.add_argument("--json", action="store_true", help="verdicts as JSON, keys sorted, for CI")
@@ -131,8 +147,47 @@ def add_migration_commands(commands: argparse._SubParsersAction) -> None:
     drain.add_argument("--project-dir", **project_dir)
 
 
+def run_facts_command(args: argparse.Namespace) -> int:
+    """2 (one line) for a bad stack file, key or option, or a file it will not replace; 1 when AWS does
+    not answer; else 0, having written the file."""
+    # Loaded only here: boto3 stays out of synth and `pulumi up`.
+    from karpenter.preflight.facts_reader import AccountReadError, read_stack_facts
+
+    out = args.out or facts_file.default_path(args.project_dir, args.stack)
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    try:
+        if args.endpoint_url is not None and not args.endpoint_url.startswith(("http://", "https://")):
+            raise ConfigError(f"--endpoint-url: {args.endpoint_url!r} is not an http:// or https:// URL")
+        facts_file.check_target(out)
+        read = read_stack_facts(
+            args.stack,
+            args.project_dir,
+            region=args.region,
+            profile=args.profile,
+            endpoint_url=args.endpoint_url,
+            today=today,
+        )
+        written = facts_file.write(facts_file.facts_text(read.document, args.stack), out, force=args.force)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except AccountReadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for note in read.notes:
+        print(note)
+    print(f"written to {out}" if written else f"{out} is unchanged")
+    named = read.target.config.synth_facts
+    if named is None or (args.project_dir / named).resolve() != out.resolve():
+        where = os.path.relpath(out.resolve(), args.project_dir.resolve())
+        print(f"offline synth reads it once the stack names it: pulumi config set karpenter:synthFacts {where}")
+    return 0
+
+
 def run_migration_command(args: argparse.Namespace) -> int:
     # Loaded only here: boto3 and the kubernetes client stay out of synth and `pulumi up`.
+    if args.command == "facts":
+        return run_facts_command(args)
     if args.command == "doctor":
         from karpenter.preflight.doctor import run_command
 

@@ -13,6 +13,16 @@ from karpenter.config.errors import ConfigError
 
 SAMPLE_ACCOUNT_ID = "123456789012"
 _SAMPLE_ID = "0a1b2c3d4e5f6a7b8"
+_ATTACHED = " Required unless the stack creates its cluster."
+# What EKS computes for a cluster, which a facts file gives only for a cluster that exists.
+EXISTING_CLUSTER_KEYS = (
+    "endpoint",
+    "certificate_authority",
+    "oidc_issuer",
+    "cluster_security_group_id",
+    "authentication_mode",
+    "kubernetes_version",
+)
 
 
 class OfflineSubnet(BaseModel):
@@ -56,20 +66,28 @@ class OfflineFacts(BaseModel):
     partition: str = Field(description="AWS partition: aws, aws-cn, aws-us-gov.")
     region: str = Field(description="The cluster's region, e.g. eu-west-1.")
     account_id: str = Field(description="The account's 12-digit id, quoted.")
-    endpoint: str = Field(description="The cluster's API server endpoint (https URL).")
-    certificate_authority: str = Field(description="The cluster's certificate authority data (base64).")
-    oidc_issuer: str = Field(description="The cluster's OIDC issuer URL (https).")
+    # What EKS computes for a cluster: needed where the stack attaches to one, never where it creates it.
+    endpoint: str | None = Field(default=None, description="The cluster's API server endpoint (https URL)." + _ATTACHED)
+    certificate_authority: str | None = Field(
+        default=None, description="The cluster's certificate authority data (base64)." + _ATTACHED
+    )
+    oidc_issuer: str | None = Field(default=None, description="The cluster's OIDC issuer URL (https)." + _ATTACHED)
     oidc_provider_exists: bool = Field(default=True, description="Whether the account has an IAM OIDC provider for it.")
     pod_identity_agent: bool = Field(
         default=True, description="Whether the eks-pod-identity-agent add-on is installed."
     )
     vpc_id: str = Field(description="The cluster's VPC (and, with cluster.create, the VPC named there).")
-    cluster_security_group_id: str = Field(description="The cluster security group's id.")
-    cluster_security_group_tags: dict[str, str] = Field(default={}, description="Tags that group already has.")
-    authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"] = Field(
-        description="The cluster's authentication mode: API, API_AND_CONFIG_MAP or CONFIG_MAP."
+    cluster_security_group_id: str | None = Field(
+        default=None, description="The cluster security group's id." + _ATTACHED
     )
-    kubernetes_version: str = Field(description='The cluster\'s Kubernetes version, quoted, e.g. "1.33".')
+    cluster_security_group_tags: dict[str, str] = Field(default={}, description="Tags that group already has.")
+    authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"] | None = Field(
+        default=None,
+        description="The cluster's authentication mode: API, API_AND_CONFIG_MAP or CONFIG_MAP." + _ATTACHED,
+    )
+    kubernetes_version: str | None = Field(
+        default=None, description='The cluster\'s Kubernetes version, quoted, e.g. "1.33".' + _ATTACHED
+    )
     subnets: list[OfflineSubnet] = Field(
         description="The cluster's subnets (with cluster.create, every subnet the stack names)."
     )
@@ -82,6 +100,18 @@ class OfflineFacts(BaseModel):
     existing_instance_profiles: dict[str, OfflineInstanceProfile] = Field(
         default={}, description="Instance profiles the account already has, by name."
     )
+    instance_type_offerings: dict[str, list[str]] | None = Field(
+        default=None, description="The instance types each zone of the region offers, by zone; default: the snapshot's."
+    )
+    on_demand_prices: dict[str, float] | None = Field(
+        default=None, description="On-demand Linux price per instance-hour in USD, by type; default: the snapshot's."
+    )
+    price_source: str | None = Field(default=None, description="Where those prices come from, e.g. the Price List API.")
+    price_date: str | None = Field(default=None, description="When those prices were published, e.g. 2026-12-01.")
+
+    def missing_for_existing_cluster(self) -> list[str]:
+        """The keys (as a facts file spells them) a stack attaching to an existing cluster needs and these lack."""
+        return [to_camel(key) for key in EXISTING_CLUSTER_KEYS if getattr(self, key) is None]
 
 
 def _partition(region: str) -> tuple[str, str]:
@@ -128,3 +158,15 @@ def load_facts_file(path: Path) -> OfflineFacts:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
         raise ConfigError(f"karpenter:synthFacts: {path}: {where}: {error['msg']}") from None
+
+
+def check_existing_cluster(facts: OfflineFacts, path: Path | None) -> None:
+    """Refuse facts (read from `path`, if from a file) that lack what EKS computes for a cluster, for a
+    stack that attaches to one."""
+    missing = facts.missing_for_existing_cluster()
+    if missing:
+        where = f"{path}: " if path else ""
+        raise ConfigError(
+            f"karpenter:synthFacts: {where}{missing[0]}: required for a stack that attaches to an existing "
+            "cluster (karpenter:cluster.create is not true); `python -m karpenter facts` writes it"
+        )

@@ -3,14 +3,13 @@ would give it (or, in a first preview, only what the program gave)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
 
-from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.offline import created_cluster
 from karpenter.offline.facts import OfflineFacts
 
 _SPOT_ROLE_NAME = "AWSServiceRoleForEC2Spot"
@@ -23,11 +22,6 @@ _IAM_LOOKUPS = (
 )
 
 
-def pulumi_eks_security_group_id(eks_security_group_id: str) -> str:
-    """The id of the group pulumi-eks makes beside the one EKS makes: another group of the same VPC."""
-    return "sg-" + hashlib.sha256(eks_security_group_id.encode()).hexdigest()[:17]
-
-
 class OfflineMocks(pulumi.runtime.Mocks):
     """Answers lookups from cluster facts and gives resources the ids and ARNs AWS would."""
 
@@ -35,6 +29,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
         self.facts = facts
         self.cluster_name = facts.cluster_name or cluster_name
         self.preview = preview
+        # Clusters the program created, by name: what it declared of them.
+        self.created: dict[str, created_cluster.Declared] = {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         f = self.facts
@@ -48,8 +44,11 @@ class OfflineMocks(pulumi.runtime.Mocks):
             arn = f"arn:{f.partition}:iam::{f.account_id}:user/offline"
             return {"id": f.account_id, "accountId": f.account_id, "arn": arn, "userId": "AIDAOFFLINE"}
         if token == "aws:eks/getCluster:getCluster":
-            if args.args.get("name") != self.cluster_name:
-                return {}, [("name", f"couldn't find resource: EKS cluster {args.args.get('name')}")]
+            name = args.args.get("name")
+            if name in self.created:
+                return created_cluster.cluster_lookup(f, name, self.created[name])
+            if name != self.cluster_name or f.endpoint is None:
+                return {}, [("name", f"couldn't find resource: EKS cluster {name}")]
             return self._cluster()
         if token == "aws:ec2/getSubnet:getSubnet":
             for subnet in f.subnets:
@@ -63,9 +62,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
                     }
             return {}, [("id", f"no matching EC2 Subnet found: {args.args.get('id')}")]
         if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
-            if args.args.get("id") != f.cluster_security_group_id:
-                return {}, [("id", f"no matching EC2 Security Group found: {args.args.get('id')}")]
-            return {"id": f.cluster_security_group_id, "vpcId": f.vpc_id, "tags": f.cluster_security_group_tags}
+            group = args.args.get("id")
+            created = {created_cluster.computed_by_eks(f, name).security_group_id for name in self.created}
+            if group in created:
+                # EKS made it with the cluster, untagged.
+                return {"id": group, "vpcId": f.vpc_id, "tags": {}}
+            if group is None or group != f.cluster_security_group_id:
+                return {}, [("id", f"no matching EC2 Security Group found: {group}")]
+            return {"id": group, "vpcId": f.vpc_id, "tags": f.cluster_security_group_tags}
         if token == "aws:iam/getRoles:getRoles":
             path = "/aws-service-role/spot.amazonaws.com/"
             arns = (
@@ -84,7 +88,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
             if not f.oidc_provider_exists:
                 # The engine reports a failed lookup as a failure, which the SDK raises.
                 return {}, [("arn", "finding IAM OIDC Provider: couldn't find resource")]
-            return {"arn": args.args.get("arn"), "url": f.oidc_issuer.removeprefix("https://")}
+            return {"arn": args.args.get("arn"), "url": args.args.get("arn", "").partition("oidc-provider/")[2]}
         raise Exception(f"offline synth has no answer for the lookup {token}")
 
     def _iam(self, token: str, given: dict[str, Any]) -> Any:
@@ -157,7 +161,11 @@ class OfflineMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         if args.typ.startswith("eks:index:"):
             # pulumi-eks components run in their own plugin: they arrive as one resource.
-            return None, ({} if self.preview else self._eks_outputs(args.typ, args.inputs))
+            if args.typ != "eks:index:Cluster" or self.preview:
+                return None, {}
+            name = args.inputs.get("name", self.cluster_name)
+            self.created[name] = created_cluster.declared(args.typ, args.inputs)
+            return None, created_cluster.eks_component_outputs(self.facts, name, args.inputs)
         if not args.custom:
             return None, {}
         inputs = dict(args.inputs)
@@ -170,27 +178,6 @@ class OfflineMocks(pulumi.runtime.Mocks):
             return "", inputs
         resource_id, outputs = self._created(args.typ, args.name, inputs)
         return resource_id, {**inputs, **outputs}
-
-    def _eks_outputs(self, typ: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        f = self.facts
-        if typ != "eks:index:Cluster":
-            return {}
-        name = inputs.get("name", self.cluster_name)
-        issuer = f.oidc_issuer.removeprefix("https://")
-        # pulumi-eks's KubeconfigOptions: "The profile is passed to kubeconfig as an authentication
-        # environment setting. The role is passed to kubeconfig as an authentication exec argument."
-        credentials = inputs.get("providerCredentialOpts") or {}
-        document = kubeconfig(name, f.region, f.endpoint, f.certificate_authority, role_arn=credentials.get("roleArn"))
-        if credentials.get("profileName"):
-            document["users"][0]["user"]["exec"]["env"] = [{"name": "AWS_PROFILE", "value": credentials["profileName"]}]
-        return {
-            "kubeconfigJson": json.dumps(document),
-            "oidcIssuer": issuer,
-            "oidcProviderUrl": f"https://{issuer}",
-            "oidcProviderArn": f"arn:{f.partition}:iam::{f.account_id}:oidc-provider/{issuer}",
-            # pulumi-eks's own extra group, not the one EKS makes (`skipDefaultSecurityGroups` unset).
-            "clusterSecurityGroupId": pulumi_eks_security_group_id(f.cluster_security_group_id),
-        }
 
     def _created(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         f = self.facts
@@ -208,7 +195,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
             arn = f"{iam}:role/aws-service-role/{inputs['awsServiceName']}/{_SPOT_ROLE_NAME}"
             return arn, {"arn": arn, "name": _SPOT_ROLE_NAME, "path": f"/aws-service-role/{inputs['awsServiceName']}/"}
         if typ == "aws:eks/cluster:Cluster":
-            return given, self._created_cluster(given, inputs)
+            self.created[given] = created_cluster.declared(typ, inputs)
+            return given, created_cluster.cluster_outputs(f, given, inputs)
         if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
             return arn, {"arn": arn}
@@ -232,27 +220,3 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if typ == "pulumi-python:dynamic:Resource":
             return f"{name}-offline", {"adopted": False}
         return f"{name}-offline", {}
-
-    def _created_cluster(self, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        """What EKS computes for a cluster a program declares: the facts' endpoint, certificate,
-        issuer and security group, and the access config with EKS's defaults."""
-        f = self.facts
-        access = inputs.get("accessConfig") or {}
-        return {
-            "arn": f"arn:{f.partition}:eks:{f.region}:{f.account_id}:cluster/{name}",
-            "name": name,
-            "endpoint": f.endpoint,
-            "certificateAuthority": {"data": f.certificate_authority},
-            "identities": [{"oidcs": [{"issuer": f.oidc_issuer}]}],
-            "vpcConfig": {
-                **(inputs.get("vpcConfig") or {}),
-                "vpcId": f.vpc_id,
-                "clusterSecurityGroupId": f.cluster_security_group_id,
-            },
-            "accessConfig": {
-                "authenticationMode": access.get("authenticationMode", "CONFIG_MAP"),
-                "bootstrapClusterCreatorAdminPermissions": access.get("bootstrapClusterCreatorAdminPermissions", True),
-            },
-            "version": inputs.get("version") or f.kubernetes_version,
-            "status": "ACTIVE",
-        }

@@ -17,6 +17,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from karpenter.catalog.snapshot import standing_in
 from karpenter.cluster.token_identity import IDENTITY_SETTINGS, token_identity
 from karpenter.config import stack_file
 from karpenter.config.errors import ConfigError
@@ -25,7 +26,8 @@ from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import NAMESPACE
 from karpenter.offline.default_providers import DisabledDefaultProviders
 from karpenter.offline.errors import SynthError
-from karpenter.offline.facts import OfflineFacts, load_facts_file, sample_facts
+from karpenter.offline.facts import OfflineFacts, check_existing_cluster, load_facts_file, sample_facts
+from karpenter.offline.facts_catalog import facts_catalog
 from karpenter.offline.mocks import OfflineMocks
 from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
 from karpenter.pool_plan import PoolsPlan, plan_pools
@@ -39,7 +41,7 @@ _QUIET.propagate = False
 
 SAMPLE_FACTS_HINT = (
     "offline synth checked this against its built-in sample cluster; describe your cluster in a facts file "
-    "and name it in karpenter:synthFacts"
+    "(`python -m karpenter facts --stack <stack>` reads one from the account) and name it in karpenter:synthFacts"
 )
 
 
@@ -98,7 +100,26 @@ def run_program(
     """Evaluate `__main__.py` for these settings under the mock engine, in a fresh event loop."""
     config = parse_stack_config({k: v for k, v in settings_.items() if k.startswith(f"{NAMESPACE}:")})
     sample = facts is None and config.synth_facts is None
+    from_file = project_dir / config.synth_facts if facts is None and config.synth_facts else None
     facts = facts or offline_facts(config, settings_, project_dir)
+    if not config.cluster.create:
+        check_existing_cluster(facts, from_file)
+    # Node pools are checked against the facts' offerings and prices where they carry them: in the
+    # program, and in what synth reports of them.
+    with standing_in(facts_catalog(facts)):
+        return _run_with_facts(stack, settings_, facts, config, preview=preview, sample=sample, project_dir=project_dir)
+
+
+def _run_with_facts(
+    stack: str,
+    settings_: dict[str, str],
+    facts: OfflineFacts,
+    config: StackConfig,
+    *,
+    preview: bool,
+    sample: bool,
+    project_dir: Path,
+) -> SynthResult:
     try:
         result = run_mocked(
             project_dir / "__main__.py", stack, settings_, facts, cluster_name=config.cluster_name, preview=preview

@@ -3,6 +3,7 @@ controller role on the launch actions, read-only."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from karpenter.cluster.adoption import ExistingIam, ExistingInstanceProfile, ExistingRole
@@ -26,12 +27,16 @@ def read_role(iam: Any, name: str) -> ExistingRole | None:
     inline = [
         n for page in iam.get_paginator("list_role_policies").paginate(RoleName=name) for n in page["PolicyNames"]
     ]
+    # boto3 hands the trust policy over decoded (IAM sends it URL-encoded).
+    trust = role.get("AssumeRolePolicyDocument") or {}
     return ExistingRole(
         name=name,
         path=role.get("Path", "/"),
         description=role.get("Description", ""),
         attached_policy_arns=tuple(attached),
         inline_policy_names=tuple(inline),
+        tags={t["Key"]: t["Value"] for t in role.get("Tags", [])},
+        trust_policy=trust if isinstance(trust, str) else json.dumps(trust),
     )
 
 

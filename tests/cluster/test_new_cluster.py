@@ -14,14 +14,17 @@ import pytest
 
 from karpenter import Karpenter, KarpenterArgs
 from karpenter.config.errors import ConfigError
+from karpenter.offline import created_cluster, monitor, program
 from karpenter.offline import facts as offline_facts
-from karpenter.offline import mocks, monitor, program
 from tests.conftest import Run, facts_with, fixture_settings
 
 VPC = "vpc-0a1b2c3d4e5f6a7b8"
 PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2c3d4e5f6a7b3"]
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 NEW = {"cluster": {"create": True, "vpcId": VPC, "subnetIds": PRIVATE}}
+# The group EKS makes with the cluster (a stand-in the mock engine derives from the account and the name).
+MADE = created_cluster.computed_by_eks(facts_with(), "dev")
+EKS_GROUP = MADE.security_group_id
 
 
 def _new(extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -91,7 +94,7 @@ def test_node_subnets_of_the_new_cluster_are_tagged_for_discovery(run: Run) -> N
     for subnet in PRIVATE:
         assert (subnet, "karpenter.sh/discovery") in tagged
     (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.name == "discovery-cluster-security-group-discovery"]
-    assert sg_tag.inputs["resourceId"] == "sg-0a1b2c3d4e5f6a7b8"
+    assert sg_tag.inputs["resourceId"] == EKS_GROUP
     assert result.of_type("eks:index:Cluster")[0].urn in sg_tag.dependencies
 
 
@@ -110,8 +113,8 @@ def test_karpenter_nodes_join_the_security_group_eks_made_not_pulumi_eks_own(run
     real engine"). The managed system nodes are in the group EKS made, `vpc_config.cluster_security_group_id`
     of the cluster; the runbook tags that one (`aws eks describe-cluster ... clusterSecurityGroupId`)."""
     result = run(_new())
-    eks_group = "sg-0a1b2c3d4e5f6a7b8"
-    pulumi_eks_group = mocks.pulumi_eks_security_group_id(eks_group)
+    eks_group = EKS_GROUP
+    pulumi_eks_group = created_cluster.pulumi_eks_security_group_id(eks_group)
     sg_tags = [t for t in result.of_type("aws:ec2/tag:Tag") if t.inputs["resourceId"].startswith("sg-")]
     assert {t.inputs["key"] for t in sg_tags} == {"karpenter.sh/discovery", "pulumi-karpenter/added/dev"}
     assert {t.inputs["resourceId"] for t in sg_tags} == {eks_group}
@@ -164,7 +167,8 @@ def test_irsa_trust_names_the_oidc_provider_the_cluster_creates(run: Run) -> Non
     result = run(_new({"identity": "irsa"}))
     trust = json.loads(result.named("controller-role").inputs["assumeRolePolicy"])
     (statement,) = trust["Statement"]
-    issuer = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0123456789ABCDEF0123456789"
+    issuer = MADE.oidc_issuer.removeprefix("https://")
+    assert issuer != facts_with().oidc_issuer.removeprefix("https://")
     assert statement["Principal"]["Federated"] == f"arn:aws:iam::123456789012:oidc-provider/{issuer}"
     assert statement["Condition"]["StringEquals"][f"{issuer}:sub"] == "system:serviceaccount:kube-system:karpenter"
     assert result.of_type("eks:index:Cluster")[0].urn in result.named("controller-role").dependencies
@@ -223,17 +227,35 @@ def test_a_create_stack_synthesises() -> None:
     # What `pulumi stack` shows under the cluster component.
     outputs = result.component_outputs[result.named("cluster", "karpenter:cluster:NewCluster").urn]
     assert list(outputs) == ["kubeconfig"]
+    made = created_cluster.computed_by_eks(facts_with(), "new-cluster")
     assert json.loads(outputs["kubeconfig"])["clusters"] == [
         {
             "name": "new-cluster",
-            "cluster": {
-                "server": "https://EXAMPLE0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com",
-                "certificate-authority-data": (
-                    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkVYQU1QTEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
-                ),
-            },
+            "cluster": {"server": made.endpoint, "certificate-authority-data": made.certificate_authority},
         }
     ]
+
+
+def test_a_create_stack_synthesises_from_facts_of_the_account_before_the_cluster_exists() -> None:
+    """What exists before the cluster does: the account, the VPC and the named subnets; nothing EKS computes."""
+    before = facts_with(
+        **dict.fromkeys(
+            (
+                "endpoint",
+                "certificate_authority",
+                "oidc_issuer",
+                "cluster_security_group_id",
+                "authentication_mode",
+                "kubernetes_version",
+            )
+        )
+    )
+    result = program.run_program("create", fixture_settings("create"), before)
+    made = created_cluster.computed_by_eks(before, "new-cluster")
+    values = result.named("karpenter", "kubernetes:helm.sh/v3:Release").inputs["values"]
+    assert values["settings"]["clusterEndpoint"] == made.endpoint
+    (sg_tag,) = [t for t in result.of_type("aws:ec2/tag:Tag") if t.name == "discovery-cluster-security-group-discovery"]
+    assert sg_tag.inputs["resourceId"] == made.security_group_id
 
 
 def test_pod_identity_on_a_new_cluster_installs_the_agent_before_karpenter(run: Run) -> None:
@@ -313,9 +335,7 @@ def test_a_new_cluster_subnet_that_cannot_be_read_is_refused_naming_its_place(ru
 def test_a_new_cluster_is_in_the_account_and_region_the_lookups_name(run: Run) -> None:
     result = run(_new())
     karpenter = result.named("karpenter", "kubernetes:helm.sh/v3:Release")
-    assert karpenter.inputs["values"]["settings"]["clusterEndpoint"] == (
-        "https://EXAMPLE0123456789ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com"
-    )
+    assert karpenter.inputs["values"]["settings"]["clusterEndpoint"] == MADE.endpoint
     eks = json.loads(result.named("controller-EKSIntegration").inputs["policy"])
     assert eks["Statement"][0]["Resource"] == "arn:aws:eks:eu-west-1:123456789012:cluster/dev"
     (role,) = result.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")

@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 from karpenter.config.errors import ConfigError
+from karpenter.offline import facts_file, program
 from karpenter.offline.facts import load_facts_file, sample_facts
+from tests.conftest import settings_for
 
 
 def test_the_sample_cluster_has_three_private_and_three_public_subnets_and_the_usual_defaults() -> None:
@@ -36,6 +38,11 @@ def test_the_sample_cluster_has_three_private_and_three_public_subnets_and_the_u
         "spotServiceLinkedRoleExists": True,
         "existingRoles": {},
         "existingInstanceProfiles": {},
+        # The sample's instance types and prices are the snapshot's.
+        "instanceTypeOfferings": None,
+        "onDemandPrices": None,
+        "priceSource": None,
+        "priceDate": None,
     }
 
 
@@ -71,3 +78,45 @@ def test_a_bad_facts_file_is_refused_naming_the_file_and_the_whole_path_of_the_k
     with pytest.raises(ConfigError) as refused:
         load_facts_file(path)
     assert str(refused.value) == f"karpenter:synthFacts: {path}: subnets.1.zone: Field required"
+
+
+def test_an_attach_stack_refuses_a_facts_file_without_what_eks_computed_naming_the_file_and_key(
+    tmp_path: Path,
+) -> None:
+    facts = sample_facts("eu-west-1").model_dump(by_alias=True, exclude_none=True)
+    del facts["oidcIssuer"], facts["clusterSecurityGroupId"]
+    (tmp_path / "facts.yaml").write_text(yaml.safe_dump(facts))
+    settings = settings_for({"clusterName": "dev", "synthFacts": "facts.yaml"})
+    with pytest.raises(ConfigError) as refused:
+        program.run_program("dev", settings, project_dir=tmp_path)
+    assert str(refused.value) == (
+        f"karpenter:synthFacts: {tmp_path / 'facts.yaml'}: oidcIssuer: required for a stack that attaches to an "
+        "existing cluster (karpenter:cluster.create is not true); `python -m karpenter facts` writes it"
+    )
+    with pytest.raises(ConfigError, match="^karpenter:synthFacts: kubernetesVersion: required for a stack that"):
+        program.run_program("dev", settings, sample_facts("eu-west-1").model_copy(update={"kubernetes_version": None}))
+
+
+def test_answers_that_make_no_facts_file_are_refused_naming_the_key() -> None:
+    document = sample_facts("eu-west-1").model_dump(by_alias=True, exclude_none=True)
+    del document["vpcId"]
+    with pytest.raises(ConfigError) as refused:
+        facts_file.facts_text(document, "prod")
+    assert str(refused.value) == "the account's answers make no facts file: vpcId: Field required"
+
+
+def test_a_written_facts_file_reads_back_as_the_facts_it_was_written_from(tmp_path: Path) -> None:
+    facts = sample_facts("eu-west-1").model_copy(
+        update={
+            "instance_type_offerings": {"eu-west-1a": ["m5.large", "m5.xlarge"]},
+            "on_demand_prices": {"m5.large": 0.107},
+        }
+    )
+    path = tmp_path / "facts" / "prod.yaml"
+    assert facts_file.write(facts_file.facts_text(facts.model_dump(by_alias=True), "prod"), path, force=False)
+    assert path.read_text().splitlines()[:2] == [
+        "# Cluster facts for offline synth (karpenter:synthFacts), read from AWS by",
+        "# `python -m karpenter facts --stack prod`; run it again (with --force) to refresh them.",
+    ]
+    assert "  eu-west-1a: [m5.large, m5.xlarge]" in path.read_text().splitlines()
+    assert load_facts_file(path) == facts

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,10 +13,11 @@ import pulumi_aws as aws
 import pytest
 
 from karpenter.cluster.kubeconfig import kubeconfig
+from karpenter.offline.created_cluster import pulumi_eks_security_group_id
 from karpenter.offline.default_providers import DisabledDefaultProviders
 from karpenter.offline.errors import SynthError
 from karpenter.offline.facts import OfflineFacts, OfflineInstanceProfile, OfflineRole, sample_facts
-from karpenter.offline.mocks import OfflineMocks, pulumi_eks_security_group_id
+from karpenter.offline.mocks import OfflineMocks
 from karpenter.offline.program import run_mocked
 
 FACTS = sample_facts("eu-west-1")
@@ -398,26 +401,64 @@ def test_a_created_resource_gets_the_id_and_outputs_aws_would_give_it(
     assert _create(typ, name, inputs) == (resource_id, {**inputs, **outputs})
 
 
+# Facts of an account before the cluster exists: nothing EKS computes for a cluster.
+BEFORE_THE_CLUSTER = FACTS.model_copy(
+    update=dict.fromkeys(
+        ("endpoint", "certificate_authority", "oidc_issuer", "cluster_security_group_id", "kubernetes_version")
+    )
+)
+
+
+def _create_in(facts: OfflineFacts, typ: str, name: str, inputs: dict[str, Any], custom: bool = True) -> Any:
+    mocks = OfflineMocks(facts, "dev", preview=False)
+    return mocks.new_resource(pulumi.runtime.MockResourceArgs(typ=typ, name=name, inputs=inputs, custom=custom))
+
+
 def test_a_created_cluster_gets_what_eks_computes_and_eks_defaults_for_its_access() -> None:
     vpc = {"subnetIds": ["subnet-1", "subnet-2"]}
-    assert _create("aws:eks/cluster:Cluster", "cluster", {"name": "dev", "vpcConfig": vpc}) == (
+    resource_id, created = _create_in(
+        BEFORE_THE_CLUSTER, "aws:eks/cluster:Cluster", "c", {"name": "dev", "vpcConfig": vpc}
+    )
+    computed = {key: created.pop(key) for key in ("endpoint", "certificateAuthority", "identities")}
+    group = created["vpcConfig"].pop("clusterSecurityGroupId")
+    assert (resource_id, created) == (
         "dev",
         {
             "name": "dev",
-            "vpcConfig": {"subnetIds": ["subnet-1", "subnet-2"], "vpcId": VPC, "clusterSecurityGroupId": GROUP},
+            "vpcConfig": {"subnetIds": ["subnet-1", "subnet-2"], "vpcId": VPC},
             "arn": "arn:aws:eks:eu-west-1:123456789012:cluster/dev",
-            "endpoint": ENDPOINT,
-            "certificateAuthority": {"data": FACTS.certificate_authority},
-            "identities": [{"oidcs": [{"issuer": f"https://{ISSUER}"}]}],
             "accessConfig": {"authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": True},
-            "version": "1.33",
+            "version": "",
             "status": "ACTIVE",
         },
     )
+    # Shaped as EKS gives them: a 32-character id in the endpoint and the issuer, a 17-digit group.
+    cluster_id = computed["endpoint"].removeprefix("https://").split(".")[0]
+    assert re.fullmatch("[0-9A-F]{32}", cluster_id)
+    assert computed["endpoint"] == f"https://{cluster_id}.gr7.eu-west-1.eks.amazonaws.com"
+    assert computed["identities"] == [
+        {"oidcs": [{"issuer": f"https://oidc.eks.eu-west-1.amazonaws.com/id/{cluster_id}"}]}
+    ]
+    assert base64.b64decode(computed["certificateAuthority"]["data"]).startswith(b"-----BEGIN CERTIFICATE-----")
+    assert re.fullmatch("sg-[0-9a-f]{17}", group)
     access = {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
     _, given = _create("aws:eks/cluster:Cluster", "cluster", {"accessConfig": access, "version": "1.32"})
     assert (given["name"], given["accessConfig"], given["version"]) == ("cluster", access, "1.32")
-    assert given["vpcConfig"] == {"vpcId": VPC, "clusterSecurityGroupId": GROUP}
+    assert list(given["vpcConfig"]) == ["vpcId", "clusterSecurityGroupId"]
+
+
+def test_what_eks_computes_for_a_created_cluster_never_comes_from_the_facts() -> None:
+    """The facts describe the account before the cluster exists: a created cluster's endpoint, issuer and
+    group are its own, the same run after run, and another cluster's are others."""
+    made = _create("aws:eks/cluster:Cluster", "c", {"name": "dev"})[1]
+    again = _create_in(BEFORE_THE_CLUSTER, "aws:eks/cluster:Cluster", "c", {"name": "dev"})[1]
+    other = _create("aws:eks/cluster:Cluster", "c", {"name": "prod"})[1]
+    assert made == again
+    assert made["endpoint"] != ENDPOINT and ISSUER not in json.dumps(made)
+    assert made["vpcConfig"]["clusterSecurityGroupId"] != GROUP
+    assert made["certificateAuthority"] != {"data": FACTS.certificate_authority}
+    assert other["endpoint"] != made["endpoint"]
+    assert other["vpcConfig"]["clusterSecurityGroupId"] != made["vpcConfig"]["clusterSecurityGroupId"]
 
 
 def test_a_first_preview_knows_only_what_the_program_gave() -> None:
@@ -436,21 +477,22 @@ def test_a_component_gets_no_id_and_no_outputs() -> None:
     assert _create("karpenter:stack:Karpenter", "karpenter", {"a": 1}, custom=False) == (None, {})
 
 
-def test_a_pulumi_eks_cluster_answers_with_the_facts_kubeconfig_and_oidc_provider_and_its_own_group() -> None:
-    resource_id, outputs = _create("eks:index:Cluster", "cluster", {"name": "ml"}, custom=False)
+def test_a_pulumi_eks_cluster_answers_with_its_kubeconfig_and_oidc_provider_and_its_own_group() -> None:
+    resource_id, outputs = _create_in(BEFORE_THE_CLUSTER, "eks:index:Cluster", "cluster", {"name": "ml"}, False)
     assert resource_id is None
+    declared = _create_in(BEFORE_THE_CLUSTER, "aws:eks/cluster:Cluster", "c", {"name": "ml"})[1]
+    issuer = declared["identities"][0]["oidcs"][0]["issuer"].removeprefix("https://")
     assert json.loads(outputs.pop("kubeconfigJson")) == kubeconfig(
-        "ml", "eu-west-1", ENDPOINT, FACTS.certificate_authority
+        "ml", "eu-west-1", declared["endpoint"], declared["certificateAuthority"]["data"]
     )
     assert outputs == {
-        "oidcIssuer": ISSUER,
-        "oidcProviderUrl": f"https://{ISSUER}",
-        "oidcProviderArn": f"{ACCOUNT}:oidc-provider/{ISSUER}",
-        "clusterSecurityGroupId": pulumi_eks_security_group_id(GROUP),
+        "oidcIssuer": issuer,
+        "oidcProviderUrl": f"https://{issuer}",
+        "oidcProviderArn": f"{ACCOUNT}:oidc-provider/{issuer}",
+        "clusterSecurityGroupId": pulumi_eks_security_group_id(declared["vpcConfig"]["clusterSecurityGroupId"]),
     }
-    assert json.loads(_create("eks:index:Cluster", "cluster", {}, custom=False)[1]["kubeconfigJson"]) == kubeconfig(
-        "dev", "eu-west-1", ENDPOINT, FACTS.certificate_authority
-    )
+    unnamed = json.loads(_create("eks:index:Cluster", "cluster", {}, custom=False)[1]["kubeconfigJson"])
+    assert unnamed["clusters"][0]["name"] == "dev"
     assert _create("eks:index:ManagedNodeGroup", "system", {"clusterName": "ml"}, custom=False) == (None, {})
 
 
@@ -507,10 +549,27 @@ def test_a_resource_without_a_provider_is_refused_where_its_default_provider_is_
 def test_pulumi_eks_answers_with_its_own_group_and_eks_with_the_group_it_makes() -> None:
     """pulumi-eks 4.4 `Cluster.cluster_security_group_id` (pulumi_eks/cluster.py): "Returns the EKS created
     security group if `skipDefaultSecurityGroups` is set to true"; otherwise it is pulumi-eks's own extra
-    group. The EKS-made group is what the cluster lookup and a declared `aws.eks.Cluster` report."""
-    own = _create("eks:index:Cluster", "cluster", {"name": "dev"}, custom=False)[1]["clusterSecurityGroupId"]
-    assert own.startswith("sg-") and len(own) == len(GROUP)
-    assert own != GROUP
-    assert _call("aws:eks/getCluster:getCluster", name="dev")["vpcConfig"]["clusterSecurityGroupId"] == GROUP
-    created = _create("aws:eks/cluster:Cluster", "cluster", {"name": "dev"})[1]
-    assert created["vpcConfig"]["clusterSecurityGroupId"] == GROUP
+    group. The EKS-made group is what the cluster lookup, once the cluster exists, and a declared
+    `aws.eks.Cluster` report."""
+    mocks = OfflineMocks(BEFORE_THE_CLUSTER, "dev", preview=False)
+    lookup = pulumi.runtime.MockCallArgs(token="aws:eks/getCluster:getCluster", args={"name": "dev"}, provider="")
+    assert mocks.call(lookup) == ({}, [("name", "couldn't find resource: EKS cluster dev")])
+    given = {"name": "dev", "version": "1.33", "authenticationMode": "API", "privateSubnetIds": ["subnet-1"]}
+    component = pulumi.runtime.MockResourceArgs(typ="eks:index:Cluster", name="c", inputs=given, custom=False)
+    own = mocks.new_resource(component)[1]["clusterSecurityGroupId"]
+    found = mocks.call(lookup)
+    eks_group = found["vpcConfig"]["clusterSecurityGroupId"]
+    assert own == pulumi_eks_security_group_id(eks_group) != eks_group
+    assert (found["version"], found["accessConfigs"][0]["authenticationMode"]) == ("1.33", "API")
+    assert found["vpcConfig"]["subnetIds"] == ["subnet-1"]
+    assert (
+        _create_in(BEFORE_THE_CLUSTER, "aws:eks/cluster:Cluster", "c", {"name": "dev"})[1]["vpcConfig"][
+            "clusterSecurityGroupId"
+        ]
+        == eks_group
+    )
+    # The group EKS made is there to look up, untagged.
+    group = pulumi.runtime.MockCallArgs(
+        token="aws:ec2/getSecurityGroup:getSecurityGroup", args={"id": eks_group}, provider=""
+    )
+    assert mocks.call(group) == {"id": eks_group, "vpcId": VPC, "tags": {}}

@@ -19,7 +19,7 @@ UNKNOWN = "subnet-0fffffffffffffff0"
 NEW_CLUSTER = {"clusterName": "prod", "cluster": {"create": True, "vpcId": VPC, "subnetIds": [KNOWN, UNKNOWN]}}
 HINT = (
     "offline synth checked this against its built-in sample cluster; describe your cluster in a facts file "
-    "and name it in karpenter:synthFacts"
+    "(`python -m karpenter facts --stack <stack>` reads one from the account) and name it in karpenter:synthFacts"
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -182,3 +183,15 @@ def runbook_account(moto_endpoint: str) -> tuple[str, Seeded]:
     endpoint and what was seeded. (Resetting moto costs a second; seeding once keeps the tests quick.)"""
     reset(moto_endpoint)
     return moto_endpoint, seed_runbook_account(moto_clients(moto_endpoint, RUNBOOK_QUOTAS))
+
+
+@pytest.fixture
+def environment_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Dummy credentials from the environment, no profile or config file of the machine's, one attempt."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")

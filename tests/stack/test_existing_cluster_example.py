@@ -11,13 +11,23 @@ import pytest
 import yaml
 
 from karpenter.guardrails.rules import RULES
-from karpenter.offline import monitor, program, report
+from karpenter.offline import created_cluster, monitor, program, report
 from karpenter.offline.verdicts import guardrail_violations
 from tests.conftest import ROOT, facts_with, settings_for
 
 EXAMPLE = ROOT / "examples" / "existing-cluster"
 PROJECT = yaml.safe_load((EXAMPLE / "Pulumi.yaml").read_text())["name"]
 FACTS = facts_with(authentication_mode="API")
+# The cluster the example creates, as the stack attaching to it finds it once it exists.
+_MADE = created_cluster.computed_by_eks(FACTS, "dev")
+AS_CREATED = FACTS.model_copy(
+    update={
+        "endpoint": _MADE.endpoint,
+        "certificate_authority": _MADE.certificate_authority,
+        "oidc_issuer": _MADE.oidc_issuer,
+        "cluster_security_group_id": _MADE.security_group_id,
+    }
+)
 # The cluster's subnets, public ones too: as a VPC's subnets are often all given to EKS.
 SUBNETS = [subnet.id for subnet in FACTS.subnets]
 PRIVATE = [subnet.id for subnet in FACTS.subnets if not subnet.public]
@@ -49,7 +59,7 @@ def example() -> program.SynthResult:
 @pytest.fixture(scope="module")
 def attached() -> program.SynthResult:
     """The stack attaching to the same cluster, with the same settings."""
-    return program.run_program("attach", settings_for({"clusterName": "dev", "nodePools": POOLS}), FACTS)
+    return program.run_program("attach", settings_for({"clusterName": "dev", "nodePools": POOLS}), AS_CREATED)
 
 
 def karpenters(result: program.SynthResult) -> list[monitor.Registration]:
@@ -87,7 +97,7 @@ def test_the_example_declares_its_cluster_and_oidc_provider(example: program.Syn
     assert cluster.inputs["vpcConfig"]["subnetIds"] == SUBNETS
     assert cluster.inputs["accessConfig"]["authenticationMode"] == "API"
     (oidc,) = example.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
-    assert oidc.inputs["url"] == FACTS.oidc_issuer
+    assert oidc.inputs["url"] == AS_CREATED.oidc_issuer
     # Its cluster, node group and OIDC provider stay its own: none is inside the component.
     assert not {r.type for r in karpenters(example)} & {"aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"}
 
@@ -122,7 +132,7 @@ def test_the_example_makes_the_same_releases_as_the_stack(
         assert ours[name].inputs["values"] == theirs[name].inputs["values"], name
     # The node pools differ only where they select subnets and the security group: by id.
     pools, stack_pools = ours["karpenter-config"].inputs["values"], theirs["karpenter-config"].inputs["values"]
-    by_id = {"subnetIds": PRIVATE, "securityGroupIds": [FACTS.cluster_security_group_id]}
+    by_id = {"subnetIds": PRIVATE, "securityGroupIds": [AS_CREATED.cluster_security_group_id]}
     assert pools["nodeClasses"] == {name: {**value, **by_id} for name, value in stack_pools["nodeClasses"].items()}
     assert pools["nodePools"] == stack_pools["nodePools"]
     assert pools["clusterName"] == stack_pools["clusterName"] == "dev"
