@@ -190,6 +190,11 @@ class NodePool(StrictModel):
         description="Most USD per hour the pool's limits may let it cost at on-demand prices; synth refuses "
         "limits above it (limits are not derived from it).",
     )
+    retired: bool = Field(
+        default=False,
+        description="Keep the pool but launch nothing more (limits 0) and let its nodes drift to other pools "
+        "under its budgets; remove it once it has no node (README: Reviewing a change: diff).",
+    )
 
     _check_labels = field_validator("labels")(_node_labels)
     _check_grace_period = field_validator("termination_grace_period")(_grace_period)

@@ -15,6 +15,8 @@ from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import ConsolidationPolicy
 from karpenter.kubernetes.gpu_sharing import time_slicing
 from karpenter.kubernetes.node_class_values import node_classes_values
+from karpenter.vocabulary.node_labels import RETIRED_LABEL
+from karpenter.vocabulary.resource_names import NODE_COUNT
 
 DEFAULT_INSTANCE_CATEGORIES = ("c", "m", "r")
 GPU_INSTANCE_CATEGORIES = ("g", "p")
@@ -134,18 +136,26 @@ def node_pool_values(name: str, pool: NodePool, all_zones: list[str]) -> dict[st
     if pool.gpu and GPU_RESOURCE not in limits and pool.replicas is None:
         limits[GPU_RESOURCE] = str(int(DEFAULT_GPU_LIMIT) * (sliced.replicas if sliced else 1))
 
+    labels = {**pool.labels, **(sliced.node_labels if sliced else {})}
+    if pool.retired:
+        # Zero limits stop launches; the new template label changes the pool's hash, so every node drifts
+        # and Karpenter replaces it, in the other pools, at the pace its Drifted budgets allow (unlike a
+        # deleted pool, whose nodes all drain at once, or expiry, which ignores budgets).
+        limits = {NODE_COUNT: "0"} if pool.replicas is not None else {"cpu": "0"}
+        labels[RETIRED_LABEL] = "true"
+
     default_policy = ConsolidationPolicy.WHEN_EMPTY if pool.gpu else ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED
     values: dict[str, Any] = {
         "nodeClass": pool_node_class(pool),
         "requirements": requirements,
         "taints": pool_taints(pool),
-        "labels": {**pool.labels, **(sliced.node_labels if sliced else {})},
+        "labels": labels,
         "limits": limits,
     }
     if pool.weight is not None:
         values["weight"] = pool.weight
     if pool.replicas is not None:
-        values["replicas"] = pool.replicas
+        values["replicas"] = 0 if pool.retired else pool.replicas
     values["expireAfter"] = pool.expire_after
     if pool.termination_grace_period is not None:
         values["terminationGracePeriod"] = pool.termination_grace_period

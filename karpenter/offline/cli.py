@@ -1,5 +1,5 @@
-"""Command line: `python -m karpenter synth (--stack NAME | --all) [--out DIR] [--preview]`, and the
-commands that read the live account: facts, doctor, convert and drain-legacy."""
+"""Command line: `python -m karpenter synth (--stack NAME | --all) [--out DIR] [--preview]`, `diff`, and
+the commands that read the live account: facts, doctor, convert and drain-legacy."""
 
 from __future__ import annotations
 
@@ -82,8 +82,23 @@ def main(argv: list[str] | None = None) -> int:
         "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
     )
     command.add_argument("--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack")
+    review = commands.add_parser(
+        "diff", help="what a change of a stack file does to the running stack and its nodes, offline (exit 3: dangerous)"
+    )
+    review.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    review.add_argument(
+        "--base", help="git commit to compare with (default: the merge base of HEAD and the default branch)"
+    )
+    review.add_argument("--json", action="store_true", help="the changes and verdicts as JSON, for CI")
+    review.add_argument(
+        "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
+    )
     add_migration_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "diff":
+        from karpenter.offline.diff_command import run_command as review_change
+
+        return review_change(args.stack, args.project_dir, args.base, args.json)
     if args.command != "synth":
         return run_migration_command(args)
     if args.all:
