@@ -92,9 +92,19 @@ def plan_pools(config: StackConfig, region: str, zones: tuple[str, ...], subnet_
                 "node pool is checked against the instance types it may launch",
             ),
         )
-    inputs = [pool_input(name, pool, config, zones, subnet_zones) for name, pool in config.node_pools.items()]
+    # A retired pool launches nothing by design: there is nothing to check or cost.
+    inputs = [
+        pool_input(name, pool, config, zones, subnet_zones)
+        for name, pool in config.node_pools.items()
+        if not pool.retired
+    ]
     reports: dict[str, PoolReport] = {}
-    warnings: list[str] = []
+    warnings: list[str] = [
+        f"WARNING: karpenter:nodePools.{name}: retired, it launches nothing and its nodes drift to other pools; "
+        f"remove it once `kubectl get nodes -l karpenter.sh/nodepool={name}` lists no node"
+        for name, pool in config.node_pools.items()
+        if pool.retired
+    ]
     for pool in inputs:
         found, ceiling = _evaluated(pool, catalog)
         if found.refusal:

@@ -12,6 +12,7 @@ from karpenter.offline.resource_changes import DELETE, REPLACE, ResourceChange
 _ROLE = "aws:iam/role:Role"
 _QUEUE = "aws:sqs/queue:Queue"
 _CLUSTER = "eks:index:Cluster"
+DISCOVERY_TAG = "karpenter.sh/discovery"
 NAMESPACE_MOVE = "README: Moving Karpenter to another namespace"
 
 
@@ -32,7 +33,7 @@ class Verdict:
     dangerous: bool = True
 
 
-def _pool_deleted(name: str, base: Identity) -> Verdict:
+def _pool_deleted(name: str, base: Identity, created: list[str]) -> Verdict:
     check = f"kubectl get nodes -l karpenter.sh/nodepool={name}"
     if name in base.retired:
         return Verdict(
@@ -40,8 +41,10 @@ def _pool_deleted(name: str, base: Identity) -> Verdict:
             f"merge once `{check}` lists no node",
             dangerous=False,
         )
+    renamed = f" ({', '.join(created)} new in the same change: a rename?)" if created else ""
     return Verdict(
-        f"NodePool {name} is deleted: Karpenter drains every node of it at once; disruption budgets do not apply",
+        f"NodePool {name} is deleted{renamed}: Karpenter drains every node of it at once; "
+        "disruption budgets do not apply",
         f"keep it with `retired: true` (karpenter:nodePools.{name}.retired) beside any new pool: it launches "
         f"nothing more and its nodes drift to the other pools under its budgets; remove it in a later change "
         f"once `{check}` lists no node",
@@ -58,7 +61,20 @@ def _class_deleted(change: ObjectChange) -> Verdict:
     )
 
 
-def _resource_verdict(change: ResourceChange, base: Identity, head: Identity) -> Verdict | None:
+def _untagged_subnet(change: ResourceChange) -> Verdict | None:
+    """A subnet losing its discovery tag is no longer selected by the node classes: its nodes drift."""
+    subnet = change.inputs.get("resourceId")
+    if change.action != DELETE or change.inputs.get("key") != DISCOVERY_TAG or not str(subnet).startswith("subnet-"):
+        return None
+    return Verdict(
+        f"subnet {subnet} loses the {DISCOVERY_TAG} tag: the node classes no longer select it, so the nodes "
+        "Karpenter launched there drift and are replaced elsewhere under their pools' budgets",
+        "nothing to do if that is meant; pools whose zones only that subnet serves can no longer launch there",
+        dangerous=False,
+    )
+
+
+def _resource_verdict(change: ResourceChange) -> Verdict | None:
     if change.action not in (REPLACE, DELETE):
         return None
     what = "replaced" if change.action == REPLACE else "deleted"
@@ -120,15 +136,16 @@ def verdicts(
                     "(README: Destroying)",
                 )
             )
+    created = [c.name for c in objects if c.kind == NODE_POOL and c.action == "create"]
     for change in objects:
         if change.action != "delete":
             continue
         if change.kind == NODE_POOL:
-            found.append(_pool_deleted(change.name, base or Identity("", "")))
+            found.append(_pool_deleted(change.name, base or Identity("", ""), created))
         elif change.kind == NODE_CLASS:
             found.append(_class_deleted(change))
     for resource in resources:
-        verdict = _resource_verdict(resource, base or Identity("", ""), head or Identity("", ""))
+        verdict = _resource_verdict(resource) or _untagged_subnet(resource)
         if verdict is not None:
             found.append(verdict)
     return found

@@ -21,7 +21,7 @@ from karpenter.config.values import NAMESPACE
 from karpenter.offline import git_base, program, report
 from karpenter.offline.dangers import Identity, Verdict, verdicts
 from karpenter.offline.errors import SynthError
-from karpenter.offline.object_changes import DEVICE_PLUGIN_CONFIG, NOTHING, ObjectChange, object_changes, show
+from karpenter.offline.object_changes import DEVICE_PLUGIN_CONFIG, NODE_POOL, NOTHING, ObjectChange, object_changes, show
 from karpenter.offline.replacements import HELM_RELEASE
 from karpenter.offline.resource_changes import REPLACE, UPDATE, ResourceChange, resource_changes
 
@@ -34,6 +34,7 @@ _EFFECTS = {
     "new-nodes": "applies to what Karpenter launches or consolidates next; no node is replaced",
     "nothing": "no effect on nodes",
 }
+_CREATED = "new; used for what Karpenter launches next"
 
 
 @dataclass
@@ -143,7 +144,7 @@ def diff(stack: str, project_dir: Path, base_ref: str | None) -> Diff:
 def _resource_line(change: ResourceChange) -> str:
     line = f"  {change.action:<8} {change.type} {change.name}"
     if change.action == UPDATE:
-        line += f" ({', '.join(change.keys)})"
+        line += f" ({', '.join(change.details or change.keys)})"
     if change.action == REPLACE:
         order = "delete-before-replace" if change.delete_first else "create-before-delete"
         line += f" ({', '.join(change.replacing)} forces it; {order})"
@@ -162,8 +163,10 @@ def text(result: Diff) -> str:
     if result.objects:
         lines += ["", "Kubernetes objects:"]
         for change in result.objects:
-            pools = f" (pools: {', '.join(change.pools)})" if change.pools and change.effect != NOTHING else ""
-            lines.append(f"  {change.kind} {change.name}: {change.action}d{pools}: {_EFFECTS[change.effect]}")
+            named = change.kind != NODE_POOL and change.pools and change.effect != NOTHING
+            pools = f" (pools: {', '.join(change.pools)})" if named else ""
+            effect = _CREATED if change.action == "create" else _EFFECTS[change.effect]
+            lines.append(f"  {change.kind} {change.name}: {change.action}d{pools}: {effect}")
             for item in change.fields:
                 lines.append(f"    {item.path}: {show(item.before)} → {show(item.after)}  [{item.why}]")
     dangerous = result.dangerous

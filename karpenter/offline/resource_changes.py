@@ -21,6 +21,8 @@ class ResourceChange:
     action: str
     # The input keys that change (update, replace).
     keys: list[str] = field(default_factory=list)
+    # Where a changed input is a map (Helm values), the paths inside it that change.
+    details: list[str] = field(default_factory=list)
     # Those of them that force the replacement, and whether the old one goes first.
     replacing: list[str] = field(default_factory=list)
     delete_first: bool = False
@@ -32,6 +34,8 @@ class ResourceChange:
         data: dict[str, Any] = {"urn": self.urn, "type": self.type, "name": self.name, "action": self.action}
         if self.keys:
             data["keys"] = self.keys
+        if self.details:
+            data["details"] = self.details
         if self.action == REPLACE:
             data["replacing"] = self.replacing
             data["order"] = "delete-before-replace" if self.delete_first else "create-before-delete"
@@ -45,6 +49,23 @@ def _managed(registration: Registration) -> bool:
 
 def changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
+def changed_paths(before: Any, after: Any, prefix: str, depth: int = 3) -> list[str]:
+    """The dotted paths, at most `depth` maps deep, at which two values differ."""
+    if depth == 0 or not isinstance(before, dict) or not isinstance(after, dict):
+        return [prefix] if before != after else []
+    paths: list[str] = []
+    for key in sorted(set(before) | set(after), key=str):
+        paths += changed_paths(before.get(key), after.get(key), f"{prefix}.{key}", depth - 1)
+    return paths
+
+
+def _details(before: dict[str, Any], after: dict[str, Any], keys: list[str]) -> list[str]:
+    paths: list[str] = []
+    for key in keys:
+        paths += changed_paths(before.get(key), after.get(key), key)
+    return paths if paths != keys else []
 
 
 def resource_changes(base: list[Registration], head: list[Registration]) -> list[ResourceChange]:
@@ -62,13 +83,14 @@ def resource_changes(base: list[Registration], head: list[Registration]) -> list
             continue
         replacing = replacing_keys(after.type, keys)
         if not replacing:
-            changes.append(ResourceChange(urn, after.type, after.name, UPDATE, keys, inputs=after.inputs))
+            details = _details(before.inputs, after.inputs, keys)
+            changes.append(ResourceChange(urn, after.type, after.name, UPDATE, keys, details, inputs=after.inputs))
             continue
         known = replacement(after.type)
         delete_first = bool(after.options.get("deleteBeforeReplace")) or (known is not None and known.delete_first)
         changes.append(
             ResourceChange(
-                urn, after.type, after.name, REPLACE, keys, replacing, delete_first, after.inputs, after.options
+                urn, after.type, after.name, REPLACE, keys, [], replacing, delete_first, after.inputs, after.options
             )
         )
     for urn, before in old.items():
