@@ -93,6 +93,8 @@ def _resource_verdict(change: ResourceChange) -> Verdict | None:
         safe = (
             "the role's name follows karpenter:clusterName: keep it, or make a new stack for the other cluster "
             "and destroy this one once its nodes are gone (README: Destroying)"
+            if change.action == REPLACE
+            else "keep the setting that makes it until nothing runs with it"
         )
         return Verdict(f"IAM role {change.name} is {what}: the controller or the nodes lose it meanwhile", safe)
     if change.type == _QUEUE:

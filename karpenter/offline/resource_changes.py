@@ -61,6 +61,10 @@ def changed_paths(before: Any, after: Any, prefix: str, depth: int = 3) -> list[
     return paths
 
 
+def _lasting(options: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in options.items() if key != "importId"}
+
+
 def _details(before: dict[str, Any], after: dict[str, Any], keys: list[str]) -> list[str]:
     paths: list[str] = []
     for key in keys:
@@ -79,12 +83,19 @@ def resource_changes(base: list[Registration], head: list[Registration]) -> list
             changes.append(ResourceChange(urn, after.type, after.name, CREATE, inputs=after.inputs))
             continue
         keys = changed_keys(before.inputs, after.inputs)
-        if not keys:
+        # Options that change what destroy and later updates do; an import id matters only once.
+        options = [
+            f"options.{key}"
+            for key in changed_keys(_lasting(before.options), _lasting(after.options))
+        ]
+        if not keys and not options:
             continue
         replacing = replacing_keys(after.type, keys)
         if not replacing:
-            details = _details(before.inputs, after.inputs, keys)
-            changes.append(ResourceChange(urn, after.type, after.name, UPDATE, keys, details, inputs=after.inputs))
+            details = _details(before.inputs, after.inputs, keys) + (options if keys else [])
+            changes.append(
+                ResourceChange(urn, after.type, after.name, UPDATE, keys or options, details, inputs=after.inputs)
+            )
             continue
         known = replacement(after.type)
         delete_first = bool(after.options.get("deleteBeforeReplace")) or (known is not None and known.delete_first)

@@ -4,6 +4,7 @@ over a base in a scratch git repository, and the verdict (exit code) and key lin
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,8 @@ import pytest
 import yaml
 
 from karpenter.offline import diff_command
-from tests.conftest import make_project
+from karpenter.vocabulary.aws_names import controller_role_description, node_role_description
+from tests.conftest import FIXTURES, make_project
 
 # The dev example's stack (Pulumi.dev.yaml), as deployed.
 DEPLOYED: dict[str, Any] = {
@@ -300,3 +302,139 @@ def test_a_change_of_a_deployed_stack_gets_its_verdict(
     assert (got, err) == (code, ""), out
     for line in lines:
         assert line in out, out
+
+
+def _class(name: str, spec: dict[str, Any]) -> Edit:
+    def edit(config: dict[str, Any]) -> None:
+        config.setdefault("karpenter:nodeClasses", {})[name] = spec
+        config["karpenter:nodePools"]["cpu"]["nodeClass"] = name
+
+    return edit
+
+
+def test_a_node_class_removed_while_a_pool_uses_it_is_bad_input_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = edited(_class("big", {"rootVolume": {"size": "100Gi"}}))
+    head = copy.deepcopy(base)
+    del head["karpenter:nodeClasses"]
+    code, out, err = review(changed_project(tmp_path, base, head), capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: karpenter:nodePools.cpu.nodeClass: 'big' is not a key of karpenter:nodeClasses")
+    assert err.count("\n") == 1
+
+
+def test_a_node_class_change_names_the_pools_whose_nodes_drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = edited(_class("big", {"rootVolume": {"size": "100Gi"}}))
+    head = edited(_class("big", {"rootVolume": {"size": "200Gi"}}))
+    code, out, _ = review(changed_project(tmp_path, base, head), capsys)
+    assert code == 0
+    assert "EC2NodeClass big: updated (pools: cpu): nodes drift" in out
+    assert "part of the EC2NodeClass's hash: every node of the pools using it drifts" in out
+
+
+def _adopted_facts(folder: Path) -> None:
+    """The runbook's account once an adopting `pulumi up` has run: the roles carry the stack's descriptions."""
+    facts = yaml.safe_load((FIXTURES / "facts" / "runbook.yaml").read_text())
+    roles = facts["existingRoles"]
+    roles["karpenter-node-role-dev"]["description"] = node_role_description("dev")
+    roles["karpenter-controller-role-dev"]["description"] = controller_role_description("dev")
+    (folder / "facts").mkdir()
+    (folder / "facts" / "dev.yaml").write_text(yaml.safe_dump(facts))
+
+
+def test_adopt_on_to_off_keeps_every_resource_and_only_stops_retaining_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = edited(_set("synthFacts", "facts/dev.yaml"))
+    base["karpenter:adopt"] = True
+    head = {**base, "karpenter:adopt": False}
+    folder = make_project(tmp_path / "project")
+    _adopted_facts(folder)
+    _git(folder, "init", "-q")
+    _write(folder, base)
+    _git(folder, "add", "-A")
+    _git(folder, "commit", "-qm", "base")
+    _write(folder, head)
+    code, out, err = review(folder, capsys)
+    assert (code, err) == (0, "")
+    assert "update   aws:iam/role:Role node-role (options.retainOnDelete)" in out
+    assert "replace" not in out
+    assert "nothing dangerous" in out
+
+
+def test_a_cluster_the_stack_created_and_no_longer_creates_is_dangerous(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = yaml.safe_load((FIXTURES / "Pulumi.create.yaml").read_text())["config"]
+    head = {**base, "karpenter:cluster": {"create": False}}
+    code, out, _ = review(changed_project(tmp_path, base, head), capsys)
+    assert code == 3
+    assert "delete   eks:index:Cluster cluster-eks" in out
+    assert "- EKS cluster cluster-eks is deleted" in out
+    assert "safe way: keep karpenter:cluster.create true" in out
+
+
+def test_a_stack_file_new_since_the_base_creates_the_whole_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = review(changed_project(tmp_path, None, DEPLOYED), capsys)
+    assert code == 0
+    assert "the stack file is new there: the whole stack is created" in out
+    assert "create   aws:sqs/queue:Queue interruption-queue" in out
+    assert "NodePool cpu: created" in out
+
+
+def test_a_stack_file_deleted_since_the_base_is_dangerous(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = review(changed_project(tmp_path, DEPLOYED, None), capsys)
+    assert code == 3
+    assert "- the stack file is deleted: Karpenter, its node pools and every node they hold go" in out
+    assert "- NodePool cpu is deleted" in out
+
+
+def test_the_json_output_carries_the_verdict_and_each_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = changed_project(tmp_path, DEPLOYED, edited(_set("namespace", "karpenter")))
+    code = diff_command.run_command("dev", folder, "HEAD", as_json=True)
+    data = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert data["verdict"] == "dangerous"
+    release = next(r for r in data["resources"] if r["name"] == "karpenter-crd")
+    assert release == {
+        "action": "replace",
+        "keys": ["namespace", "values"],
+        "name": "karpenter-crd",
+        "order": "create-before-delete",
+        "replacing": ["namespace"],
+        "type": "kubernetes:helm.sh/v3:Release",
+        "urn": release["urn"],
+    }
+    assert data["dangers"][0]["safeWay"] == "README: Moving Karpenter to another namespace"
+
+
+def test_bad_input_is_one_line_naming_the_stack_ref_or_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = changed_project(tmp_path, DEPLOYED, DEPLOYED)
+    assert diff_command.run_command("prod", folder, "HEAD", as_json=False) == 2
+    assert "error: --stack prod: no stack file Pulumi.prod.yaml in" in capsys.readouterr().err
+    assert diff_command.run_command("dev", folder, "no-such-ref", as_json=False) == 2
+    assert capsys.readouterr().err.startswith("error: --base no-such-ref: not a commit of")
+    outside = make_project(tmp_path / "not-a-repo", {"dev": {"clusterName": "dev"}})
+    assert diff_command.run_command("dev", outside, None, as_json=False) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --project-dir {outside}: not in a git repository") and err.count("\n") == 1
+
+
+def test_without_a_base_it_compares_with_the_merge_base_of_the_default_branch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = changed_project(tmp_path, DEPLOYED, DEPLOYED)
+    _git(folder, "branch", "-M", "main")
+    _git(folder, "checkout", "-qb", "change")
+    _write(folder, edited(_pool("cpu", "limits", {"cpu": "2000", "memory": "1000Gi"})))
+    _git(folder, "commit", "-qam", "more cpu")
+    code = diff_command.run_command("dev", folder, None, as_json=False)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "(merge base of HEAD and main)" in out
+    assert "spec.limits.cpu: 1000 → 2000" in out
