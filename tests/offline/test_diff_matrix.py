@@ -403,7 +403,7 @@ def test_the_json_output_carries_the_verdict_and_each_change(tmp_path: Path, cap
     release = next(r for r in data["resources"] if r["name"] == "karpenter-crd")
     assert release == {
         "action": "replace",
-        "keys": ["namespace", "values"],
+        "keys": ["namespace"],
         "name": "karpenter-crd",
         "order": "create-before-delete",
         "replacing": ["namespace"],
