@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     command.add_argument("--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack")
     review = commands.add_parser(
-        "diff", help="what a change of a stack file does to the running stack and its nodes, offline (exit 3: dangerous)"
+        "diff",
+        help="what a change of a stack file does to the running stack and its nodes, offline (exit 3: dangerous)",
     )
     review.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     review.add_argument(

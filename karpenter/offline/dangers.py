@@ -126,9 +126,7 @@ def verdicts(
         )
     if base is not None and head is not None:
         if base.namespace != head.namespace:
-            found.append(
-                Verdict(f"karpenter:namespace changes: {base.namespace} → {head.namespace}", NAMESPACE_MOVE)
-            )
+            found.append(Verdict(f"karpenter:namespace changes: {base.namespace} → {head.namespace}", NAMESPACE_MOVE))
         if base.cluster_name != head.cluster_name:
             found.append(
                 Verdict(

@@ -21,7 +21,14 @@ from karpenter.config.values import NAMESPACE
 from karpenter.offline import git_base, program, report
 from karpenter.offline.dangers import Identity, Verdict, verdicts
 from karpenter.offline.errors import SynthError
-from karpenter.offline.object_changes import DEVICE_PLUGIN_CONFIG, NODE_POOL, NOTHING, ObjectChange, object_changes, show
+from karpenter.offline.object_changes import (
+    DEVICE_PLUGIN_CONFIG,
+    NODE_POOL,
+    NOTHING,
+    ObjectChange,
+    object_changes,
+    show,
+)
 from karpenter.offline.replacements import HELM_RELEASE
 from karpenter.offline.resource_changes import REPLACE, UPDATE, ResourceChange, resource_changes
 

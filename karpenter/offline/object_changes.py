@@ -138,12 +138,8 @@ def _class_field(path: str) -> tuple[str, str]:
 
 
 def _field_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
-    if kind == NODE_POOL:
-        # Requirements are judged as a whole: narrowing is a property of the list.
-        old = flatten({k: v for k, v in before.items()})
-        new = flatten({k: v for k, v in after.items()})
-    else:
-        old, new = flatten(before), flatten(after)
+    # Lists stay whole: requirements are judged as a list (narrowing is a property of the whole).
+    old, new = flatten(before), flatten(after)
     changes = []
     for path in sorted(set(old) | set(new)):
         was, now = old.get(path), new.get(path)
@@ -154,7 +150,10 @@ def _field_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> 
         elif kind == NODE_CLASS:
             effect, why = _class_field(path)
         elif kind == NODE_OVERLAY:
-            effect, why = NEW_NODES, "changes what Karpenter assumes of matching instances when it launches and consolidates"
+            effect, why = (
+                NEW_NODES,
+                "changes what Karpenter assumes of matching instances when it launches and consolidates",
+            )
         else:
             effect, why = NEW_NODES, "the device plugin applies it once its pods restart; no node is replaced"
         changes.append(FieldChange(path, was, now, effect, why))

@@ -37,6 +37,9 @@ REPLACEMENTS: dict[str, Replacement] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _aws(
         "internal/service/iam/role_policy_attachment.go", "role", "policyArn"
     ),
+    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": _aws(
+        "internal/service/iam/role_policies_exclusive.go (RequiresReplace)", "roleName"
+    ),
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": _aws(
         "internal/service/iam/service_linked_role.go", "awsServiceName", "customSuffix"
     ),
@@ -45,14 +48,12 @@ REPLACEMENTS: dict[str, Replacement] = {
     ),
     "aws:sqs/queue:Queue": _aws("internal/service/sqs/queue.go", "name", "namePrefix", "fifoQueue"),
     "aws:sqs/queuePolicy:QueuePolicy": _aws("internal/service/sqs/queue_policy.go", "queueUrl"),
-    "aws:cloudwatch/eventRule:EventRule": _aws(
-        "internal/service/events/rule.go", "name", "namePrefix", "eventBusName"
-    ),
+    "aws:cloudwatch/eventRule:EventRule": _aws("internal/service/events/rule.go", "name", "namePrefix", "eventBusName"),
     "aws:cloudwatch/eventTarget:EventTarget": _aws(
         "internal/service/events/target.go", "rule", "targetId", "eventBusName"
     ),
-    # The value alone updates in place (CreateTags overwrites it).
-    "aws:ec2/tag:Tag": _aws("internal/service/ec2/ec2_tag.go", "resourceId", "key"),
+    # The value alone updates in place (ResourceTag's Update rewrites it).
+    "aws:ec2/tag:Tag": _aws("internal/service/ec2/tag.go", "resourceId", "key"),
     "aws:eks/accessEntry:AccessEntry": _aws(
         "internal/service/eks/access_entry.go", "clusterName", "principalArn", "type"
     ),

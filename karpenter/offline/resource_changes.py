@@ -84,10 +84,7 @@ def resource_changes(base: list[Registration], head: list[Registration]) -> list
             continue
         keys = changed_keys(before.inputs, after.inputs)
         # Options that change what destroy and later updates do; an import id matters only once.
-        options = [
-            f"options.{key}"
-            for key in changed_keys(_lasting(before.options), _lasting(after.options))
-        ]
+        options = [f"options.{key}" for key in changed_keys(_lasting(before.options), _lasting(after.options))]
         if not keys and not options:
             continue
         replacing = replacing_keys(after.type, keys)

@@ -111,5 +111,6 @@ def requirement_key_problem(key: str, *, overlay: bool) -> str | None:
         "the well-known labels Karpenter knows; use a well-known label, or a label of your own domain"
     )
 
+
 # Put on the template of a pool marked `retired`: it changes the NodePool's hash, so its nodes drift.
 RETIRED_LABEL = "karpenter-stack/retired"

@@ -171,7 +171,11 @@ MATRIX: list[tuple[str, Edit, Edit, int, list[str]]] = [
             {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "1m", "budgets": [{"nodes": "1"}]},
         ),
         0,
-        ['spec.disruption.budgets: null → [{"nodes":"1"}]', "nothing dangerous"],
+        [
+            "NodePool cpu: updated: applies to what Karpenter launches or consolidates next; no node is replaced",
+            'spec.disruption.budgets: null → [{"nodes":"1"}]',
+            "nothing dangerous",
+        ],
     ),
     (
         "AMI alias bumped",
@@ -394,7 +398,9 @@ def test_a_stack_file_deleted_since_the_base_is_dangerous(tmp_path: Path, capsys
     assert "- NodePool cpu is deleted" in out
 
 
-def test_the_json_output_carries_the_verdict_and_each_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_json_output_carries_the_verdict_and_each_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = changed_project(tmp_path, DEPLOYED, edited(_set("namespace", "karpenter")))
     code = diff_command.run_command("dev", folder, "HEAD", as_json=True)
     data = json.loads(capsys.readouterr().out)
@@ -413,7 +419,9 @@ def test_the_json_output_carries_the_verdict_and_each_change(tmp_path: Path, cap
     assert data["dangers"][0]["safeWay"] == "README: Moving Karpenter to another namespace"
 
 
-def test_bad_input_is_one_line_naming_the_stack_ref_or_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_one_line_naming_the_stack_ref_or_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = changed_project(tmp_path, DEPLOYED, DEPLOYED)
     assert diff_command.run_command("prod", folder, "HEAD", as_json=False) == 2
     assert "error: --stack prod: no stack file Pulumi.prod.yaml in" in capsys.readouterr().err
