@@ -182,7 +182,7 @@ BAD_CONFIGS = [
         "karpenter:nodePools.cpu.capacityType: unknown key; allowed keys are gpu, nodeClass, capacityTypes, zones, "
         "architectures, instanceCategories, instanceFamilies, minInstanceGeneration, limits, labels, taints, "
         "weight, expireAfter, disruption, requirements, startupTaints, terminationGracePeriod, replicas, gpuSharing, "
-        "maxHourlyCost",
+        "maxHourlyCost, retired",
     ),
     (
         {"nodePools": {"cpu": {"expireAfter": "30d"}}},
