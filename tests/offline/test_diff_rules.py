@@ -10,7 +10,16 @@ import pytest
 from karpenter.config.node_pool import NodePool
 from karpenter.kubernetes.pool_values import node_pool_values
 from karpenter.offline.monitor import Registration
-from karpenter.offline.object_changes import DRIFT, NEW_NODES, NODE_CLASS, NODE_POOL, object_changes
+from karpenter.offline.diff_command import rendered_objects
+from karpenter.offline.object_changes import (
+    DEVICE_PLUGIN_CONFIG,
+    DRIFT,
+    NEW_NODES,
+    NODE_CLASS,
+    NODE_OVERLAY,
+    NODE_POOL,
+    object_changes,
+)
 from karpenter.offline.replacements import REPLACEMENTS
 from karpenter.offline.resource_changes import resource_changes
 from karpenter.vocabulary.node_labels import RETIRED_LABEL
@@ -151,3 +160,16 @@ def test_synth_warns_that_a_retired_pool_awaits_removal(run: Run) -> None:
         "remove it once `kubectl get nodes -l karpenter.sh/nodepool=old` lists no node"
     ) in result.warnings
     assert set(result.pools.pools) == {"new"}
+
+
+def test_gpu_sharing_shows_as_a_device_plugin_config_and_a_node_overlay_that_replace_no_node(run: Run) -> None:
+    def rendered(replicas: int) -> dict[tuple[str, str], dict[str, Any]]:
+        pool = {"gpu": True, "instanceFamilies": ["g5"], "gpuSharing": {"timeSlicing": {"replicas": replicas}}}
+        return rendered_objects(run({"nodePools": {"gpu": pool}}))
+
+    changes = {(c.kind, c.action): c for c in object_changes(rendered(2), rendered(4))}
+    config = changes[(DEVICE_PLUGIN_CONFIG, "update")]
+    assert config.effect == NEW_NODES
+    assert any(f.path.startswith("map.time-sliced-") for f in config.fields)
+    assert {kind for kind, _ in changes} >= {DEVICE_PLUGIN_CONFIG, NODE_OVERLAY}
+    assert all(change.effect != DRIFT for (kind, _), change in changes.items() if kind != NODE_POOL)
