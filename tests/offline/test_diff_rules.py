@@ -9,8 +9,8 @@ import pytest
 
 from karpenter.config.node_pool import NodePool
 from karpenter.kubernetes.pool_values import node_pool_values
-from karpenter.offline.monitor import Registration
 from karpenter.offline.diff_command import rendered_objects
+from karpenter.offline.monitor import Registration
 from karpenter.offline.object_changes import (
     DEVICE_PLUGIN_CONFIG,
     DRIFT,
