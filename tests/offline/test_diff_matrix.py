@@ -231,14 +231,22 @@ MATRIX: list[tuple[str, Edit, Edit, int, list[str]]] = [
         _no_edit,
         _set("identity", "pod-identity"),
         0,
-        ["create   aws:eks/podIdentityAssociation:PodIdentityAssociation", "nothing dangerous"],
+        [
+            "create   aws:eks/podIdentityAssociation:PodIdentityAssociation controller-pod-identity",
+            "update   aws:iam/role:Role controller-role (assumeRolePolicy)",
+            "nothing dangerous",
+        ],
     ),
     (
         "nodeAccess aws-auth to access-entry",
         _set("nodeAccess", "aws-auth"),
         _set("nodeAccess", "access-entry"),
         0,
-        ["create   aws:eks/accessEntry:AccessEntry", "nothing dangerous"],
+        [
+            "create   aws:eks/accessEntry:AccessEntry node-access-access-entry",
+            "delete   pulumi-python:dynamic:Resource node-access-aws-auth",
+            "nothing dangerous",
+        ],
     ),
     (
         "interruption on to off",
@@ -256,7 +264,11 @@ MATRIX: list[tuple[str, Edit, Edit, int, list[str]]] = [
         _set("version", "1.14.0"),
         _set("version", "1.14.1"),
         0,
-        ["update   kubernetes:helm.sh/v3:Release karpenter (", "version", "nothing dangerous"],
+        [
+            "update   kubernetes:helm.sh/v3:Release karpenter-crd (version)",
+            "update   kubernetes:helm.sh/v3:Release karpenter (version)",
+            "nothing dangerous",
+        ],
     ),
     (
         "subnets changed",

@@ -173,3 +173,12 @@ def test_gpu_sharing_shows_as_a_device_plugin_config_and_a_node_overlay_that_rep
     assert any(f.path.startswith("map.time-sliced-") for f in config.fields)
     assert {kind for kind, _ in changes} >= {DEVICE_PLUGIN_CONFIG, NODE_OVERLAY}
     assert all(change.effect != DRIFT for (kind, _), change in changes.items() if kind != NODE_POOL)
+
+
+def test_an_access_entry_is_replaced_for_its_cluster_or_type_and_a_pod_identity_association_for_its_account() -> None:
+    """terraform-provider-aws internal/service/eks/access_entry.go: cluster_name, principal_arn and type
+    are ForceNew (the id is cluster:principal; Update changes only groups and user name);
+    pod_identity_association.go: cluster_name, namespace and service_account require replacement."""
+    assert {"clusterName", "principalArn", "type"} <= REPLACEMENTS["aws:eks/accessEntry:AccessEntry"].properties
+    association = REPLACEMENTS["aws:eks/podIdentityAssociation:PodIdentityAssociation"]
+    assert association.properties == {"clusterName", "namespace", "serviceAccount"}
