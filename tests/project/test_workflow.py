@@ -328,3 +328,189 @@ def test_no_expression_expands_inside_a_script(workflow: dict[Any, Any]) -> None
         f"{job}: {step.get('name', step['run'])}" for job, step in _steps(workflow) if "${{" in str(step.get("run", ""))
     ]
     assert not expanding, f"pass these through env: {expanding}"
+
+
+# What the diff job's fake `venv/bin/python -m karpenter diff` does per stack: its exit code, and what it writes
+# to stdout and stderr.
+FakeDiff = dict[str, tuple[int, str, str]]
+BASE_SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _diff_step(workflow: dict[Any, Any]) -> Step:
+    return _step(workflow, "diff", lambda step: step.get("id") == "diff", "has id `diff`")
+
+
+def _acknowledge_label(workflow: dict[Any, Any]) -> str:
+    return str(_job(workflow, "diff")["env"]["ACKNOWLEDGE_LABEL"])
+
+
+def _run_diff(
+    workflow: dict[Any, Any], tmp_path: Path, diffs: FakeDiff, acknowledged: bool
+) -> tuple[subprocess.CompletedProcess[str], str, list[str]]:
+    """Runs the diff step over `diffs`' stacks with a fake command: the result, the job summary, the commands run."""
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed (GitHub's runners have it)")
+    step = _diff_step(workflow)
+    assert step.get("shell", "bash") == "bash"
+    repository = tmp_path / "repository"
+    (repository / "venv" / "bin").mkdir(parents=True)
+    calls = tmp_path / "calls"
+    cases = "".join(
+        f"  {stack}) printf '{stdout}'; printf '{stderr}' >&2; exit {code} ;;\n"
+        for stack, (code, stdout, stderr) in diffs.items()
+    )
+    python = repository / "venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\ncase "$5" in\n{cases}esac\nexit 99\n')
+    python.chmod(0o755)
+    summary = tmp_path / "summary.md"
+    summary.write_text("")
+    env = {
+        "STACKS": json.dumps(list(diffs)),
+        "BASE": BASE_SHA,
+        "ACKNOWLEDGED": "true" if acknowledged else "false",
+        "ACKNOWLEDGE_LABEL": _acknowledge_label(workflow),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    result, _ = _run_script(str(step["run"]), repository, env)
+    return result, summary.read_text(), calls.read_text().splitlines() if calls.exists() else []
+
+
+def _fenced(summary: str, stack: str) -> str:
+    """The fenced output under a stack's heading in the job summary."""
+    section = summary.split(f"### `{stack}`", 1)[1].split("\n### ", 1)[0]
+    fence = re.search(r"^(`{3,})$", section, re.MULTILINE)
+    assert fence is not None, f"no fenced output for {stack}: {section}"
+    opening = section.index(fence.group(1) + "\n") + len(fence.group(1)) + 1
+    closing = section.index("\n" + fence.group(1), opening)
+    return section[opening : closing + 1]
+
+
+def test_label_events_rerun_the_workflow_beside_the_default_pull_request_events(workflow: dict[Any, Any]) -> None:
+    # Naming any type replaces GitHub's defaults (opened, synchronize, reopened), so they are named too.
+    types = workflow[True]["pull_request"]["types"]
+    assert sorted(types) == sorted(["opened", "synchronize", "reopened", "labeled", "unlabeled"])
+
+
+def test_the_diff_runs_for_every_pull_request_forks_included(workflow: dict[Any, Any]) -> None:
+    diff = _job(workflow, "diff")
+    condition = " ".join(str(diff.get("if", "")).split())
+    assert condition == "github.event_name == 'pull_request' && needs.stacks.outputs.stacks != '[]'"
+    # A fork's pull request gets no secrets; the diff must not need any.
+    assert "secrets." not in yaml.safe_dump(diff)
+
+
+def test_the_diff_job_may_only_read_the_repository(workflow: dict[Any, Any]) -> None:
+    assert _permissions(workflow, "diff") == {"contents": "read"}
+
+
+def test_the_diff_job_checks_out_the_history_down_to_the_base(workflow: dict[Any, Any]) -> None:
+    checkout = _step(workflow, "diff", _uses("actions/checkout"), "checks out the code")
+    # 0 fetches every commit: the base is a parent of the merge commit a pull request checks out.
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_the_diff_installs_the_offline_dependencies_before_it_runs(workflow: dict[Any, Any]) -> None:
+    steps = _job(workflow, "diff")["steps"]
+    install = _index(steps, _runs("make install"), "runs `make install`")
+    assert install < _index(steps, lambda step: step.get("id") == "diff", "has id `diff`")
+    # Offline synth renders the charts with helm-python-sdk, a development dependency `make install` installs.
+    assert re.search(r"^helm-python-sdk==", (ROOT / "requirements-dev.txt").read_text(), re.MULTILINE)
+    install_target = re.search(r"^\$\(INSTALLED\):.*\n\t.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert install_target is not None and install_target.group(1).endswith("-r requirements-dev.txt")
+
+
+def test_the_diff_takes_the_stacks_the_base_and_the_label_from_the_event_through_env(
+    workflow: dict[Any, Any],
+) -> None:
+    assert "stacks" in _needs(_job(workflow, "diff"))
+    step_env = _diff_step(workflow)["env"]
+    assert step_env == {
+        "STACKS": "${{ needs.stacks.outputs.stacks }}",
+        "BASE": "${{ github.event.pull_request.base.sha }}",
+        "ACKNOWLEDGED": "${{ contains(github.event.pull_request.labels.*.name, env.ACKNOWLEDGE_LABEL) }}",
+    }
+
+
+def test_the_readme_names_the_label_that_acknowledges_a_dangerous_diff(workflow: dict[Any, Any]) -> None:
+    section = (ROOT / "README.md").read_text().split("### Previewing in pull requests", 1)[1].split("\n### ", 1)[0]
+    assert f"`{_acknowledge_label(workflow)}`" in section
+
+
+@pytest.mark.parametrize(
+    ("code", "acknowledged", "passes"),
+    [
+        (0, False, True),
+        (0, True, True),
+        (3, False, False),
+        (3, True, True),
+        (2, False, False),
+        (2, True, False),
+        (1, True, False),
+    ],
+    ids=[
+        "nothing-dangerous",
+        "nothing-dangerous-labelled",
+        "dangerous",
+        "dangerous-acknowledged",
+        "bad-input",
+        "bad-input-labelled",
+        "crash-labelled",
+    ],
+)
+def test_only_a_dangerous_diff_the_label_acknowledges_or_a_safe_one_passes(
+    workflow: dict[Any, Any], tmp_path: Path, code: int, acknowledged: bool, passes: bool
+) -> None:
+    result, summary, _ = _run_diff(workflow, tmp_path, {"dev": (code, "the diff of dev\n", "")}, acknowledged)
+    assert (result.returncode == 0) is passes, result.stdout + result.stderr
+    assert ("::error " in result.stdout) is not passes
+    assert _fenced(summary, "dev") == "the diff of dev\n"
+
+
+def test_an_acknowledged_dangerous_diff_is_still_flagged_with_the_label(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    result, summary, _ = _run_diff(workflow, tmp_path, {"dev": (3, "pool cpu deleted\n", "")}, acknowledged=True)
+    label = _acknowledge_label(workflow)
+    assert result.returncode == 0
+    assert re.search(rf"^::warning .*::dev: .*{label}", result.stdout, re.MULTILINE)
+    assert f"### `dev`: dangerous changes, acknowledged by the label `{label}`" in summary
+
+
+def test_every_stack_is_diffed_against_the_base_and_reported_whatever_the_others_verdict(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    diffs: FakeDiff = {
+        "a": (3, "pool cpu deleted\n", ""),
+        "b": (2, "", "error: Pulumi.b.yaml: karpenter:namespace is not a string\n"),
+        "c": (0, "no change\n", ""),
+    }
+    result, summary, calls = _run_diff(workflow, tmp_path, diffs, acknowledged=False)
+    assert result.returncode != 0
+    assert calls == [f"-m karpenter diff --stack {stack} --base {BASE_SHA}" for stack in diffs]
+    assert BASE_SHA in summary
+    # What the command wrote to stderr (a refusal's one line) is in the summary too.
+    assert [_fenced(summary, stack) for stack in diffs] == ["pool cpu deleted\n", diffs["b"][2], "no change\n"]
+    assert [line for line in summary.splitlines() if line.startswith("### ")] == [
+        f"### `a`: dangerous changes: take the safe way each names, or add the label `{_acknowledge_label(workflow)}`",
+        "### `b`: bad input",
+        "### `c`: nothing dangerous",
+    ]
+
+
+def test_output_holding_backticks_or_no_final_newline_stays_inside_its_fence(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    output = "values:\\n```yaml\\nlimits: {}\\n````"
+    _, summary, _ = _run_diff(workflow, tmp_path, {"dev": (0, output, "")}, acknowledged=False)
+    assert _fenced(summary, "dev") == "values:\n```yaml\nlimits: {}\n````\n"
+    assert summary.endswith("`````\n")
+
+
+def test_the_runner_reads_no_workflow_command_in_the_diffs_output(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    result, _, _ = _run_diff(workflow, tmp_path, {"dev": (0, "::error::injected\\n", "")}, acknowledged=False)
+    lines = result.stdout.splitlines()
+    injected = lines.index("::error::injected")
+    stops = [number for number, line in enumerate(lines) if line.startswith("::stop-commands::")]
+    assert len(stops) == 1 and stops[0] < injected
+    token = lines[stops[0]].removeprefix("::stop-commands::")
+    assert token and lines.index(f"::{token}::") > injected
