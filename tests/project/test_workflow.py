@@ -333,7 +333,12 @@ def test_no_expression_expands_inside_a_script(workflow: dict[Any, Any]) -> None
 # What the diff job's fake `venv/bin/python -m karpenter diff` does per stack: its exit code, and what it writes
 # to stdout and stderr.
 FakeDiff = dict[str, tuple[int, str, str]]
-BASE_SHA = "0123456789abcdef0123456789abcdef01234567"
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "a",
+    "GIT_AUTHOR_EMAIL": "a@example.com",
+    "GIT_COMMITTER_NAME": "a",
+    "GIT_COMMITTER_EMAIL": "a@example.com",
+}
 
 
 def _diff_step(workflow: dict[Any, Any]) -> Step:
@@ -344,8 +349,37 @@ def _acknowledge_label(workflow: dict[Any, Any]) -> str:
     return str(_job(workflow, "diff")["env"]["ACKNOWLEDGE_LABEL"])
 
 
+def _git(repository: Path, *arguments: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *arguments],
+        cwd=repository,
+        env={"PATH": os.environ["PATH"], "HOME": str(repository.parent), **GIT_IDENTITY},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def _checkout(repository: Path, merged: bool = True) -> None:
+    """A repository checked out as actions/checkout does a pull request: its merge into the base branch, detached.
+
+    The base branch moves on after the pull request branches off, so the merge's first parent is not where the pull
+    request started."""
+    repository.mkdir(parents=True)
+    _git(repository, "init", "--quiet")
+    _git(repository, "commit", "--quiet", "--allow-empty", "-m", "where the pull request branches off")
+    _git(repository, "checkout", "--quiet", "-b", "change")
+    _git(repository, "commit", "--quiet", "--allow-empty", "-m", "the pull request")
+    _git(repository, "checkout", "--quiet", "main")
+    _git(repository, "commit", "--quiet", "--allow-empty", "-m", "merged into the base since")
+    if merged:
+        _git(repository, "merge", "--quiet", "--no-ff", "-m", "Merge change into main", "change")
+    _git(repository, "checkout", "--quiet", "--detach")
+
+
 def _run_diff(
-    workflow: dict[Any, Any], tmp_path: Path, diffs: FakeDiff, acknowledged: bool
+    workflow: dict[Any, Any], tmp_path: Path, diffs: FakeDiff, acknowledged: bool, merged: bool = True
 ) -> tuple[subprocess.CompletedProcess[str], str, list[str]]:
     """Runs the diff step over `diffs`' stacks with a fake command: the result, the job summary, the commands run."""
     if shutil.which("jq") is None:
@@ -353,6 +387,7 @@ def _run_diff(
     step = _diff_step(workflow)
     assert step.get("shell", "bash") == "bash"
     repository = tmp_path / "repository"
+    _checkout(repository, merged)
     (repository / "venv" / "bin").mkdir(parents=True)
     calls = tmp_path / "calls"
     cases = "".join(
@@ -366,7 +401,6 @@ def _run_diff(
     summary.write_text("")
     env = {
         "STACKS": json.dumps(list(diffs)),
-        "BASE": BASE_SHA,
         "ACKNOWLEDGED": "true" if acknowledged else "false",
         "ACKNOWLEDGE_LABEL": _acknowledge_label(workflow),
         "GITHUB_STEP_SUMMARY": str(summary),
@@ -419,16 +453,46 @@ def test_the_diff_installs_the_offline_dependencies_before_it_runs(workflow: dic
     assert install_target is not None and install_target.group(1).endswith("-r requirements-dev.txt")
 
 
-def test_the_diff_takes_the_stacks_the_base_and_the_label_from_the_event_through_env(
-    workflow: dict[Any, Any],
-) -> None:
+def test_the_diff_takes_the_stacks_and_the_label_through_env(workflow: dict[Any, Any]) -> None:
     assert "stacks" in _needs(_job(workflow, "diff"))
     step_env = _diff_step(workflow)["env"]
     assert step_env == {
         "STACKS": "${{ needs.stacks.outputs.stacks }}",
-        "BASE": "${{ github.event.pull_request.base.sha }}",
         "ACKNOWLEDGED": "${{ contains(github.event.pull_request.labels.*.name, env.ACKNOWLEDGE_LABEL) }}",
     }
+
+
+def test_the_diff_job_checks_out_the_pull_requests_merge_into_its_base(workflow: dict[Any, Any]) -> None:
+    """Without a `ref`, actions/checkout takes "the reference or SHA for that event" (its action.yml, input `ref`),
+    which for `pull_request` is the merge commit GitHub made of the pull request into its base branch (GitHub's
+    "Events that trigger workflows", pull_request: GITHUB_SHA "Last merge commit on the GITHUB_REF branch",
+    GITHUB_REF `refs/pull/<number>/merge`)."""
+    checkout = _step(workflow, "diff", _uses("actions/checkout"), "checks out the code")
+    assert "ref" not in checkout["with"]
+
+
+def test_the_base_is_the_commit_the_pull_request_was_merged_into_not_where_it_branched_off(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    """The event's `pull_request.base.sha` is not used: it can stay an older commit of the base branch while GitHub
+    remakes the merge on the branch's newer commits (actions/runner#1689; GitHub community discussion 25427: "the
+    base sha stays the same as when it was opened"), and a diff against it would count what was merged into the
+    base since as this pull request's change. The merge commit's first parent is the base it was made on."""
+    result, summary, calls = _run_diff(workflow, tmp_path, {"dev": (0, "no change\n", "")}, acknowledged=False)
+    base = _git(tmp_path / "repository", "rev-parse", "main~1")
+    assert result.returncode == 0, result.stderr
+    assert calls == [f"-m karpenter diff --stack dev --base {base}"]
+    assert f"Against the base commit `{base}`." in summary.splitlines()
+    assert "github.event.pull_request.base.sha" not in WORKFLOW.read_text()
+
+
+def test_without_the_merge_commit_no_stack_is_diffed_and_the_job_fails(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    result, _, calls = _run_diff(workflow, tmp_path, {"dev": (0, "", "")}, acknowledged=False, merged=False)
+    assert result.returncode != 0
+    assert calls == []
+    assert "::error title=No base::" in result.stdout
 
 
 def test_the_readme_names_the_label_that_acknowledges_a_dangerous_diff(workflow: dict[Any, Any]) -> None:
@@ -486,8 +550,8 @@ def test_every_stack_is_diffed_against_the_base_and_reported_whatever_the_others
     }
     result, summary, calls = _run_diff(workflow, tmp_path, diffs, acknowledged=False)
     assert result.returncode != 0
-    assert calls == [f"-m karpenter diff --stack {stack} --base {BASE_SHA}" for stack in diffs]
-    assert BASE_SHA in summary
+    base = _git(tmp_path / "repository", "rev-parse", "HEAD^1")
+    assert calls == [f"-m karpenter diff --stack {stack} --base {base}" for stack in diffs]
     # What the command wrote to stderr (a refusal's one line) is in the summary too.
     assert [_fenced(summary, stack) for stack in diffs] == ["pool cpu deleted\n", diffs["b"][2], "no change\n"]
     assert [line for line in summary.splitlines() if line.startswith("### ")] == [
