@@ -1,4 +1,5 @@
-"""The pull-request workflow: offline checks gate a `pulumi preview`, under the guardrails, of every stack file.
+"""The pull-request workflow: offline checks and a diff of every stack against the base, then a `pulumi preview`, under
+the guardrails, of every stack file.
 
 The stack files themselves are never read here: they are examples that users replace with their own.
 """
@@ -521,7 +522,7 @@ def test_the_readme_names_the_label_that_acknowledges_a_dangerous_diff(workflow:
         "crash-labelled",
     ],
 )
-def test_only_a_dangerous_diff_the_label_acknowledges_or_a_safe_one_passes(
+def test_a_safe_diff_or_a_dangerous_one_the_label_acknowledges_passes_and_nothing_else(
     workflow: dict[Any, Any], tmp_path: Path, code: int, acknowledged: bool, passes: bool
 ) -> None:
     result, summary, _ = _run_diff(workflow, tmp_path, {"dev": (code, "the diff of dev\n", "")}, acknowledged)
