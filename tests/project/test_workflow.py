@@ -1,4 +1,5 @@
-"""The pull-request workflow: offline checks gate a `pulumi preview`, under the guardrails, of every stack file.
+"""The pull-request workflow: offline checks and a diff of every stack against the base, then a `pulumi preview`, under
+the guardrails, of every stack file.
 
 The stack files themselves are never read here: they are examples that users replace with their own.
 """
@@ -328,3 +329,253 @@ def test_no_expression_expands_inside_a_script(workflow: dict[Any, Any]) -> None
         f"{job}: {step.get('name', step['run'])}" for job, step in _steps(workflow) if "${{" in str(step.get("run", ""))
     ]
     assert not expanding, f"pass these through env: {expanding}"
+
+
+# What the diff job's fake `venv/bin/python -m karpenter diff` does per stack: its exit code, and what it writes
+# to stdout and stderr.
+FakeDiff = dict[str, tuple[int, str, str]]
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "a",
+    "GIT_AUTHOR_EMAIL": "a@example.com",
+    "GIT_COMMITTER_NAME": "a",
+    "GIT_COMMITTER_EMAIL": "a@example.com",
+}
+
+
+def _diff_step(workflow: dict[Any, Any]) -> Step:
+    return _step(workflow, "diff", lambda step: step.get("id") == "diff", "has id `diff`")
+
+
+def _acknowledge_label(workflow: dict[Any, Any]) -> str:
+    return str(_job(workflow, "diff")["env"]["ACKNOWLEDGE_LABEL"])
+
+
+def _git(repository: Path, *arguments: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *arguments],
+        cwd=repository,
+        env={"PATH": os.environ["PATH"], "HOME": str(repository.parent), **GIT_IDENTITY},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def _checkout(repository: Path, merged: bool = True) -> None:
+    """A repository checked out as actions/checkout does a pull request: its merge into the base branch, detached.
+
+    The base branch moves on after the pull request branches off, so the merge's first parent is not where the pull
+    request started."""
+    repository.mkdir(parents=True)
+    _git(repository, "init", "--quiet")
+    _git(repository, "commit", "--quiet", "--allow-empty", "-m", "where the pull request branches off")
+    _git(repository, "checkout", "--quiet", "-b", "change")
+    _git(repository, "commit", "--quiet", "--allow-empty", "-m", "the pull request")
+    _git(repository, "checkout", "--quiet", "main")
+    _git(repository, "commit", "--quiet", "--allow-empty", "-m", "merged into the base since")
+    if merged:
+        _git(repository, "merge", "--quiet", "--no-ff", "-m", "Merge change into main", "change")
+    _git(repository, "checkout", "--quiet", "--detach")
+
+
+def _run_diff(
+    workflow: dict[Any, Any], tmp_path: Path, diffs: FakeDiff, acknowledged: bool, merged: bool = True
+) -> tuple[subprocess.CompletedProcess[str], str, list[str]]:
+    """Runs the diff step over `diffs`' stacks with a fake command: the result, the job summary, the commands run."""
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed (GitHub's runners have it)")
+    step = _diff_step(workflow)
+    assert step.get("shell", "bash") == "bash"
+    repository = tmp_path / "repository"
+    _checkout(repository, merged)
+    (repository / "venv" / "bin").mkdir(parents=True)
+    calls = tmp_path / "calls"
+    cases = "".join(
+        f"  {stack}) printf '{stdout}'; printf '{stderr}' >&2; exit {code} ;;\n"
+        for stack, (code, stdout, stderr) in diffs.items()
+    )
+    python = repository / "venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\ncase "$5" in\n{cases}esac\nexit 99\n')
+    python.chmod(0o755)
+    summary = tmp_path / "summary.md"
+    summary.write_text("")
+    env = {
+        "STACKS": json.dumps(list(diffs)),
+        "ACKNOWLEDGED": "true" if acknowledged else "false",
+        "ACKNOWLEDGE_LABEL": _acknowledge_label(workflow),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    result, _ = _run_script(str(step["run"]), repository, env)
+    return result, summary.read_text(), calls.read_text().splitlines() if calls.exists() else []
+
+
+def _fenced(summary: str, stack: str) -> str:
+    """The fenced output under a stack's heading in the job summary."""
+    section = summary.split(f"### `{stack}`", 1)[1].split("\n### ", 1)[0]
+    fence = re.search(r"^(`{3,})$", section, re.MULTILINE)
+    assert fence is not None, f"no fenced output for {stack}: {section}"
+    opening = section.index(fence.group(1) + "\n") + len(fence.group(1)) + 1
+    closing = section.index("\n" + fence.group(1), opening)
+    return section[opening : closing + 1]
+
+
+def test_label_events_rerun_the_workflow_beside_the_default_pull_request_events(workflow: dict[Any, Any]) -> None:
+    # Naming any type replaces GitHub's defaults (opened, synchronize, reopened), so they are named too.
+    types = workflow[True]["pull_request"]["types"]
+    assert sorted(types) == sorted(["opened", "synchronize", "reopened", "labeled", "unlabeled"])
+
+
+def test_the_diff_runs_for_every_pull_request_forks_included(workflow: dict[Any, Any]) -> None:
+    diff = _job(workflow, "diff")
+    condition = " ".join(str(diff.get("if", "")).split())
+    assert condition == "github.event_name == 'pull_request' && needs.stacks.outputs.stacks != '[]'"
+    # A fork's pull request gets no secrets; the diff must not need any.
+    assert "secrets." not in yaml.safe_dump(diff)
+
+
+def test_the_diff_job_may_only_read_the_repository(workflow: dict[Any, Any]) -> None:
+    assert _permissions(workflow, "diff") == {"contents": "read"}
+
+
+def test_the_diff_job_checks_out_the_history_down_to_the_base(workflow: dict[Any, Any]) -> None:
+    checkout = _step(workflow, "diff", _uses("actions/checkout"), "checks out the code")
+    # 0 fetches every commit: the base is a parent of the merge commit a pull request checks out.
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_the_diff_installs_the_offline_dependencies_before_it_runs(workflow: dict[Any, Any]) -> None:
+    steps = _job(workflow, "diff")["steps"]
+    install = _index(steps, _runs("make install"), "runs `make install`")
+    assert install < _index(steps, lambda step: step.get("id") == "diff", "has id `diff`")
+    # Offline synth renders the charts with helm-python-sdk, a development dependency `make install` installs.
+    assert re.search(r"^helm-python-sdk==", (ROOT / "requirements-dev.txt").read_text(), re.MULTILINE)
+    install_target = re.search(r"^\$\(INSTALLED\):.*\n\t.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert install_target is not None and install_target.group(1).endswith("-r requirements-dev.txt")
+
+
+def test_the_diff_takes_the_stacks_and_the_label_through_env(workflow: dict[Any, Any]) -> None:
+    assert "stacks" in _needs(_job(workflow, "diff"))
+    step_env = _diff_step(workflow)["env"]
+    assert step_env == {
+        "STACKS": "${{ needs.stacks.outputs.stacks }}",
+        "ACKNOWLEDGED": "${{ contains(github.event.pull_request.labels.*.name, env.ACKNOWLEDGE_LABEL) }}",
+    }
+
+
+def test_the_diff_job_checks_out_the_pull_requests_merge_into_its_base(workflow: dict[Any, Any]) -> None:
+    """Without a `ref`, actions/checkout takes "the reference or SHA for that event" (its action.yml, input `ref`),
+    which for `pull_request` is the merge commit GitHub made of the pull request into its base branch (GitHub's
+    "Events that trigger workflows", pull_request: GITHUB_SHA "Last merge commit on the GITHUB_REF branch",
+    GITHUB_REF `refs/pull/<number>/merge`)."""
+    checkout = _step(workflow, "diff", _uses("actions/checkout"), "checks out the code")
+    assert "ref" not in checkout["with"]
+
+
+def test_the_base_is_the_commit_the_pull_request_was_merged_into_not_where_it_branched_off(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    """The event's `pull_request.base.sha` is not used: it can stay an older commit of the base branch while GitHub
+    remakes the merge on the branch's newer commits (actions/runner#1689; GitHub community discussion 25427: "the
+    base sha stays the same as when it was opened"), and a diff against it would count what was merged into the
+    base since as this pull request's change. The merge commit's first parent is the base it was made on."""
+    result, summary, calls = _run_diff(workflow, tmp_path, {"dev": (0, "no change\n", "")}, acknowledged=False)
+    base = _git(tmp_path / "repository", "rev-parse", "main~1")
+    assert result.returncode == 0, result.stderr
+    assert calls == [f"-m karpenter diff --stack dev --base {base}"]
+    assert f"Against the base commit `{base}`." in summary.splitlines()
+    assert "github.event.pull_request.base.sha" not in WORKFLOW.read_text()
+
+
+def test_without_the_merge_commit_no_stack_is_diffed_and_the_job_fails(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    result, _, calls = _run_diff(workflow, tmp_path, {"dev": (0, "", "")}, acknowledged=False, merged=False)
+    assert result.returncode != 0
+    assert calls == []
+    assert "::error title=No base::" in result.stdout
+
+
+def test_the_readme_names_the_label_that_acknowledges_a_dangerous_diff(workflow: dict[Any, Any]) -> None:
+    section = (ROOT / "README.md").read_text().split("### Previewing in pull requests", 1)[1].split("\n### ", 1)[0]
+    assert f"`{_acknowledge_label(workflow)}`" in section
+
+
+@pytest.mark.parametrize(
+    ("code", "acknowledged", "passes"),
+    [
+        (0, False, True),
+        (0, True, True),
+        (3, False, False),
+        (3, True, True),
+        (2, False, False),
+        (2, True, False),
+        (1, True, False),
+    ],
+    ids=[
+        "nothing-dangerous",
+        "nothing-dangerous-labelled",
+        "dangerous",
+        "dangerous-acknowledged",
+        "bad-input",
+        "bad-input-labelled",
+        "crash-labelled",
+    ],
+)
+def test_a_safe_diff_or_a_dangerous_one_the_label_acknowledges_passes_and_nothing_else(
+    workflow: dict[Any, Any], tmp_path: Path, code: int, acknowledged: bool, passes: bool
+) -> None:
+    result, summary, _ = _run_diff(workflow, tmp_path, {"dev": (code, "the diff of dev\n", "")}, acknowledged)
+    assert (result.returncode == 0) is passes, result.stdout + result.stderr
+    assert ("::error " in result.stdout) is not passes
+    assert _fenced(summary, "dev") == "the diff of dev\n"
+
+
+def test_an_acknowledged_dangerous_diff_is_still_flagged_with_the_label(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    result, summary, _ = _run_diff(workflow, tmp_path, {"dev": (3, "pool cpu deleted\n", "")}, acknowledged=True)
+    label = _acknowledge_label(workflow)
+    assert result.returncode == 0
+    assert re.search(rf"^::warning .*::dev: .*{label}", result.stdout, re.MULTILINE)
+    assert f"### `dev`: dangerous changes, acknowledged by the label `{label}`" in summary
+
+
+def test_every_stack_is_diffed_against_the_base_and_reported_whatever_the_others_verdict(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    diffs: FakeDiff = {
+        "a": (3, "pool cpu deleted\n", ""),
+        "b": (2, "", "error: Pulumi.b.yaml: karpenter:namespace is not a string\n"),
+        "c": (0, "no change\n", ""),
+    }
+    result, summary, calls = _run_diff(workflow, tmp_path, diffs, acknowledged=False)
+    assert result.returncode != 0
+    base = _git(tmp_path / "repository", "rev-parse", "HEAD^1")
+    assert calls == [f"-m karpenter diff --stack {stack} --base {base}" for stack in diffs]
+    # What the command wrote to stderr (a refusal's one line) is in the summary too.
+    assert [_fenced(summary, stack) for stack in diffs] == ["pool cpu deleted\n", diffs["b"][2], "no change\n"]
+    assert [line for line in summary.splitlines() if line.startswith("### ")] == [
+        f"### `a`: dangerous changes: take the safe way each names, or add the label `{_acknowledge_label(workflow)}`",
+        "### `b`: bad input",
+        "### `c`: nothing dangerous",
+    ]
+
+
+def test_output_holding_backticks_or_no_final_newline_stays_inside_its_fence(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    output = "values:\\n```yaml\\nlimits: {}\\n````"
+    _, summary, _ = _run_diff(workflow, tmp_path, {"dev": (0, output, "")}, acknowledged=False)
+    assert _fenced(summary, "dev") == "values:\n```yaml\nlimits: {}\n````\n"
+    assert summary.endswith("`````\n")
+
+
+def test_the_runner_reads_no_workflow_command_in_the_diffs_output(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    result, _, _ = _run_diff(workflow, tmp_path, {"dev": (0, "::error::injected\\n", "")}, acknowledged=False)
+    lines = result.stdout.splitlines()
+    injected = lines.index("::error::injected")
+    stops = [number for number, line in enumerate(lines) if line.startswith("::stop-commands::")]
+    assert len(stops) == 1 and stops[0] < injected
+    token = lines[stops[0]].removeprefix("::stop-commands::")
+    assert token and lines.index(f"::{token}::") > injected
