@@ -1,15 +1,16 @@
 """Switching the controller's identity or the nodes' access keeps both authorised throughout: the new
 grant is made before anything that needs it changes, and the old one goes last.
 
-What the engine does with the registered graph (pulumi/pulumi, pkg/resource/deploy):
-- a resource is created or updated only once the resources it depends on are (step_generator.go: a
-  registration's step runs after those of its dependencies; the SDK registers a resource only once
-  its inputs and `depends_on` have resolved);
+What the engine does with the registered graph (pulumi/pulumi at 1b59498, pkg/resource/deploy):
+- a resource is created or updated only after those it depends on: the engine answers a
+  registration only once its step is done (source_eval.go, `RegisterResource`: "Now block waiting
+  for the operation to finish"), and the SDK registers a resource only once the URNs of its
+  dependencies, explicit and through its inputs, have come back (sdk/python pulumi/runtime/resource.py);
 - a resource the program no longer registers is deleted by `performPostSteps` (deployment_executor.go),
-  which runs "after the source program finished registering resources", that is after every create
-  and update, and `ScheduleDeletes` (step_generator.go) orders those deletes in reverse dependency order;
-- a resource whose URN (type, name, parents) is new is created; one whose URN stays is updated, or
-  replaced, new one first unless `deleteBeforeReplace` is set.
+  which runs once the program has finished registering, so after every create and update, and
+  `ScheduleDeletes` (step_generator.go) orders those deletes in reverse dependency order;
+- a resource whose URN (type, parent types, name) is new, and no alias names, is created; one whose
+  URN stays is updated, or replaced, the new one first unless `deleteBeforeReplace` is set.
 The mock engine shows the graph, not the run: these tests read the graph.
 """
 

@@ -69,3 +69,17 @@ def test_a_child_answers_to_its_name_under_each_urn_its_parent_answers_to(run: R
         "urn:pulumi:test::karpenter::karpenter:stack:Karpenter$karpenter:tags:DiscoveryTags$aws:ec2/tag:Tag"
         "::tags-cluster-security-group-added-tags"
     }
+
+
+def test_the_system_node_attachments_answer_to_the_names_the_first_create_mode_release_gave_them() -> None:
+    """Create mode first named them `cluster-system-<policy>`; as `cluster-system-node-<policy>` without
+    an alias the engine would attach the policy anew, then delete the old attachment, detaching it
+    (AttachRolePolicy and DetachRolePolicy name only the role and the policy)."""
+    [create] = [stack for stack in STACKS if stack.name == "create"]
+    result = create.render()
+    parent = "karpenter:cluster:NewCluster$aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    first_release = [
+        f"urn:pulumi:create::karpenter::{parent}::cluster-system-{policy}"
+        for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")
+    ]
+    assert urn_record.unanswered(first_release, result) == []
