@@ -4,9 +4,10 @@ record of them under tests/fixtures/urns (one sorted file per stack).
 The engine knows a deployed resource by its URN: `urn:pulumi:<stack>::<project>::<parent types, $-joined,
 then the resource's type>::<name>`. A resource whose URN changes is a new resource: the engine creates
 it and deletes the one under the old URN, unless the new one declares the old URN as an alias. Pulumi's
-docs (https://www.pulumi.com/docs/iac/concepts/options/aliases/): "The aliases resource option accepts
-a list of old identifiers. If a resource has been renamed, or moved under a different parent, the
-engine treats the resource as the same one and updates it in place rather than replacing it."
+docs (https://www.pulumi.com/docs/iac/concepts/resources/options/aliases/): "If you're changing the name,
+type, or parent path of a resource or component resource, you can add the old name to the list of
+aliases for a resource to ensure that existing resources will be migrated to the new name instead of
+being deleted and replaced with the new named resource."
 
 Regenerate the record after adding resources, or after a change meant to replace one:
 `venv/bin/python -m tests.urn_record`.
