@@ -66,8 +66,8 @@ def karpenter_values(
     else:
         # EKS gives a pod its credentials when the pod is created, and the chart's pod template does not
         # change with the service account's annotation: without this, a switch of identity would leave the
-        # controller running on the old credentials until something else restarts it. IRSA stacks, which
-        # most are, carry none, so they see no restart.
+        # controller running on the old credentials until something else restarts it. IRSA stacks (the
+        # default) carry none, so they see no restart.
         owned["podAnnotations"] = {IDENTITY_POD_ANNOTATION: Identity.POD_IDENTITY.value}
     placement: dict[str, Any] = {}
     if config.cluster.create:
