@@ -31,16 +31,26 @@ class ControllerIdentityArgs:
 
 def trust_policy_json(args: ControllerIdentityArgs) -> pulumi.Output[str]:
     """The controller role's trust policy. Known at once for an existing cluster; for a cluster
-    the stack creates, once its OIDC issuer is."""
+    the stack creates, once its OIDC issuer is. Switching identity, it trusts both for one run
+    (`trust.kept_while_switching`)."""
+    deployed = args.facts.controller_role
+    kept = (
+        trust.kept_while_switching(deployed.trust_policy, to_pod_identity=args.identity is Identity.POD_IDENTITY)
+        if deployed is not None and deployed.trust_policy
+        else []
+    )
     if args.identity is Identity.POD_IDENTITY:
-        return pulumi.Output.from_input(json.dumps(trust.pod_identity_trust_policy()))
+        return pulumi.Output.from_input(json.dumps(trust.with_statements(trust.pod_identity_trust_policy(), kept)))
     return pulumi.Output.all(args.facts.oidc_provider_arn, args.facts.oidc_issuer).apply(
         lambda values: json.dumps(
-            trust.irsa_trust_policy(
-                oidc_provider_arn=values[0],
-                issuer_host=values[1].removeprefix("https://"),
-                namespace=args.namespace,
-                service_account=SERVICE_ACCOUNT,
+            trust.with_statements(
+                trust.irsa_trust_policy(
+                    oidc_provider_arn=values[0],
+                    issuer_host=values[1].removeprefix("https://"),
+                    namespace=args.namespace,
+                    service_account=SERVICE_ACCOUNT,
+                ),
+                kept,
             )
         )
     )

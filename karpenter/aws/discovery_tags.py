@@ -119,17 +119,20 @@ def tag_options(
     adopted: bool,
     resource_id: pulumi.Input[str],
     marker: list[aws.ec2.Tag],
+    former_name: str | None = None,
 ) -> pulumi.ResourceOptions:
     """Keep on destroy what was there before the stack, and with adopt every runbook tag; import a
     runbook tag that was there (the import id is `resource-id,key`). The stack's own tags are made
     after the marker that names them and deleted before it, so no run, even one cut short, leaves
-    a tag of the stack's that the marker does not name."""
+    a tag of the stack's that the marker does not name. `former_name`: the name the tag had in
+    stacks deployed before, which the engine then takes for this one (an alias)."""
     imported = adopted and tag.pre_existing and isinstance(resource_id, str)
     return pulumi.ResourceOptions(
         parent=parent,
         depends_on=[] if tag.pre_existing else list(marker),
         import_=f"{resource_id},{tag.key}" if imported else None,
         retain_on_delete=True if tag.pre_existing or adopted else None,
+        aliases=[pulumi.Alias(name=former_name)] if former_name else None,
     )
 
 
@@ -139,12 +142,16 @@ class DiscoveryTags(pulumi.ComponentResource):
         self.tags: list[aws.ec2.Tag] = []
         for subnet_id, plan in args.subnet_tags.items():
             self.tags += self._declare(f"{name}-{subnet_id}", subnet_id, plan, RUNBOOK_SUBNET_TAGS, args.adopt)
+        # The first releases named the group's tags by its id. Renamed without an alias, the tag would
+        # be replaced: the new one written, then the old one deleted, and the key with it.
+        former = f"{name}-{args.security_group_id}" if isinstance(args.security_group_id, str) else None
         self.tags += self._declare(
             f"{name}-cluster-security-group",
             args.security_group_id,
             args.security_group_tags,
             RUNBOOK_SECURITY_GROUP_TAGS,
             args.adopt,
+            former_prefix=former,
         )
         self.subnet_ids = list(args.subnet_tags)
         self.register_outputs({"subnetIds": self.subnet_ids, "securityGroupId": args.security_group_id})
@@ -156,8 +163,10 @@ class DiscoveryTags(pulumi.ComponentResource):
         plan: TagPlan,
         runbook_slugs: tuple[str, ...],
         adopt: bool,
+        former_prefix: str | None = None,
     ) -> list[aws.ec2.Tag]:
-        """The marker first, then the tags it names and those that were there before."""
+        """The marker first, then the tags it names and those that were there before. `former_prefix`:
+        the prefix of the tags' names in stacks deployed before, kept as their aliases."""
         declared: list[aws.ec2.Tag] = []
         if ADDED_TAGS in plan:
             added = plan[ADDED_TAGS]
@@ -182,7 +191,14 @@ class DiscoveryTags(pulumi.ComponentResource):
                     resource_id=resource_id,
                     key=tag.key,
                     value=tag.value,
-                    opts=tag_options(self, tag, adopt and slug in runbook_slugs, resource_id, marker),
+                    opts=tag_options(
+                        self,
+                        tag,
+                        adopt and slug in runbook_slugs,
+                        resource_id,
+                        marker,
+                        f"{former_prefix}-{slug}" if former_prefix else None,
+                    ),
                 )
             )
         return declared

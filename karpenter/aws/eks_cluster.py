@@ -65,6 +65,10 @@ class NewCluster(pulumi.ComponentResource):
             description=f"System node group of EKS cluster {config.cluster_name}",
             partition=args.partition,
             parent=self,
+            # The first create-mode releases named the attachments `<name>-system-<policy>`. Renamed
+            # without an alias, each would be replaced: attached again, then detached, and the system
+            # nodes left without the policy.
+            former_attachment_prefix=f"{name}-system",
         )
         group = settings.system_node_group
         key, value = SYSTEM_NODE_LABEL

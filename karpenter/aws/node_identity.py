@@ -29,13 +29,21 @@ def node_role(
     partition: str,
     parent: pulumi.Resource,
     adoption: Adoption | None = None,
+    former_attachment_prefix: str | None = None,
 ) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
     """A role EC2 instances assume to be EKS nodes, with the managed policies nodes need. Adopted,
-    what exists is imported and everything is kept on destroy: nodes may still run with it."""
+    what exists is imported and everything is kept on destroy: nodes may still run with it.
+    `former_attachment_prefix`: the prefix of the attachments' names in stacks deployed before, kept
+    as their aliases."""
     adoption = adoption or Adoption()
 
-    def options(import_id: str | None) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=parent, import_=import_id, retain_on_delete=adoption.active or None)
+    def options(import_id: str | None, former_name: str | None = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(
+            parent=parent,
+            import_=import_id,
+            retain_on_delete=adoption.active or None,
+            aliases=[pulumi.Alias(name=former_name)] if former_name else None,
+        )
 
     role = aws.iam.Role(
         f"{name}-role",
@@ -49,7 +57,10 @@ def node_role(
             f"{name}-{arn.rsplit('/', 1)[-1]}",
             role=role.name,
             policy_arn=arn,
-            opts=options(adoption.node_attachments.get(arn)),
+            opts=options(
+                adoption.node_attachments.get(arn),
+                f"{former_attachment_prefix}-{arn.rsplit('/', 1)[-1]}" if former_attachment_prefix else None,
+            ),
         )
         for arn in node.node_managed_policy_arns(partition)
     ]

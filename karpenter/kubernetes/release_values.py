@@ -15,7 +15,7 @@ from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
 from karpenter.kubernetes.gpu_sharing import device_plugin_config
 from karpenter.kubernetes.pool_values import pool_taints
-from karpenter.vocabulary.karpenter_chart_keys import ROLE_ARN_ANNOTATION
+from karpenter.vocabulary.karpenter_chart_keys import IDENTITY_POD_ANNOTATION, ROLE_ARN_ANNOTATION
 from karpenter.vocabulary.system_nodes import SYSTEM_NODE_LABEL
 
 # The label Karpenter puts on every node it launches with an NVIDIA GPU.
@@ -63,6 +63,12 @@ def karpenter_values(
         owned["settings"]["featureGates"] = gates
     if config.identity is Identity.IRSA:
         owned["serviceAccount"] = {"annotations": {ROLE_ARN_ANNOTATION: controller_role_arn}}
+    else:
+        # EKS gives a pod its credentials when the pod is created, and the chart's pod template does not
+        # change with the service account's annotation: without this, a switch of identity would leave the
+        # controller running on the old credentials until something else restarts it. IRSA stacks (the
+        # default) carry none, so they see no restart.
+        owned["podAnnotations"] = {IDENTITY_POD_ANNOTATION: Identity.POD_IDENTITY.value}
     placement: dict[str, Any] = {}
     if config.cluster.create:
         # The controller runs on the system node group the stack creates with the cluster.

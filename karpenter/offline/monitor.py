@@ -129,7 +129,25 @@ def _options(request: Any) -> dict[str, Any]:
         options["ignoreChanges"] = sorted(request.ignoreChanges)
     if request.deleteBeforeReplace:
         options["deleteBeforeReplace"] = True
+    aliases = [_alias(alias) for alias in request.aliases]
+    if aliases:
+        # The engine updates, rather than replaces, a deployed resource whose URN one of these names.
+        options["aliases"] = aliases
     return options
+
+
+def _alias(alias: Any) -> dict[str, Any]:
+    """An alias as the SDK sends it: a whole URN, or the parts that differ from the resource's own
+    (`name`, `type`, `parentUrn`, `noParent`, `stack`, `project`); the parts it leaves out are the
+    resource's."""
+    if alias.HasField("urn"):
+        return {"urn": alias.urn}
+    spec = alias.spec
+    fields = ("name", "type", "stack", "project", "parentUrn")
+    found: dict[str, Any] = {key: getattr(spec, key) for key in fields if getattr(spec, key)}
+    if spec.noParent:
+        found["noParent"] = True
+    return found
 
 
 def plain(value: Any) -> Any:

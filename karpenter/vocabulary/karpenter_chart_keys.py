@@ -119,6 +119,9 @@ CHART_VALUES: dict[str, tuple[ValueType, Any]] = {
 }
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+# A pod annotation naming the controller's identity where it is Pod Identity: a switch of identity
+# changes the pod template, so the controller pods restart and are admitted with the new credentials.
+IDENTITY_POD_ANNOTATION = "karpenter-stack/identity"
 _ROLE = (
     "set by the stack from karpenter:identity (the stack creates the controller role and annotates the "
     "service account with it); remove it"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from karpenter.aws.iam.documents import PolicyDocument, document
+import json
+from typing import Any
+
+from karpenter.aws.iam.documents import PolicyDocument, Statement, document
+
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 
 
 def node_trust_policy(*, url_suffix: str = "amazonaws.com") -> PolicyDocument:
@@ -50,8 +56,59 @@ def pod_identity_trust_policy() -> PolicyDocument:
         [
             {
                 "Effect": "Allow",
-                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Principal": {"Service": POD_IDENTITY_SERVICE},
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
             }
         ]
     )
+
+
+def _statements(trust_policy: str) -> list[dict[str, Any]]:
+    try:
+        parsed = json.loads(trust_policy)
+    except ValueError:
+        return []
+    statements = parsed.get("Statement", []) if isinstance(parsed, dict) else []
+    statements = [statements] if isinstance(statements, dict) else statements
+    return [s for s in statements if isinstance(s, dict) and s.get("Effect") == "Allow"]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _web_identity(statement: Statement) -> bool:
+    return WEB_IDENTITY_ACTION in _listed(statement.get("Action"))
+
+
+def _pod_identity(statement: Statement) -> bool:
+    principal = statement.get("Principal")
+    return isinstance(principal, dict) and POD_IDENTITY_SERVICE in _listed(principal.get("Service"))
+
+
+def trusts_irsa(trust_policy: str) -> bool:
+    """Whether a trust policy (JSON text) lets a web identity (an IRSA service account) assume the role."""
+    return any(_web_identity(s) for s in _statements(trust_policy))
+
+
+def trusts_pod_identity(trust_policy: str) -> bool:
+    """Whether a trust policy (JSON text) lets EKS Pod Identity assume the role."""
+    return any(_pod_identity(s) for s in _statements(trust_policy))
+
+
+def kept_while_switching(deployed_trust: str, *, to_pod_identity: bool) -> list[Statement]:
+    """The statements of a deployed controller role's trust (JSON text) that a switch of identity keeps for
+    one more run: those of the identity it leaves, while the deployed trust lacks the one it takes up.
+
+    The controller pods that run keep the credentials they were admitted with (EKS injects IRSA's token
+    and Pod Identity's endpoint only when a pod is created) until the karpenter release restarts them,
+    after the Pod Identity association exists; the role keeps trusting them until then. The run after,
+    the deployed trust has both, and the old statements go."""
+    if to_pod_identity:
+        return [] if trusts_pod_identity(deployed_trust) else list(filter(_web_identity, _statements(deployed_trust)))
+    return [] if trusts_irsa(deployed_trust) else list(filter(_pod_identity, _statements(deployed_trust)))
+
+
+def with_statements(policy: PolicyDocument, kept: list[Statement]) -> PolicyDocument:
+    """`policy` allowing what `kept` allows too."""
+    return document([*policy["Statement"], *kept])
