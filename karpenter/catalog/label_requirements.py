@@ -1,7 +1,7 @@
 """Node selector requirements as Karpenter 1.14.1 evaluates them against an instance type's labels
 (kubernetes-sigs/karpenter pkg/scheduling/requirement.go and requirements.go): Gt and Lt become
 inclusive bounds on whole-number values, requirements on one key intersect, and a label a type lacks
-meets only NotIn and DoesNotExist. Plain data; imports nothing of ours."""
+meets only NotIn and DoesNotExist. Plain data; imports vocabulary only."""
 
 from __future__ import annotations
 
@@ -9,39 +9,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from karpenter.vocabulary import node_labels
+
 # The labels Karpenter gives every instance type, with a value or as DoesNotExist when it has none
 # (karpenter-provider-aws pkg/providers/instancetype/types.go, computeRequirements). A pool's
 # requirement on any other key (a label of its own) selects no type out.
 TYPE_LABEL_KEYS = frozenset(
     {
-        "node.kubernetes.io/instance-type",
-        "kubernetes.io/arch",
-        "kubernetes.io/os",
+        node_labels.INSTANCE_TYPE,
+        node_labels.ARCHITECTURE,
+        node_labels.OS,
         "node.kubernetes.io/windows-build",
-        "karpenter.k8s.aws/instance-cpu",
-        "karpenter.k8s.aws/instance-cpu-manufacturer",
-        "karpenter.k8s.aws/instance-cpu-sustained-clock-speed-mhz",
-        "karpenter.k8s.aws/instance-memory",
-        "karpenter.k8s.aws/instance-ebs-bandwidth",
-        "karpenter.k8s.aws/instance-network-bandwidth",
-        "karpenter.k8s.aws/instance-category",
-        "karpenter.k8s.aws/instance-capability-flex",
-        "karpenter.k8s.aws/instance-family",
-        "karpenter.k8s.aws/instance-generation",
-        "karpenter.k8s.aws/instance-local-nvme",
-        "karpenter.k8s.aws/instance-size",
-        "karpenter.k8s.aws/instance-gpu-name",
-        "karpenter.k8s.aws/instance-gpu-manufacturer",
-        "karpenter.k8s.aws/instance-gpu-count",
-        "karpenter.k8s.aws/instance-gpu-memory",
-        "karpenter.k8s.aws/instance-accelerator-name",
-        "karpenter.k8s.aws/instance-accelerator-manufacturer",
-        "karpenter.k8s.aws/instance-accelerator-count",
-        "karpenter.k8s.aws/instance-hypervisor",
-        "karpenter.k8s.aws/instance-encryption-in-transit-supported",
         "karpenter.k8s.aws/instance-tenancy",
+        *node_labels.INSTANCE_LABELS,
     }
-)
+) - {"karpenter.k8s.aws/ec2nodeclass"}
 # Every type may launch with either tenancy.
 _TENANCY = "karpenter.k8s.aws/instance-tenancy"
 _TENANCIES = frozenset({"default", "dedicated"})

@@ -32,7 +32,7 @@ KUBERNETES_WELL_KNOWN = (
 )
 
 # The karpenter.k8s.aws labels both CRDs let a requirement name.
-_INSTANCE_LABELS = (
+INSTANCE_LABELS = (
     "karpenter.k8s.aws/ec2nodeclass",
     "karpenter.k8s.aws/instance-encryption-in-transit-supported",
     INSTANCE_CATEGORY,
@@ -63,12 +63,12 @@ NODE_POOL_AWS_LABELS = frozenset(
         "karpenter.k8s.aws/capacity-reservation-type",
         "karpenter.k8s.aws/capacity-reservation-id",
         "karpenter.k8s.aws/capacity-reservation-interruptible",
-        *_INSTANCE_LABELS,
+        *INSTANCE_LABELS,
         "karpenter.k8s.aws/placement-group-id",
         "karpenter.k8s.aws/placement-group-partition",
     )
 )
-NODE_OVERLAY_AWS_LABELS = frozenset(_INSTANCE_LABELS)
+NODE_OVERLAY_AWS_LABELS = frozenset(INSTANCE_LABELS)
 
 # Karpenter's own domains: its CRDs reserve every domain that ends in one, after a dot or not.
 KARPENTER_DOMAINS = ("karpenter.sh", "karpenter.k8s.aws")
