@@ -57,6 +57,9 @@ def error_message(error: Any) -> str:
         return f"{path}: {value!r} {PATTERN_HINTS.get(ctx['pattern'], 'has the wrong form')}"
     if kind == "string_too_long":
         return f"{path}: {value!r} is longer than {ctx['max_length']} characters"
+    if kind == "string_type" and isinstance(value, float) and path.lower().endswith("version"):
+        # YAML reads an unquoted 1.30 as the number 1.3: what was typed is gone by now.
+        return f'{path}: {value!r} is a number; quote it, e.g. "1.30"'
     if "[key]" in error["loc"]:
         return f"{path}: {value!r} is not a valid name: {error['msg']}"
     return f"{path}: {error['msg']}"

@@ -4,6 +4,7 @@ validated model; the first bad key is refused in one line."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,10 +44,24 @@ def validate_settings(settings: StackConfig | Mapping[str, Any]) -> StackConfig:
     """
     if isinstance(settings, StackConfig):
         return settings
+    _refuse_flat_paths(settings)
     try:
         return StackConfig.model_validate(dict(settings))
     except ValidationError as exc:
         raise ConfigError(error_message(exc.errors()[0])) from None
+
+
+def _refuse_flat_paths(settings: Mapping[str, Any]) -> None:
+    """`pulumi config set nodePools.cpu.capacityTypes ...` without `--path` writes one key with dots in
+    its name, which no model key has."""
+    keys = {field.alias for field in StackConfig.model_fields.values()}
+    for key in settings:
+        first = re.split(r"[.\[]", str(key), maxsplit=1)[0]
+        if first != key and first in keys:
+            raise ConfigError(
+                f"{NAMESPACE}:{key}: a flat key with dots in its name; nest it under {NAMESPACE}:{first}, "
+                "or use `pulumi config set --path`"
+            )
 
 
 def pulumi_settings() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from karpenter.config.values import NAMESPACE
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SECRET_KEY = "secure"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 # High enough that other packages' namespaces (kubernetes, pulumi, eks) stay clear of it.
 _NEAR_MISS_CUTOFF = 0.8
 
@@ -131,9 +132,11 @@ def _load(name: str, text: str) -> tuple[yaml.Node | None, Any]:
 
 
 def _settings(name: str, config: dict[Any, Any], config_node: yaml.Node | None) -> dict[str, str]:
-    key_nodes = {}
+    key_nodes: dict[str, yaml.Node] = {}
+    value_nodes: dict[str, yaml.Node] = {}
     if isinstance(config_node, yaml.MappingNode):
         key_nodes = {key.value: key for key, _ in config_node.value if isinstance(key, yaml.ScalarNode)}
+        value_nodes = {key.value: value for key, value in config_node.value if isinstance(key, yaml.ScalarNode)}
     settings: dict[str, str] = {}
     written_as: dict[str, str] = {}
     for key, value in config.items():
@@ -157,6 +160,7 @@ def _settings(name: str, config: dict[Any, Any], config_node: yaml.Node | None) 
             )
         if namespace == NAMESPACE:
             _refuse_secrets(value, full_key)
+            _refuse_unquoted_versions(name, value_nodes.get(str(key)), full_key)
         # Other packages' secrets pass through untouched: the program never reads them.
         settings[full_key] = as_cli_text(value)
         written_as[full_key] = key
@@ -176,6 +180,39 @@ def _refuse_secrets(value: Any, path: str) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _refuse_secrets(item, f"{path}[{index}]")
+
+
+def unquoted_version(node: yaml.Node | None, path: str) -> tuple[str, yaml.Node] | None:
+    """The first version written as a number under `node` (YAML reads `1.30` as the float 1.3), as the
+    key path that holds it and its node, whose value is the text as typed."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            child = f"{path}.{key_node.value}" if path else str(key_node.value)
+            if (
+                isinstance(value_node, yaml.ScalarNode)
+                and value_node.tag == _FLOAT_TAG
+                and key_node.value.lower().endswith("version")
+            ):
+                return child, value_node
+            found = unquoted_version(value_node, child)
+            if found:
+                return found
+    return None
+
+
+def unquoted_version_message(path: str, node: yaml.Node) -> str:
+    return f'{path}: YAML reads {node.value} as a number; quote it: "{node.value}"'
+
+
+def _refuse_unquoted_versions(name: str, node: yaml.Node | None, full_key: str) -> None:
+    if isinstance(node, yaml.ScalarNode) and node.tag == _FLOAT_TAG and full_key.lower().endswith("version"):
+        found: tuple[str, yaml.Node] | None = (full_key, node)
+    else:
+        found = unquoted_version(node, full_key)
+    if found:
+        raise StackFileError(f"{_at(name, found[1])}: {unquoted_version_message(*found)}")
 
 
 def _is_near_miss(namespace: str) -> bool:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from karpenter.config.errors import ConfigError
+from karpenter.config.stack_file import unquoted_version, unquoted_version_message
 
 SAMPLE_ACCOUNT_ID = "123456789012"
 _SAMPLE_ID = "0a1b2c3d4e5f6a7b8"
@@ -149,9 +150,13 @@ def sample_facts(region: str) -> OfflineFacts:
 def load_facts_file(path: Path) -> OfflineFacts:
     """Read a facts file; a bad one is refused naming the file and the key."""
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text()
     except OSError as exc:
         raise ConfigError(f"karpenter:synthFacts: cannot read {str(path)!r}: {exc.strerror}") from None
+    data = yaml.safe_load(text)
+    unquoted = unquoted_version(yaml.compose(text, Loader=yaml.SafeLoader), "")
+    if unquoted:
+        raise ConfigError(f"karpenter:synthFacts: {path}: {unquoted_version_message(*unquoted)}")
     try:
         return OfflineFacts.model_validate(data)
     except ValidationError as exc:

@@ -290,3 +290,32 @@ def test_the_neighbours_of_refused_values_are_accepted() -> None:
     )
     assert len(config.ami_alias) == 30
     assert config.node_pools["cpu"].labels == {"example.com/team": "ml", "team": "a" * 63, "k8s.io": "name-only"}
+
+
+@pytest.mark.parametrize(
+    ("key", "first"),
+    [
+        ("nodePools.cpu.capacityTypes", "nodePools"),
+        ("cluster.subnetIds[0]", "cluster"),
+        ("controller.cpu", "controller"),
+    ],
+)
+def test_a_flat_dotted_key_is_refused_saying_to_nest_it_or_use_path(key: str, first: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_stack_config(settings_for({"clusterName": "dev", key: "x"}))
+    assert str(refused.value) == (
+        f"karpenter:{key}: a flat key with dots in its name; nest it under karpenter:{first}, "
+        "or use `pulumi config set --path`"
+    )
+
+
+def test_a_dotted_key_under_no_known_key_is_refused_as_unknown() -> None:
+    with pytest.raises(ConfigError, match=r"^karpenter:nodePool\.cpu: unknown key; allowed keys are clusterName,"):
+        parse_stack_config(settings_for({"clusterName": "dev", "nodePool.cpu": "x"}))
+
+
+def test_a_version_that_arrives_as_a_number_is_refused_saying_to_quote_it() -> None:
+    """The Pulumi CLI hands structured config over as JSON, where YAML's unquoted 1.30 is already 1.3."""
+    with pytest.raises(ConfigError) as refused:
+        parse_stack_config(settings_for({"clusterName": "dev", "cluster": {"kubernetesVersion": 1.3}}))
+    assert str(refused.value) == 'karpenter:cluster.kubernetesVersion: 1.3 is a number; quote it, e.g. "1.30"'

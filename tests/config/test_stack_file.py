@@ -380,3 +380,53 @@ def test_keys_1_and_true_are_not_duplicates_and_a_number_key_is_refused_as_not_t
         _refusal(tmp_path, "config:\n  1: a\n  true: b\n")
         == "Pulumi.prod.yaml:2:3: config key 1 must be text of the form namespace:name, such as 'karpenter:clusterName'"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "config:\n  karpenter:cluster:\n    create: true\n    kubernetesVersion: 1.30\n",
+            'Pulumi.prod.yaml:4:24: karpenter:cluster.kubernetesVersion: YAML reads 1.30 as a number; quote it: "1.30"',
+        ),
+        (
+            "config:\n  karpenter:version: 1.14\n",
+            'Pulumi.prod.yaml:2:22: karpenter:version: YAML reads 1.14 as a number; quote it: "1.14"',
+        ),
+        (
+            "config:\n  version: 1.10\n",
+            'Pulumi.prod.yaml:2:12: karpenter:version: YAML reads 1.10 as a number; quote it: "1.10"',
+        ),
+    ],
+)
+def test_an_unquoted_version_is_refused_with_the_text_as_typed_quoted(tmp_path: Path, text: str, message: str) -> None:
+    assert _refusal(tmp_path, text) == message
+
+
+def test_quoted_versions_and_numbers_under_other_keys_are_read(tmp_path: Path) -> None:
+    text = 'config:\n  karpenter:cluster:\n    kubernetesVersion: "1.30"\n  karpenter:helmValues:\n    ratio: 1.5\n'
+    assert _settings(tmp_path, text) == {
+        "karpenter:cluster": '{"kubernetesVersion": "1.30"}',
+        "karpenter:helmValues": '{"ratio": 1.5}',
+    }
+
+
+def test_the_command_line_refuses_a_flat_dotted_key_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    """`pulumi config set nodePools.cpu.capacityTypes ...` without --path writes the dotted key as one name."""
+    (tmp_path / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  karpenter:clusterName: dev\n"
+        "  karpenter:nodePools.cpu.capacityTypes: '[\"spot\"]'\n"
+    )
+    command = [sys.executable, "-m", "karpenter", "synth", "--stack", "prod"]
+    done = subprocess.run(
+        [*command, "--project-dir", str(tmp_path), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "error: karpenter:nodePools.cpu.capacityTypes: a flat key with dots in its name; nest it under "
+        "karpenter:nodePools, or use `pulumi config set --path`\n"
+    )

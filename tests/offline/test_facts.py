@@ -120,3 +120,14 @@ def test_a_written_facts_file_reads_back_as_the_facts_it_was_written_from(tmp_pa
     ]
     assert "  eu-west-1a: [m5.large, m5.xlarge]" in path.read_text().splitlines()
     assert load_facts_file(path) == facts
+
+
+def test_an_unquoted_kubernetes_version_in_a_facts_file_is_refused_with_the_text_as_typed(tmp_path: Path) -> None:
+    facts = sample_facts("eu-west-1").model_dump(by_alias=True, exclude_none=True)
+    path = tmp_path / "facts.yaml"
+    path.write_text(yaml.safe_dump(facts).replace("kubernetesVersion: '1.33'", "kubernetesVersion: 1.30"))
+    with pytest.raises(ConfigError) as refused:
+        load_facts_file(path)
+    assert str(refused.value) == (
+        f'karpenter:synthFacts: {path}: kubernetesVersion: YAML reads 1.30 as a number; quote it: "1.30"'
+    )
