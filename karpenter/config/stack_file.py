@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from karpenter.config.values import NAMESPACE
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SECRET_KEY = "secure"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+# The Pulumi CLI's rule for a stack's name (pulumi/pulumi pkg/backend/diy/backend.go, validateStackName).
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 # High enough that other packages' namespaces (kubernetes, pulumi, eks) stay clear of it.
 _NEAR_MISS_CUTOFF = 0.8
 
@@ -67,6 +70,11 @@ def stack_names(project_dir: Path) -> list[str]:
 def stack_settings(stack: str, project_dir: Path) -> dict[str, str]:
     """The config of stack `stack` in `project_dir`, as the Pulumi CLI hands it to a program."""
     path = project_dir / f"Pulumi.{stack}.yaml"
+    if not _STACK_NAME.match(stack):
+        raise StackFileError(
+            f"Pulumi.{stack}.yaml: {stack!r} is not a stack name the Pulumi CLI accepts: letters, digits, hyphens, "
+            "underscores and periods only, at most 100 characters; rename the file"
+        )
     if not path.is_file():
         raise StackFileError(f"no stack file {path.name} in {project_dir}")
     return read_settings(path)

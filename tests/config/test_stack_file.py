@@ -430,3 +430,20 @@ def test_the_command_line_refuses_a_flat_dotted_key_in_one_line_with_exit_code_2
         "error: karpenter:nodePools.cpu.capacityTypes: a flat key with dots in its name; nest it under "
         "karpenter:nodePools, or use `pulumi config set --path`\n"
     )
+
+
+@pytest.mark.parametrize("stack", ["prod@east", "prod east", "prod/east", "prød", "a" * 101])
+def test_a_stack_name_the_pulumi_cli_refuses_is_refused_naming_the_file(tmp_path: Path, stack: str) -> None:
+    """pulumi/pulumi pkg/backend/diy/backend.go, validateStackName: ^[A-Za-z0-9_.-]{1,100}$."""
+    with pytest.raises(stack_file.StackFileError) as refused:
+        stack_file.stack_settings(stack, tmp_path)
+    assert str(refused.value) == (
+        f"Pulumi.{stack}.yaml: {stack!r} is not a stack name the Pulumi CLI accepts: letters, digits, hyphens, "
+        "underscores and periods only, at most 100 characters; rename the file"
+    )
+
+
+@pytest.mark.parametrize("stack", ["eu_west-1.prod", "a" * 100])
+def test_stack_names_the_pulumi_cli_accepts_are_read(tmp_path: Path, stack: str) -> None:
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    assert stack_file.stack_settings(stack, tmp_path) == {"aws:region": "eu-west-1"}

@@ -62,3 +62,21 @@ def test_no_stack_files_is_nothing_to_check(tmp_path: Path, capsys: pytest.Captu
     project = _project(tmp_path, {})
     assert main(["synth", "--all", "--project-dir", str(project), "--out", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().out == f"no stack files (Pulumi.<stack>.yaml) in {project}\n"
+
+
+def test_a_stack_file_whose_name_pulumi_refuses_is_listed_and_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Pulumi CLI accepts stack names matching ^[A-Za-z0-9_.-]{1,100}$ (pulumi/pulumi
+    pkg/backend/diy/backend.go, validateStackName: "stack names may only contain alphanumeric, hyphens,
+    underscores, or periods")."""
+    project = _project(tmp_path / "project", {"prod@east 1": ATTACH})
+    out = tmp_path / "out"
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "prod@east 1  refused  Pulumi.prod@east 1.yaml: 'prod@east 1' is not a stack name the Pulumi CLI accepts: "
+        "letters, digits, hyphens, underscores and periods only, at most 100 characters; rename the file",
+    ]
+    assert captured.err == "\n1 of 1 stacks refused\n"
+    assert not out.exists()
