@@ -55,9 +55,22 @@ def stack_settings(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str
 
 
 def offline_facts(config: StackConfig, settings_: dict[str, str], project_dir: Path = PROJECT_DIR) -> OfflineFacts:
-    if config.synth_facts:
-        return load_facts_file(project_dir / config.synth_facts)
     region = settings_.get("aws:region")
+    if config.synth_facts:
+        path = project_dir / config.synth_facts
+        facts = load_facts_file(path)
+        # Facts of another cluster would render a stack that `pulumi up` then points at the stack's own.
+        if region and facts.region != region:
+            raise ConfigError(
+                f"karpenter:synthFacts: {path}: region is {facts.region}, but the stack's aws:region is {region}; "
+                "describe the stack's cluster, or correct one of them"
+            )
+        if facts.cluster_name is not None and facts.cluster_name != config.cluster_name:
+            raise ConfigError(
+                f"karpenter:synthFacts: {path}: clusterName is {facts.cluster_name}, but the stack's "
+                f"karpenter:clusterName is {config.cluster_name}; describe the stack's cluster, or correct one of them"
+            )
+        return facts
     if not region:
         raise ConfigError("aws:region: required; the stack's AWS region, e.g. eu-west-1")
     return sample_facts(region)

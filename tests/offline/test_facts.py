@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from karpenter.config.errors import ConfigError
+from karpenter.config.loading import parse_stack_config
 from karpenter.offline import facts_file, program
 from karpenter.offline.facts import load_facts_file, sample_facts
 from tests.conftest import settings_for
@@ -131,3 +132,34 @@ def test_an_unquoted_kubernetes_version_in_a_facts_file_is_refused_with_the_text
     assert str(refused.value) == (
         f'karpenter:synthFacts: {path}: kubernetesVersion: YAML reads 1.30 as a number; quote it: "1.30"'
     )
+
+
+def test_a_facts_file_of_another_region_than_the_stacks_is_refused_naming_both(tmp_path: Path) -> None:
+    (tmp_path / "facts.yaml").write_text(yaml.safe_dump(sample_facts("us-east-1").model_dump(by_alias=True)))
+    settings = settings_for({"clusterName": "dev", "synthFacts": "facts.yaml"}, region="eu-west-1")
+    with pytest.raises(ConfigError) as refused:
+        program.run_program("dev", settings, project_dir=tmp_path)
+    assert str(refused.value) == (
+        f"karpenter:synthFacts: {tmp_path / 'facts.yaml'}: region is us-east-1, but the stack's aws:region is "
+        "eu-west-1; describe the stack's cluster, or correct one of them"
+    )
+
+
+def test_a_facts_file_of_another_cluster_than_the_stacks_is_refused_naming_both(tmp_path: Path) -> None:
+    facts = sample_facts("eu-west-1").model_copy(update={"cluster_name": "staging"})
+    (tmp_path / "facts.yaml").write_text(yaml.safe_dump(facts.model_dump(by_alias=True)))
+    settings = settings_for({"clusterName": "dev", "synthFacts": "facts.yaml"})
+    with pytest.raises(ConfigError) as refused:
+        program.run_program("dev", settings, project_dir=tmp_path)
+    assert str(refused.value) == (
+        f"karpenter:synthFacts: {tmp_path / 'facts.yaml'}: clusterName is staging, but the stack's "
+        "karpenter:clusterName is dev; describe the stack's cluster, or correct one of them"
+    )
+
+
+def test_a_facts_file_naming_the_stacks_cluster_and_region_is_used(tmp_path: Path) -> None:
+    facts = sample_facts("eu-west-1").model_copy(update={"cluster_name": "dev", "account_id": "210987654321"})
+    (tmp_path / "facts.yaml").write_text(yaml.safe_dump(facts.model_dump(by_alias=True)))
+    config = parse_stack_config(settings_for({"clusterName": "dev", "synthFacts": "facts.yaml"}))
+    used = program.offline_facts(config, settings_for({}), tmp_path)
+    assert (used.cluster_name, used.region, used.account_id) == ("dev", "eu-west-1", "210987654321")
