@@ -19,9 +19,11 @@ PULUMI_IMPORT_UPDATE = "3.174.0"
 
 def check_credentials(caller: Caller | Unread, region: str) -> Verdict:
     if isinstance(caller, Unread):
+        # The network, throttling or a server error say nothing of the credentials.
+        unknown = caller.hint and not caller.hint.startswith("credentials")
         return failed(
             "credentials",
-            f"no usable AWS credentials: {caller.reason}",
+            f"{'who you are cannot be asked' if unknown else 'no usable AWS credentials'}: {caller.reason}",
             caller.action("sign in (aws sso login, or set AWS_PROFILE)"),
         )
     return passed("credentials", f"account {caller.account} as {caller.arn}, region {region}")
