@@ -23,7 +23,7 @@ def check_credentials(caller: Caller | Unread, region: str) -> Verdict:
         unknown = caller.hint and not caller.hint.startswith("credentials")
         return failed(
             "credentials",
-            f"{'who you are cannot be asked' if unknown else 'no usable AWS credentials'}: {caller.reason}",
+            f"{'cannot ask AWS who you are' if unknown else 'no usable AWS credentials'}: {caller.reason}",
             caller.action("sign in (aws sso login, or set AWS_PROFILE)"),
         )
     return passed("credentials", f"account {caller.account} as {caller.arn}, region {region}")

@@ -158,7 +158,7 @@ def test_an_endpoint_nothing_answers_at_fails_credentials_with_a_network_hint(
     assert (code, capsys.readouterr().out.splitlines()[1:3]) == (
         1,
         [
-            f"FAIL  credentials             who you are cannot be asked: cannot reach {url}/: EndpointConnectionError",
+            f"FAIL  credentials             cannot ask AWS who you are: cannot reach {url}/: EndpointConnectionError",
             "                              -> network: check the connection, DNS and proxy, or the endpoint given by "
             "--endpoint-url or AWS_ENDPOINT_URL",
         ],
@@ -185,4 +185,64 @@ def test_an_endpoint_url_that_is_not_http_is_refused(tmp_path: Path, capsys: pyt
     assert (code, capsys.readouterr().err) == (
         2,
         "error: --endpoint-url: 'localhost:5000' is not an http:// or https:// URL\n",
+    )
+
+
+def test_an_html_page_as_the_error_message_is_named_by_its_status_never_quoted() -> None:
+    """A proxy in front of AWS can answer with a page botocore takes as the error's message."""
+    from botocore.exceptions import ClientError
+
+    from karpenter.preflight.aws_calls import as_unread, failure_line
+
+    page = {
+        "Error": {"Code": "502", "Message": "<html>\n<body>Bad Gateway</body>\n</html>"},
+        "ResponseMetadata": {"HTTPStatusCode": 502},
+    }
+    error = ClientError(page, "GetServiceQuota")  # type: ignore[arg-type]
+    assert as_unread(error).reason == "HTTP 502, not an AWS error document"
+    assert failure_line(error) == (
+        "GetServiceQuota: HTTP 502, not an AWS error document (server error: AWS failed to answer; run again later)"
+    )
+
+
+def unreachable_cluster(error: Exception) -> list[str]:
+    from karpenter.preflight import cluster_checks
+    from karpenter.preflight.doctor import read_kube
+    from karpenter.preflight.observations import EksCluster, Unread
+
+    def factory(cluster: EksCluster) -> Any:
+        raise error
+
+    unread = read_kube(EksCluster("dev", "ACTIVE", "1.33"), factory)
+    assert isinstance(unread, Unread)
+    return lines([cluster_checks.unreachable(unread)], "cluster-api")
+
+
+def test_a_cluster_api_with_no_address_is_a_network_hint_not_an_access_one() -> None:
+    from urllib3.exceptions import NameResolutionError
+
+    error = NameResolutionError("x.gr7.eu-west-1.eks.amazonaws.com", None, OSError("Name or service not known"))  # type: ignore[arg-type]
+    printed = unreachable_cluster(error)
+    assert printed[1] == (
+        "                              -> network: the cluster's API cannot be reached from here (DNS, a private "
+        "endpoint, a proxy); run doctor where it can be, or pass --skip-cluster"
+    )
+
+
+def test_a_cluster_api_that_forbids_is_an_access_hint() -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    assert unreachable_cluster(ApiException(status=403, reason="Forbidden")) == [
+        "WARN  cluster-api             the cluster's API cannot be read, so the Kubernetes checks did not run: "
+        "403 Forbidden",
+        "                              -> give your identity read access to the cluster (access entry or aws-auth), "
+        "then run doctor again",
+    ]
+
+
+def test_a_cluster_api_answering_503_is_a_server_error_hint() -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    assert unreachable_cluster(ApiException(status=503, reason="Service Unavailable"))[1] == (
+        "                              -> server error: the cluster's API failed to answer; run again later"
     )
