@@ -128,9 +128,8 @@ def add_migration_commands(commands: argparse._SubParsersAction) -> None:
     facts.add_argument("--force", action="store_true", help="replace the file even where it says something else")
     facts.add_argument("--region", help="AWS region (default: the stack's aws:region)")
     facts.add_argument("--profile", help="AWS profile (default: the default credential chain)")
-    facts.add_argument(
-        "--endpoint-url", help="call AWS there instead, e.g. http://127.0.0.1:5000 (default: AWS_ENDPOINT_URL, or AWS)"
-    )
+    endpoint_url = {"help": "call AWS there instead, e.g. http://127.0.0.1:5000 (default: AWS_ENDPOINT_URL, or AWS)"}
+    facts.add_argument("--endpoint-url", **endpoint_url)
     facts.add_argument("--project-dir", **project_dir)
     doctor = commands.add_parser("doctor", help="check the live account and cluster against a stack (read-only)")
     doctor.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
@@ -138,6 +137,7 @@ def add_migration_commands(commands: argparse._SubParsersAction) -> None:
     doctor.add_argument("--region", help="AWS region (default: the stack's aws:region)")
     doctor.add_argument("--profile", help="AWS profile (default: the default credential chain)")
     doctor.add_argument("--skip-cluster", action="store_true", help="check AWS only, not the Kubernetes API")
+    doctor.add_argument("--endpoint-url", **endpoint_url)
     doctor.add_argument("--project-dir", **project_dir)
     convert = commands.add_parser("convert", help="write Pulumi.<stack>.yaml from the v0.x runbook's Helm values")
     convert.add_argument("--karpenter-values", type=Path, required=True, help="values of the v0 karpenter release")
@@ -163,6 +163,11 @@ def add_migration_commands(commands: argparse._SubParsersAction) -> None:
     drain.add_argument("--project-dir", **project_dir)
 
 
+def check_endpoint_url(endpoint_url: str | None) -> None:
+    if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--endpoint-url: {endpoint_url!r} is not an http:// or https:// URL")
+
+
 def run_facts_command(args: argparse.Namespace) -> int:
     """2 (one line) for a bad stack file, key or option, or a file it will not replace; 1 when AWS does
     not answer; else 0, having written the file."""
@@ -172,8 +177,7 @@ def run_facts_command(args: argparse.Namespace) -> int:
     out = args.out or facts_file.default_path(args.project_dir, args.stack)
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     try:
-        if args.endpoint_url is not None and not args.endpoint_url.startswith(("http://", "https://")):
-            raise ConfigError(f"--endpoint-url: {args.endpoint_url!r} is not an http:// or https:// URL")
+        check_endpoint_url(args.endpoint_url)
         facts_file.check_target(out)
         read = read_stack_facts(
             args.stack,
@@ -207,6 +211,11 @@ def run_migration_command(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from karpenter.preflight.doctor import run_command
 
+        try:
+            check_endpoint_url(args.endpoint_url)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return run_command(
             args.stack,
             args.project_dir,
@@ -214,6 +223,7 @@ def run_migration_command(args: argparse.Namespace) -> int:
             profile=args.profile,
             as_json=args.json,
             read_cluster=not args.skip_cluster,
+            endpoint_url=args.endpoint_url,
         )
     if args.command == "convert":
         from karpenter.migrate.convert import run_command as convert

@@ -41,12 +41,25 @@ def session_clients(region: str, profile: str | None = None, endpoint_url: str |
     )
 
 
-def _error(exc: Exception) -> Unread:
+def _said(exc: ClientError) -> str:
+    """What AWS said, on one line: a body that is not AWS's error document (an HTML page from a proxy or
+    a load balancer) is named by its HTTP status, never quoted."""
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "Error")), str(error.get("Message", "")).strip()
+    if message.startswith("<") or code.startswith("<"):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"HTTP {status}, not an AWS error document" if status else "an answer that is not an AWS error document"
+    lines = message.splitlines()
+    return f"{code}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+def as_unread(exc: Exception) -> Unread:
+    """A failed call as `Unread`: what AWS said, and the hint for its cause unless the cause is a
+    permission (the check names the permission it needs)."""
+    said, cause, hint = diagnosis(exc)
     if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return Unread(f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": "))
-    # A parser error quotes the whole response; its first line says enough.
-    return Unread(str(exc).splitlines()[0])
+        said = _said(exc)
+    return Unread(said, f"{cause}: {hint}" if cause in ("network", "throttling", "server error", "credentials") else "")
 
 
 def error_code(exc: ClientError) -> str:
@@ -60,9 +73,9 @@ def attempt(read: Callable[[], T], *, missing: T | None = None) -> T | None | Un
     except ClientError as exc:
         if error_code(exc) in NOT_FOUND:
             return missing
-        return _error(exc)
+        return as_unread(exc)
     except (BotoCoreError, ResponseParserError) as exc:
-        return _error(exc)
+        return as_unread(exc)
 
 
 def found_or_none(read: Callable[[], T]) -> T | None:
@@ -100,6 +113,15 @@ BAD_CREDENTIALS = (
 def failure_line(exc: Exception) -> str:
     """A failed call as one line, what AWS said then a hint by cause: the network or DNS, throttling,
     a server error, a permission or the credentials."""
+    said, cause, hint = diagnosis(exc)
+    if not cause:
+        return said
+    return f"{said} ({cause}: {hint})" if cause != "sdk" else f"{said} ({hint})"
+
+
+def diagnosis(exc: Exception) -> tuple[str, str, str]:
+    """A failed call's (what was said, its cause, what to do): the one place a failure is classified,
+    for facts and doctor. The cause is empty when it is none of those known."""
     from botocore.exceptions import (
         ConnectionClosedError,
         ConnectTimeoutError,
@@ -111,25 +133,32 @@ def failure_line(exc: Exception) -> str:
     if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError | ConnectionClosedError):
         where = exc.kwargs.get("endpoint_url", "AWS")
         return (
-            f"cannot reach {where}: {type(exc).__name__} (network: check the connection, DNS and proxy, "
-            "or the endpoint given by --endpoint-url or AWS_ENDPOINT_URL)"
+            f"cannot reach {where}: {type(exc).__name__}",
+            "network",
+            "check the connection, DNS and proxy, or the endpoint given by --endpoint-url or AWS_ENDPOINT_URL",
         )
     if isinstance(exc, NoCredentialsError):
-        return "no AWS credentials found (credentials: pass --profile, set AWS_PROFILE, or log in with aws sso login)"
+        return (
+            "no AWS credentials found",
+            "credentials",
+            "pass --profile, set AWS_PROFILE, or log in with aws sso login",
+        )
     if not isinstance(exc, ClientError):
-        return f"{str(exc).splitlines()[0]} (the AWS SDK failed before AWS answered)"
+        return str(exc).splitlines()[0], "sdk", "the AWS SDK failed before AWS answered"
     code = error_code(exc)
-    said = f"{exc.operation_name}: {_error(exc).reason.splitlines()[0]}"
+    said = f"{exc.operation_name}: {_said(exc)}"
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
     if code in THROTTLED or status == 429:
-        return f"{said} (throttling: AWS limits the rate of these calls; wait a minute and run again)"
+        return said, "throttling", "AWS limits the rate of these calls; wait a minute and run again"
     if code in DENIED:
         return (
-            f"{said} (permission: the identity you run as may not call {exc.operation_name}; facts only reads, "
-            "so grant it read-only access or pass --profile for one that has it)"
+            said,
+            "permission",
+            f"the identity you run as may not call {exc.operation_name}; facts only reads, "
+            "so grant it read-only access or pass --profile for one that has it",
         )
     if code in BAD_CREDENTIALS:
-        return f"{said} (credentials: they are invalid or expired; renew them, or pass --profile)"
+        return said, "credentials", "they are invalid or expired; renew them, or pass --profile"
     if status >= 500 or code in ("InternalError", "InternalFailure", "ServiceUnavailable", "InternalServerError"):
-        return f"{said} (server error: AWS failed to answer; run again later)"
-    return said
+        return said, "server error", "AWS failed to answer; run again later"
+    return said, "", ""

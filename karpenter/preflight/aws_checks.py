@@ -19,15 +19,23 @@ PULUMI_IMPORT_UPDATE = "3.174.0"
 
 def check_credentials(caller: Caller | Unread, region: str) -> Verdict:
     if isinstance(caller, Unread):
+        # The network, throttling or a server error say nothing of the credentials.
+        unknown = caller.hint and not caller.hint.startswith("credentials")
         return failed(
-            "credentials", f"no usable AWS credentials: {caller.reason}", "sign in (aws sso login, or set AWS_PROFILE)"
+            "credentials",
+            f"{'cannot ask AWS who you are' if unknown else 'no usable AWS credentials'}: {caller.reason}",
+            caller.action("sign in (aws sso login, or set AWS_PROFILE)"),
         )
     return passed("credentials", f"account {caller.account} as {caller.arn}, region {region}")
 
 
 def check_cluster(name: str, region: str, cluster: EksCluster | None | Unread) -> Verdict:
     if isinstance(cluster, Unread):
-        return failed("cluster", f"cluster {name} cannot be read: {cluster.reason}", "allow eks:DescribeCluster")
+        return failed(
+            "cluster",
+            f"cluster {name} cannot be read: {cluster.reason}",
+            cluster.action("allow eks:DescribeCluster"),
+        )
     if cluster is None:
         return failed(
             "cluster", f"no EKS cluster {name} in {region}", "check karpenter:clusterName and aws:region of the stack"
@@ -70,7 +78,9 @@ def check_controller_identity(
     if config.identity is Identity.POD_IDENTITY:
         if isinstance(agent, Unread):
             return warned(
-                check, f"the {POD_IDENTITY_AGENT} add-on cannot be read: {agent.reason}", "allow eks:DescribeAddon"
+                check,
+                f"the {POD_IDENTITY_AGENT} add-on cannot be read: {agent.reason}",
+                agent.action("allow eks:DescribeAddon"),
             )
         if not agent:
             return failed(
@@ -81,7 +91,9 @@ def check_controller_identity(
         return passed(check, f"identity pod-identity: the {POD_IDENTITY_AGENT} add-on is installed")
     if isinstance(oidc_exists, Unread):
         return warned(
-            check, f"IAM OIDC providers cannot be listed: {oidc_exists.reason}", "allow iam:ListOpenIDConnectProviders"
+            check,
+            f"IAM OIDC providers cannot be listed: {oidc_exists.reason}",
+            oidc_exists.action("allow iam:ListOpenIDConnectProviders"),
         )
     if not oidc_exists:
         if config.create_oidc_provider:
@@ -96,7 +108,11 @@ def check_controller_identity(
 
 def check_spot_role(config: StackConfig, exists: bool | Unread) -> Verdict:
     if isinstance(exists, Unread):
-        return warned("spot-role", f"{SPOT_SERVICE_LINKED_ROLE} cannot be read: {exists.reason}", "allow iam:GetRole")
+        return warned(
+            "spot-role",
+            f"{SPOT_SERVICE_LINKED_ROLE} cannot be read: {exists.reason}",
+            exists.action("allow iam:GetRole"),
+        )
     uses_spot = any(any(c.value == "spot" for c in pool.capacity_types) for pool in config.node_pools.values())
     if exists:
         return passed("spot-role", f"{SPOT_SERVICE_LINKED_ROLE} exists (the stack adopts it, never deletes it)")
@@ -117,7 +133,7 @@ def check_iam_names(config: StackConfig, existing: ExistingIam | Unread) -> Verd
         return warned(
             check,
             f"the stack's IAM names cannot be read: {existing.reason}",
-            "allow iam:GetRole and iam:GetInstanceProfile",
+            existing.action("allow iam:GetRole and iam:GetInstanceProfile"),
         )
     foreign = foreign_resources(existing, config.cluster_name)
     if not foreign:
@@ -145,7 +161,9 @@ def check_controller_simulation(role_name: str, simulations: tuple[Simulation, .
         return warned(
             check,
             f"iam:SimulatePrincipalPolicy for {role_name} is not possible: {simulations.reason}",
-            "ask someone who may simulate the role to run doctor, or check the organization's SCPs by hand",
+            simulations.action(
+                "ask someone who may simulate the role to run doctor, or check the organization's SCPs by hand"
+            ),
         )
     if simulations is None:
         return passed(check, f"{role_name} does not exist yet, so there is nothing to simulate")

@@ -152,12 +152,12 @@ def check_quotas(config: StackConfig, quotas: Mapping[str, float | Unread]) -> l
         value = quotas.get(quota.code)
         pools = ", ".join(users[quota.code])
         if isinstance(value, Unread) or value is None:
-            reason = value.reason if isinstance(value, Unread) else "not returned"
+            unread = value if isinstance(value, Unread) else Unread("not returned")
             verdicts.append(
                 warned(
                     "ec2-quotas",
-                    f"{quota.code} ({quota.name}) cannot be read: {reason}",
-                    "allow servicequotas:GetServiceQuota to check it",
+                    f"{quota.code} ({quota.name}) cannot be read: {unread.reason}",
+                    unread.action("allow servicequotas:GetServiceQuota to check it"),
                 )
             )
             continue

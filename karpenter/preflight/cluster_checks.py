@@ -28,7 +28,9 @@ def unreachable(reason: Unread) -> Verdict:
     return warned(
         "cluster-api",
         f"the cluster's API cannot be read, so the Kubernetes checks did not run: {reason.reason}",
-        "give your identity read access to the cluster (access entry or aws-auth), then run doctor again",
+        reason.action(
+            "give your identity read access to the cluster (access entry or aws-auth), then run doctor again"
+        ),
     )
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from karpenter.config.errors import ConfigError
+from karpenter.config.stack_config import StackConfig
 from karpenter.config.stack_target import StackTarget, load_stack_target
 from karpenter.preflight import aws_checks, capacity_checks, cluster_checks, report
 from karpenter.preflight.observations import AwsObservations, Caller, EksCluster, KubeObservations, Unread
-from karpenter.preflight.verdicts import Status, Verdict, warned
+from karpenter.preflight.verdicts import Status, Verdict, skipped, warned
 from karpenter.vocabulary import aws_names
 
 # Builds a kubernetes ApiClient for the cluster doctor found.
@@ -59,23 +60,16 @@ def judge(
         aws_checks.check_node_access(cluster, config.node_access),
         aws_checks.check_controller_identity(config, aws.oidc_provider_exists, aws.pod_identity_agent),
     ]
-    if isinstance(aws.subnets, Unread):
-        verdicts.append(
-            warned("node-subnets", f"the subnets cannot be read: {aws.subnets.reason}", "allow ec2:DescribeSubnets")
-        )
-    else:
-        chosen = capacity_checks.node_subnets(config, cluster.subnet_ids, aws.subnets)
-        verdicts += [
-            capacity_checks.check_node_subnets(config, cluster.subnet_ids, aws.subnets, aws.missing_subnets),
-            capacity_checks.check_subnet_discovery(config.cluster_name, chosen),
-            capacity_checks.check_free_ips(chosen),
-            capacity_checks.check_pool_zones(config, chosen),
-        ]
+    verdicts += _subnet_verdicts(config, cluster, aws)
     verdicts.append(aws_checks.check_spot_role(config, aws.spot_role_exists))
     verdicts += capacity_checks.check_quotas(config, aws.quotas)
     verdicts += [
         aws_checks.check_iam_names(config, aws.existing_iam),
-        aws_checks.check_controller_simulation(aws_names.controller_role_name(config.cluster_name), aws.simulations),
+        skipped("controller-permissions", "the stack's IAM names could not be read (see iam-names)")
+        if isinstance(aws.existing_iam, Unread)
+        else aws_checks.check_controller_simulation(
+            aws_names.controller_role_name(config.cluster_name), aws.simulations
+        ),
         aws_checks.check_pulumi_cli(config, pulumi_version),
     ]
     if kube is None:
@@ -94,18 +88,62 @@ def judge(
     ]
 
 
+SUBNET_CHECKS = ("subnet-discovery", "free-ips", "pool-zones")
+
+
+def _subnet_verdicts(config: StackConfig, cluster: EksCluster, aws: AwsObservations) -> list[Verdict]:
+    """node-subnets, then the checks of the subnets it chose: skipped, never passed on no subnets,
+    when the subnets could not be read or none was found."""
+    if isinstance(aws.subnets, Unread):
+        unread = aws.subnets
+        return [
+            warned(
+                "node-subnets",
+                f"the subnets cannot be read: {unread.reason}",
+                unread.action("allow ec2:DescribeSubnets and ec2:DescribeRouteTables"),
+            ),
+            *(skipped(check, "the node subnets could not be read (see node-subnets)") for check in SUBNET_CHECKS),
+        ]
+    chosen = capacity_checks.node_subnets(config, cluster.subnet_ids, aws.subnets)
+    found = capacity_checks.check_node_subnets(config, cluster.subnet_ids, aws.subnets, aws.missing_subnets)
+    if not chosen:
+        return [found, *(skipped(check, "no node subnet was found (see node-subnets)") for check in SUBNET_CHECKS)]
+    return [
+        found,
+        capacity_checks.check_subnet_discovery(config.cluster_name, chosen),
+        capacity_checks.check_free_ips(chosen),
+        capacity_checks.check_pool_zones(config, chosen),
+    ]
+
+
+# The hints for a cluster API that did not answer, by cause; a 401 or 403 is the check's own (access).
+_KUBE_NETWORK = (
+    "network: the cluster's API cannot be reached from here (DNS, a private endpoint, a proxy); run doctor "
+    "where it can be, or pass --skip-cluster"
+)
+_KUBE_THROTTLED = "throttling: the cluster's API limits the rate of requests; wait a minute and run again"
+_KUBE_SERVER = "server error: the cluster's API failed to answer; run again later"
+
+
 def read_kube(cluster: EksCluster, kube_factory: KubeFactory) -> KubeObservations | Unread:
+    from botocore.exceptions import BotoCoreError, ClientError
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
 
+    from karpenter.preflight.aws_calls import as_unread
     from karpenter.preflight.cluster_reader import read_cluster_state
 
     try:
         return read_cluster_state(kube_factory(cluster))
     except ApiException as exc:
-        return Unread(f"{exc.status} {exc.reason}")
+        status = int(exc.status or 0)
+        hint = _KUBE_THROTTLED if status == 429 else _KUBE_SERVER if status >= 500 else ""
+        return Unread(f"{exc.status} {exc.reason}", hint)
+    except (BotoCoreError, ClientError) as exc:
+        # Signing the EKS token calls STS.
+        return as_unread(exc)
     except (HTTPError, OSError) as exc:
-        return Unread(str(exc))
+        return Unread(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, _KUBE_NETWORK)
 
 
 def examine(
@@ -122,7 +160,7 @@ def examine(
 
 
 def render(target: Target, verdicts: list[Verdict], as_json: bool) -> tuple[str, int]:
-    """The output and the exit code: 1 when any check failed."""
+    """The output and the exit code: 1 when any check failed (WARN and SKIP do not)."""
     code = 1 if any(v.status is Status.FAIL for v in verdicts) else 0
     if as_json:
         return report.as_json(target.describe(), verdicts), code
@@ -141,8 +179,10 @@ def run_command(
     profile: str | None = None,
     as_json: bool = False,
     read_cluster: bool = True,
+    endpoint_url: str | None = None,
 ) -> int:
-    """The command: 2 (one line on stderr) for a bad stack file or key, else 1 on any FAIL, else 0."""
+    """The command: 2 (one line on stderr) for a bad stack file or key, else 1 on any FAIL, else 0 (a
+    SKIP, a check whose input could not be read, does not fail it: the WARN of that reading says why)."""
     import sys
 
     from karpenter.preflight.aws_calls import session_clients
@@ -153,7 +193,7 @@ def run_command(
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    clients = session_clients(target.region, profile)
+    clients = session_clients(target.region, profile, endpoint_url)
     factory = (lambda cluster: eks_api_client(cluster, clients("sts"))) if read_cluster else None
     output, code = render(target, examine(target, clients, factory, pulumi_cli_version()), as_json)
     sys.stdout.write(output)

@@ -12,6 +12,13 @@ from karpenter.cluster.adoption import ExistingIam
 @dataclass(frozen=True)
 class Unread:
     reason: str
+    # What to do when the cause is not a permission (the network or DNS, throttling, a server error, the
+    # credentials); empty when it is, or unknown, and the check names the permission it needs.
+    hint: str = ""
+
+    def action(self, permission: str) -> str:
+        """The hint for the cause, else `permission`: what to allow."""
+        return self.hint or permission
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ def as_text(header: str, verdicts: list[Verdict]) -> str:
         if verdict.action:
             lines.append(f"{'':<4}  {'':<{CHECK_WIDTH}}  -> {verdict.action}")
     tally = counts(verdicts)
-    lines.append(f"\n{tally['FAIL']} FAIL, {tally['WARN']} WARN, {tally['PASS']} PASS")
+    skips = f", {tally['SKIP']} SKIP" if tally["SKIP"] else ""
+    lines.append(f"\n{tally['FAIL']} FAIL, {tally['WARN']} WARN, {tally['PASS']} PASS{skips}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""A check's verdict: PASS, WARN or FAIL, what was found, and what to do about it."""
+"""A check's verdict: PASS, WARN, FAIL, or SKIP (its input could not be read, so it did not run), what
+was found, and what to do about it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ class Status(StrEnum):
     PASS = "PASS"
     WARN = "WARN"
     FAIL = "FAIL"
+    SKIP = "SKIP"
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,8 @@ def warned(check: str, summary: str, action: str) -> Verdict:
 
 def failed(check: str, summary: str, action: str) -> Verdict:
     return Verdict(check, Status.FAIL, summary, action)
+
+
+def skipped(check: str, why: str) -> Verdict:
+    """A check that did not run: `why` names the reading it needed (whose own verdict says what to do)."""
+    return Verdict(check, Status.SKIP, why)

@@ -38,7 +38,7 @@ def account(runbook_account: tuple[str, Seeded], monkeypatch: pytest.MonkeyPatch
     endpoint, seeded = runbook_account
     monkeypatch.setattr(
         "karpenter.preflight.aws_calls.session_clients",
-        lambda region, profile=None: moto_clients(endpoint, RUNBOOK_QUOTAS),
+        lambda region, profile=None, endpoint_url=None: moto_clients(endpoint, RUNBOOK_QUOTAS),
     )
     monkeypatch.setattr("karpenter.preflight.doctor.pulumi_cli_version", lambda: "3.210.0")
     return endpoint, seeded
@@ -91,7 +91,7 @@ def test_json_output_is_stable_and_sorted(
     assert list(document) == ["checks", "cluster", "counts", "karpenterVersion", "region", "stack"]
     assert list(document["checks"][0]) == ["action", "check", "status", "summary"]
     assert first[1] == json.dumps(document, indent=2, sort_keys=True) + "\n"
-    assert document["counts"] == {"FAIL": 2, "PASS": 15, "WARN": 7}
+    assert document["counts"] == {"FAIL": 2, "PASS": 15, "SKIP": 0, "WARN": 7}
 
 
 def test_a_stack_file_that_is_not_there_is_one_line_and_exit_2(
