@@ -42,16 +42,16 @@ class EksAsDocumented:
         return {"addon": {"addonName": addonName, "clusterName": clusterName, "status": "ACTIVE"}}
 
 
-def price_document(instance_type: str, usd: str) -> str:
-    """One GetProducts PriceList entry, as the Price List API returns it (a JSON string)."""
-    sku = f"SKU{instance_type.replace('.', '')}"
+def price_document(instance_type: str | None, usd: str, family: str = "Compute Instance", region: str = REGION) -> str:
+    """One GetProducts PriceList entry, as the Price List API returns it (a JSON string); without an
+    instance type, an entry that names none."""
+    attributes = {"operatingSystem": "Linux", "regionCode": region, "tenancy": "Shared"}
+    if instance_type:
+        attributes["instanceType"] = instance_type
+    sku = f"SKU{(instance_type or 'none').replace('.', '')}"
     return json.dumps(
         {
-            "product": {
-                "productFamily": "Compute Instance",
-                "attributes": {"instanceType": instance_type, "regionCode": REGION, "operatingSystem": "Linux"},
-                "sku": sku,
-            },
+            "product": {"productFamily": family, "attributes": attributes, "sku": sku},
             "serviceCode": "AmazonEC2",
             "terms": {
                 "OnDemand": {

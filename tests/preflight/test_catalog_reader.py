@@ -17,6 +17,7 @@ from karpenter.catalog.instance_types import RegionCatalog
 from karpenter.catalog.snapshot import Snapshot
 from karpenter.offline.catalog import main
 from karpenter.preflight.catalog_reader import on_demand_filters, on_demand_price, read_on_demand_prices
+from tests.preflight.facts_runs import price_document
 
 PRICE_TABLE = {
     "source": "a price table of the test",
@@ -96,27 +97,7 @@ def test_prices_from_a_table_file_are_labelled_with_its_source_region_and_date(
 
 
 def _product(instance_type: str | None, usd: str, family: str = "Compute Instance") -> str:
-    """A GetProducts PriceList entry, shaped as the Price List API returns one (a JSON string)."""
-    attributes = {"operatingSystem": "Linux", "regionCode": "eu-west-1", "tenancy": "Shared"}
-    if instance_type:
-        attributes["instanceType"] = instance_type
-    sku = "JRTCKXETXF"
-    return json.dumps(
-        {
-            "product": {"productFamily": family, "attributes": attributes, "sku": sku},
-            "serviceCode": "AmazonEC2",
-            "terms": {
-                "OnDemand": {
-                    f"{sku}.JRTCKXETXF": {
-                        "priceDimensions": {
-                            f"{sku}.JRTCKXETXF.6YS6EN2CT7": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}
-                        },
-                        "sku": sku,
-                    }
-                }
-            },
-        }
-    )
+    return price_document(instance_type, usd, family, region="eu-west-1")
 
 
 def _request(bare_metal: bool, token: str | None = None) -> dict[str, Any]:
