@@ -85,8 +85,24 @@ def _step(workflow: dict[Any, Any], job: str, found: StepTest, what: str) -> Ste
 
 def _permissions(workflow: dict[Any, Any], job: str) -> dict[str, str]:
     # Permissions set on a job replace the workflow's, so the job's own block is what applies.
-    permissions: dict[str, str] = _job(workflow, job).get("permissions", workflow.get("permissions", {}))
-    return permissions
+    if "permissions" in _job(workflow, job):
+        own: dict[str, str] = _job(workflow, job)["permissions"]
+        return own
+    # With no block on the job nor on the workflow, the repository's default applies, which may be write-all.
+    assert "permissions" in workflow, f"{job}: no permissions block, so the repository's default applies"
+    inherited: dict[str, str] = workflow["permissions"]
+    return inherited
+
+
+def require_jq(found: str | None) -> None:
+    """Stop unless jq, which the workflow's scripts run, is installed: a failure in CI, whose runners have it
+    (a skip there would pass unnoticed), a skip with the reason anywhere else."""
+    if found is not None:
+        return
+    missing = "jq is not installed: the workflow's scripts run it (Debian's and Ubuntu's package is jq)"
+    if os.environ.get("CI"):
+        pytest.fail(missing)
+    pytest.skip(missing)
 
 
 def _needs(job: Job) -> list[str]:
@@ -114,8 +130,7 @@ def _run_script(script: str, cwd: Path, env: dict[str, str]) -> tuple[subprocess
 
 
 def _list_stacks(workflow: dict[Any, Any], tmp_path: Path, files: list[str]) -> list[str]:
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed (GitHub's runners have it)")
+    require_jq(shutil.which("jq"))
     step = _step(workflow, "stacks", lambda step: step.get("id") == "list", "has id `list`")
     assert step.get("shell", "bash") == "bash"
     repository = tmp_path / "repository"
@@ -231,12 +246,27 @@ def test_the_preview_job_may_fetch_an_oidc_token_and_comment(workflow: dict[Any,
     assert permissions == {"contents": "read", "id-token": "write", "pull-requests": "write"}
 
 
+def test_the_workflow_grants_nothing_by_default(workflow: dict[Any, Any]) -> None:
+    # Without the block, a job that sets none of its own gets the repository's default, which may be write-all.
+    assert workflow["permissions"] == {}
+
+
 def test_only_the_preview_job_may_write_or_fetch_an_oidc_token(workflow: dict[Any, Any]) -> None:
-    assert all(level == "read" for level in workflow.get("permissions", {}).values())
-    for name in workflow["jobs"]:
-        if name != "preview":
-            permissions = _permissions(workflow, name)
-            assert all(level == "read" for level in permissions.values()), f"{name}: {permissions}"
+    others = [name for name in workflow["jobs"] if name != "preview"]
+    assert others == ["stacks", "test", "diff"]
+    for name in others:
+        permissions = _permissions(workflow, name)
+        assert set(permissions.values()) <= {"read"}, f"{name}: {permissions}"
+
+
+def test_the_jq_tests_fail_in_ci_without_jq_and_skip_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="^jq is not installed"):
+        require_jq(None)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="^jq is not installed"):
+        require_jq(None)
+    require_jq("/usr/bin/jq")
 
 
 def test_preview_installs_and_signs_in_before_pulumi_runs(workflow: dict[Any, Any]) -> None:
@@ -383,8 +413,7 @@ def _run_diff(
     workflow: dict[Any, Any], tmp_path: Path, diffs: FakeDiff, acknowledged: bool, merged: bool = True
 ) -> tuple[subprocess.CompletedProcess[str], str, list[str]]:
     """Runs the diff step over `diffs`' stacks with a fake command: the result, the job summary, the commands run."""
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed (GitHub's runners have it)")
+    require_jq(shutil.which("jq"))
     step = _diff_step(workflow)
     assert step.get("shell", "bash") == "bash"
     repository = tmp_path / "repository"
