@@ -342,12 +342,16 @@ def test_subnets_known_at_deploy_time_are_selected_by_id_without_discovery_tags(
     assert result.of_type("aws:ec2/tag:Tag") == []
     assert result.of_type("karpenter:discovery_tags:DiscoveryTags") == []
     values = releases(result)["karpenter-config"].inputs["values"]
-    for node_class in values["nodeClasses"].values():
-        assert (node_class["subnetIds"], node_class["securityGroupIds"]) == (PRIVATE, [SECURITY_GROUP])
+    selected = {name: (c["subnetIds"], c["securityGroupIds"]) for name, c in values["nodeClasses"].items()}
+    assert selected == {"default": (PRIVATE, [SECURITY_GROUP]), "gpu": (PRIVATE, [SECURITY_GROUP])}
     manifests = rendered(result)
-    for node_class in (m for m in manifests if m["kind"] == "EC2NodeClass"):
-        assert node_class["spec"]["subnetSelectorTerms"] == [{"id": subnet} for subnet in PRIVATE]
-        assert node_class["spec"]["securityGroupSelectorTerms"] == [{"id": SECURITY_GROUP}]
+    terms = {
+        m["metadata"]["name"]: (m["spec"]["subnetSelectorTerms"], m["spec"]["securityGroupSelectorTerms"])
+        for m in manifests
+        if m["kind"] == "EC2NodeClass"
+    }
+    by_id = ([{"id": subnet} for subnet in PRIVATE], [{"id": SECURITY_GROUP}])
+    assert terms == {"default": by_id, "gpu": by_id}
     assert_acceptable(manifests, crds)
     assert result.outputs["zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 
