@@ -384,12 +384,17 @@ def test_instance_profile_reads_and_pass_role_remain(manage: bool, action: str) 
 
 def test_instance_profile_mutations_are_tag_scoped_to_cluster_and_region() -> None:
     key = f"aws:ResourceTag/kubernetes.io/cluster/{CLUSTER}"
-    for st in statements(render()):
-        if any(grants(st, a) for a in INSTANCE_PROFILE_MUTATIONS):
-            assert st["Resource"] == f"arn:{PARTITION}:iam::{ACCOUNT}:instance-profile/*"
-            eq = st["Condition"]["StringEquals"]
-            assert eq.get(key) == "owned" or eq.get(key.replace("ResourceTag", "RequestTag")) == "owned"
-            assert REGION in eq.values()
+    mutating = [st for st in statements(render()) if any(grants(st, a) for a in INSTANCE_PROFILE_MUTATIONS)]
+    assert sorted(st["Sid"] for st in mutating) == [
+        "AllowScopedInstanceProfileActions",
+        "AllowScopedInstanceProfileCreationActions",
+        "AllowScopedInstanceProfileTagActions",
+    ]
+    for st in mutating:
+        assert st["Resource"] == f"arn:{PARTITION}:iam::{ACCOUNT}:instance-profile/*"
+        eq = st["Condition"]["StringEquals"]
+        assert eq.get(key) == "owned" or eq.get(key.replace("ResourceTag", "RequestTag")) == "owned"
+        assert REGION in eq.values()
 
 
 # --------------------------------------------------------------------------- queue policy
