@@ -161,6 +161,10 @@ def test_the_properties_see_both_verdicts() -> None:
     # The strategies above reach accepted and refused values alike, or they would prove nothing.
     assert _accepted({"labels": {"example.com/team": "a-b.c_d"}})
     assert not _accepted({"labels": {"example.com/team": "a b"}})
+    taint = {"key": "example.com/team", "value": "a-b.c_d", "effect": "NoSchedule"}
+    assert _accepted({"taints": [taint]})
+    assert not _accepted({"taints": [{**taint, "key": "example.com/a b"}]})
+    assert not _accepted({"taints": [{**taint, "value": "a b"}]})
     assert _accepted({"expireAfter": "1h30m"}) and not _accepted({"expireAfter": "1d"})
     assert _accepted({"requirements": [{"key": "example.com/team", "operator": "Exists"}]})
     assert not _accepted({"requirements": [{"key": "karpenter.sh/nodepool", "operator": "Exists"}]})
