@@ -26,8 +26,6 @@ from kubernetes.client.exceptions import ApiException
 
 from karpenter.aws.aws_auth_client import core_v1_api
 from karpenter.aws.aws_auth_mapping import (
-    NODE_GROUPS,
-    NODE_USERNAME,
     merge_role_mappings,
     node_role_mapping,
     parse_map_roles,
@@ -42,6 +40,9 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 KARPENTER_ARN = "arn:aws:iam::111122223333:role/KarpenterNodeRole-demo"
 NODEGROUP_ARN = "arn:aws:iam::111122223333:role/eks-ng-default-NodeInstanceRole"
 FARGATE_ARN = "arn:aws:iam::111122223333:role/eks-fargate-pod-execution-role"
+# The user name and groups EKS's documentation gives a node role's mapRoles entry.
+NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
+NODE_GROUPS = ("system:bootstrappers", "system:nodes")
 
 NODEGROUP_ENTRY = {
     "rolearn": NODEGROUP_ARN,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from karpenter.aws.iam.controller import controller_policy_documents
-from karpenter.aws.iam.documents import MAX_MANAGED_POLICY_SIZE, UNOWNED_EC2_RESOURCE_TYPES, document_size
+from karpenter.aws.iam.documents import MAX_MANAGED_POLICY_SIZE, document_size
 from karpenter.aws.iam.node import node_managed_policy_arns
 from karpenter.aws.iam.queue import interruption_queue_policy
 from karpenter.aws.iam.trust import irsa_trust_policy, node_trust_policy, pod_identity_trust_policy
@@ -25,6 +25,16 @@ CLUSTER = "demo"
 NODE_ROLE_ARN = f"arn:{PARTITION}:iam::{ACCOUNT}:role/KarpenterNodeRole-{CLUSTER}"
 QUEUE_ARN = f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:{CLUSTER}"
 CLUSTER_ARN = f"arn:{PARTITION}:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER}"
+# What upstream's AllowScopedEC2InstanceAccessActions grants RunInstances/CreateFleet on without tag conditions:
+# resources Karpenter launches into but never creates, so they carry no cluster tag.
+UNOWNED_EC2_RESOURCE_TYPES = (
+    "image",
+    "snapshot",
+    "security-group",
+    "subnet",
+    "capacity-reservation",
+    "placement-group",
+)
 
 EXPECTED_KEYS = [
     "NodeLifecycle",

@@ -14,9 +14,14 @@ from karpenter.kubernetes.gpu_sharing import device_plugin_config, time_slicing
 from karpenter.kubernetes.pool_values import karpenter_config_values
 from karpenter.kubernetes.release_values import nvidia_device_plugin_values
 from karpenter.offline import program, report
-from karpenter.vocabulary.nvidia_device_plugin import CONFIG_LABEL, INSTANCE_GPU_COUNTS
 from tests.conftest import Run, settings_for
 from tests.kubernetes.test_karpenter_config_chart import PROFILE, ZONES, of_kind, render
+
+# NVIDIA/k8s-device-plugin v0.17.1 deployments/helm/nvidia-device-plugin: the node label its config-manager reads
+# to pick the entry of `config.map` a node gets.
+CONFIG_LABEL = "nvidia.com/device-plugin.config"
+# Every NVIDIA GPU count an EC2 instance type has, p2.16xlarge's 16 the most: one NodeOverlay per count.
+INSTANCE_GPU_COUNTS = (1, 2, 4, 8, 16)
 
 
 def _pools(pools: dict[str, Any]) -> dict[str, NodePool]:

@@ -17,7 +17,7 @@ import yaml
 from karpenter.charts.digest import chart_digest
 from karpenter.config.loading import parse_stack_config
 from karpenter.config.stack_config import StackConfig
-from karpenter.kubernetes.pool_values import DEFAULT_GPU_LIMIT, karpenter_config_values
+from karpenter.kubernetes.pool_values import karpenter_config_values
 from karpenter.offline.chart_render import CHART_DIR, lint_chart, render_chart, validate_values
 from tests import upstream_crds
 
@@ -618,7 +618,7 @@ def test_gpu_pool_defaults_keep_a_configured_gpu_taint_once_and_add_a_gpu_limit(
         {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},
         {"key": "example.com/model", "effect": "PreferNoSchedule"},
     ]
-    assert spec["limits"] == {"cpu": "64", "memory": "512Gi", "nvidia.com/gpu": DEFAULT_GPU_LIMIT}
+    assert spec["limits"] == {"cpu": "64", "memory": "512Gi", "nvidia.com/gpu": "8"}
     assert spec["disruption"] == {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "1m"}
     assert spec["template"]["spec"]["nodeClassRef"]["name"] == "gpu"
     assert requirement(inference, "karpenter.k8s.aws/instance-category")["values"] == ["g", "p"]

@@ -19,7 +19,7 @@ from karpenter.charts.digest import chart_digest
 from karpenter.cluster.facts import lookup_cluster_facts
 from karpenter.cluster.placement import Placement
 from karpenter.config.loading import parse_stack_config
-from karpenter.guardrails.node_pools import HELM_RELEASE, node_pools
+from karpenter.guardrails.node_pools import node_pools
 from karpenter.kubernetes import releases as releases_module
 from karpenter.kubernetes.release_values import deep_merge
 from karpenter.kubernetes.releases import KarpenterReleases, KarpenterReleasesArgs, config_chart_path
@@ -157,8 +157,8 @@ def test_config_chart_is_passed_relative_to_the_folder_the_program_runs_in(
     installed = "venv/lib/python3.11/site-packages/karpenter/charts/karpenter-config"
     for chart in ("karpenter/charts/karpenter-config", elsewhere, installed):
         release = {"chart": chart, "values": {"nodePools": {"cpu": {"limits": {"cpu": "10"}}}}}
-        assert [view.limits for view in node_pools(HELM_RELEASE, "karpenter-config", release)] == [{"cpu": "10"}]
-    assert node_pools(HELM_RELEASE, "other", {"chart": "charts/karpenter-config-fork", "values": {}}) == []
+        assert [view.limits for view in node_pools(RELEASE, "karpenter-config", release)] == [{"cpu": "10"}]
+    assert node_pools(RELEASE, "other", {"chart": "charts/karpenter-config-fork", "values": {}}) == []
 
 
 def test_config_chart_on_another_drive_than_the_program_is_passed_by_its_absolute_path(

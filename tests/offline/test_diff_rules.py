@@ -12,18 +12,17 @@ from karpenter.kubernetes.pool_values import node_pool_values
 from karpenter.offline.diff_command import rendered_objects
 from karpenter.offline.monitor import Registration
 from karpenter.offline.object_changes import (
-    DEVICE_PLUGIN_CONFIG,
     DRIFT,
     NEW_NODES,
-    NODE_CLASS,
-    NODE_OVERLAY,
-    NODE_POOL,
     object_changes,
 )
 from karpenter.offline.replacements import REPLACEMENTS
 from karpenter.offline.resource_changes import resource_changes
-from karpenter.vocabulary.node_labels import RETIRED_LABEL
 from tests.conftest import Run
+
+# The kinds as they are written in the manifests, and the name the diff gives the device plugin's config.
+NODE_POOL, NODE_CLASS, NODE_OVERLAY = "NodePool", "EC2NodeClass", "NodeOverlay"
+DEVICE_PLUGIN_CONFIG = "DevicePluginConfig"
 
 
 def registration(typ: str, inputs: dict[str, Any], options: dict[str, Any] | None = None) -> Registration:
@@ -144,7 +143,7 @@ def test_a_retired_pool_launches_nothing_and_its_template_changes() -> None:
     pool = NodePool.model_validate({"limits": {"cpu": "100"}, "retired": True})
     values = node_pool_values("cpu", pool, ["eu-west-1a"])
     assert values["limits"] == {"cpu": "0"}
-    assert values["labels"] == {RETIRED_LABEL: "true"}
+    assert values["labels"] == {"karpenter-stack/retired": "true"}
 
 
 def test_a_retired_static_pool_keeps_no_node() -> None:

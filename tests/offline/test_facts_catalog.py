@@ -10,7 +10,7 @@ import pytest
 
 from karpenter.catalog.snapshot import UnknownRegionError, instance_types, load_region, standing_in
 from karpenter.offline import program
-from karpenter.offline.facts_catalog import OFFERINGS_SOURCE, facts_catalog, region_catalog
+from karpenter.offline.facts_catalog import facts_catalog, region_catalog
 from tests.conftest import facts_with, settings_for
 
 SNAPSHOT = load_region("eu-west-1")
@@ -34,7 +34,10 @@ def test_the_facts_offerings_and_prices_replace_the_snapshots_and_types_are_the_
     assert catalog.types == {"m5.large": DESCRIBED["m5.large"], "m5.xlarge": DESCRIBED["m5.xlarge"]}
     # Prices of types the region does not offer are left out too.
     assert catalog.prices == {"m5.large": 0.107, "m5.xlarge": 0.214}
-    assert (catalog.source, catalog.date) == (OFFERINGS_SOURCE, SNAPSHOT.date)
+    assert (catalog.source, catalog.date) == (
+        "the facts file's offerings (EC2 DescribeInstanceTypeOfferings)",
+        SNAPSHOT.date,
+    )
     assert (catalog.price_source, catalog.price_date) == ("Price List", "2026-12-07")
     assert facts_catalog(facts) == catalog
 

@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from karpenter.offline.cli import main
-from karpenter.preflight.facts_reader import PRICE_LIST_SOURCE
 from tests.conftest import make_project
 from tests.preflight.aws_seed import (
     CONTROLLER_ROLE,
@@ -123,7 +122,7 @@ def test_facts_of_an_attached_cluster_are_what_aws_says_and_synth_renders_the_st
     assert "m5.large" in document["instanceTypeOfferings"]["eu-west-1a"]
     assert document["onDemandPrices"] == {"m5.large": 0.107, "m5.xlarge": 0.214}
     assert (document["priceSource"], document["priceDate"]) == (
-        PRICE_LIST_SOURCE,
+        "AWS Price List API (pricing:GetProducts): on-demand Linux, as Karpenter 1.14.1 reads it",
         datetime.datetime.now(datetime.UTC).date().isoformat(),
     )
     code, output = synth(project, ATTACHING, capsys)

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 
 from karpenter.catalog.snapshot import load_region
-from karpenter.preflight.facts_reader import PRICE_LIST_SOURCE, read_instance_catalog
+from karpenter.preflight.facts_reader import read_instance_catalog
 from tests.preflight.conftest import moto_client
 from tests.preflight.facts_runs import pricing
 
@@ -42,7 +42,11 @@ def test_offerings_are_the_zones_ec2_names_and_prices_those_the_price_list_gives
     )
     assert sorted(document["instanceTypeOfferings"]) == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
     assert document["onDemandPrices"] == {"m5.large": 0.107, "p5.48xlarge": 98.32}
-    assert (document["priceSource"], document["priceDate"], notes) == (PRICE_LIST_SOURCE, TODAY, [])
+    assert (document["priceSource"], document["priceDate"], notes) == (
+        "AWS Price List API (pricing:GetProducts): on-demand Linux, as Karpenter 1.14.1 reads it",
+        TODAY,
+        [],
+    )
 
 
 def test_prices_the_price_list_denies_are_the_snapshots_with_a_note_saying_why(moto_endpoint: str) -> None:

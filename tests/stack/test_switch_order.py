@@ -21,11 +21,10 @@ from typing import Any
 
 import pytest
 
-from karpenter.aws.iam.trust import POD_IDENTITY_SERVICE, WEB_IDENTITY_ACTION, kept_while_switching
+from karpenter.aws.iam.trust import kept_while_switching
 from karpenter.offline.facts import OfflineFacts, OfflineRole
 from karpenter.offline.program import SynthResult
 from karpenter.vocabulary import aws_names
-from karpenter.vocabulary.karpenter_chart_keys import IDENTITY_POD_ANNOTATION, ROLE_ARN_ANNOTATION
 from tests import urn_record
 from tests.conftest import Run, facts_with
 
@@ -33,6 +32,13 @@ ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 AWS_AUTH = "pulumi-python:dynamic:Resource"
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+# IRSA: the role trusts the cluster's OIDC provider for this action, and the service account names the role.
+WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+# Pod Identity: the role trusts the EKS Pod Identity Agent's service principal.
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+# The pod annotation that restarts the controller's pods when the identity changes.
+IDENTITY_POD_ANNOTATION = "karpenter-stack/identity"
 ROLE = aws_names.controller_role_name("dev")
 
 

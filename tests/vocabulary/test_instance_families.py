@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from karpenter.vocabulary import instance_families, resource_names
 from karpenter.vocabulary.instance_families import (
     GPU_FAMILIES,
-    PROCESSOR_NAMED_CATEGORIES,
     arm64_processor,
     categories_admit_gpus,
     categories_admit_nvidia_gpus,
@@ -35,6 +34,8 @@ processors = st.sampled_from(["", "a", "g", "i"])
 # Further attribute letters never start with a processor letter here, so they cannot change it.
 extras = st.lists(st.sampled_from(["n", "d", "e", "z", "b", "dn", "en"]), max_size=2).map("".join)
 variants = st.sampled_from(["", "-flex"])
+# The categories whose families name their processor from generation 6 on (m6a, m6g, m6i; no m6); hpc too.
+PROCESSOR_NAMED_CATEGORIES = ("c", "m", "r", "x", "i", "hpc")
 
 
 def _named_processor_missing(category: str, generation: int, processor: str) -> bool:
