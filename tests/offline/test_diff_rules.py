@@ -166,12 +166,15 @@ def test_gpu_sharing_shows_as_a_device_plugin_config_and_a_node_overlay_that_rep
         pool = {"gpu": True, "instanceFamilies": ["g5"], "gpuSharing": {"timeSlicing": {"replicas": replicas}}}
         return rendered_objects(run({"nodePools": {"gpu": pool}}))
 
-    changes = {(c.kind, c.action): c for c in object_changes(rendered(2), rendered(4))}
+    every_change = object_changes(rendered(2), rendered(4))
+    changes = {(c.kind, c.action): c for c in every_change}
     config = changes[(DEVICE_PLUGIN_CONFIG, "update")]
     assert config.effect == NEW_NODES
     assert any(f.path.startswith("map.time-sliced-") for f in config.fields)
     assert {kind for kind, _ in changes} >= {DEVICE_PLUGIN_CONFIG, NODE_OVERLAY}
     assert all(change.effect != DRIFT for (kind, _), change in changes.items() if kind != NODE_POOL)
+    overlay_reasons = {f.why for c in every_change if c.kind == NODE_OVERLAY for f in c.fields}
+    assert overlay_reasons == {"changes what Karpenter assumes of matching instances when it launches and consolidates"}
 
 
 def test_an_access_entry_is_replaced_for_its_cluster_or_type_and_a_pod_identity_association_for_its_account() -> None:
