@@ -138,7 +138,8 @@ def test_a_switch_to_pod_identity_makes_the_association_before_the_controller_re
     new_values = new.named("karpenter", RELEASE).inputs["values"]
     assert ROLE_ARN_ANNOTATION in old_values["serviceAccount"]["annotations"]
     assert "serviceAccount" not in new_values
-    assert old_values.get("podAnnotations") != new_values["podAnnotations"]
+    assert "podAnnotations" not in old_values
+    assert new_values["podAnnotations"] == {IDENTITY_POD_ANNOTATION: "pod-identity"}
     assert not _deploys_nothing_before_replacing(new)
 
 
