@@ -67,15 +67,6 @@ def _rolearn(entry: RoleMapping) -> str | None:
     return arn if isinstance(arn, str) else None
 
 
-def node_role_mapping(role_arn: str) -> RoleMapping:
-    """The mapRoles entry that lets instances with `role_arn` join as nodes."""
-    return {
-        "rolearn": role_arn,
-        "username": NODE_USERNAME,
-        "groups": list(NODE_GROUPS),
-    }
-
-
 def merge_role_mappings(map_roles: str | None, mappings: list[RoleMapping]) -> str:
     """Return `map_roles` with each of `mappings` present exactly once.
 

@@ -59,11 +59,6 @@ class Adoption:
     node_attachments: Mapping[str, str] = field(default_factory=dict)
     controller_role: str | None = None
 
-    @property
-    def import_ids(self) -> list[str]:
-        ids = [self.node_role, self.instance_profile, *self.node_attachments.values(), self.controller_role]
-        return [i for i in ids if i]
-
 
 def node_role_made_by_stack(existing: ExistingIam, cluster_name: str) -> bool:
     role = existing.node_role

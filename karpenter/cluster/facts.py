@@ -74,10 +74,6 @@ class ClusterFacts:
     # it says which namespace Karpenter was installed in.
     controller_role: ExistingRole | None = None
 
-    @property
-    def cluster_arn(self) -> str:
-        return f"arn:{self.partition}:eks:{self.region}:{self.account_id}:cluster/{self.name}"
-
     def role_arn(self, role_name: str) -> str:
         """The ARN a role of this name (path /) has in the cluster's account."""
         return f"arn:{self.partition}:iam::{self.account_id}:role/{role_name}"

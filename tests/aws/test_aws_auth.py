@@ -27,7 +27,6 @@ from kubernetes.client.exceptions import ApiException
 from karpenter.aws.aws_auth_client import core_v1_api
 from karpenter.aws.aws_auth_mapping import (
     merge_role_mappings,
-    node_role_mapping,
     parse_map_roles,
     remove_role_mappings,
 )
@@ -43,6 +42,12 @@ FARGATE_ARN = "arn:aws:iam::111122223333:role/eks-fargate-pod-execution-role"
 # The user name and groups EKS's documentation gives a node role's mapRoles entry.
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 NODE_GROUPS = ("system:bootstrappers", "system:nodes")
+
+
+def node_role_mapping(role_arn: str) -> dict[str, Any]:
+    """The mapRoles entry that lets instances with `role_arn` join as nodes."""
+    return {"rolearn": role_arn, "username": NODE_USERNAME, "groups": list(NODE_GROUPS)}
+
 
 NODEGROUP_ENTRY = {
     "rolearn": NODEGROUP_ARN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from karpenter.cluster.adoption import (
+    Adoption,
     ExistingIam,
     ExistingInstanceProfile,
     ExistingRole,
@@ -38,13 +39,16 @@ def test_only_attachments_that_exist_on_the_hand_made_role_are_imported() -> Non
     role = ExistingRole("karpenter-node-role-dev", attached_policy_arns=(NODE_POLICIES[0],))
     adoption = plan_adoption(True, ExistingIam(node_role=role), "dev", NODE_POLICIES)
     assert adoption.node_attachments == {NODE_POLICIES[0]: f"karpenter-node-role-dev/{NODE_POLICIES[0]}"}
-    assert adoption.import_ids == ["karpenter-node-role-dev", f"karpenter-node-role-dev/{NODE_POLICIES[0]}"]
+    assert (adoption.node_role, adoption.instance_profile, adoption.controller_role) == (
+        "karpenter-node-role-dev",
+        None,
+        None,
+    )
 
 
 def test_nothing_existing_needs_no_adopt_and_adopt_then_imports_nothing() -> None:
-    assert plan_adoption(False, ExistingIam(), "dev", NODE_POLICIES).import_ids == []
-    adoption = plan_adoption(True, ExistingIam(), "dev", NODE_POLICIES)
-    assert (adoption.active, adoption.import_ids) == (True, [])
+    assert plan_adoption(False, ExistingIam(), "dev", NODE_POLICIES) == Adoption(active=False)
+    assert plan_adoption(True, ExistingIam(), "dev", NODE_POLICIES) == Adoption(active=True)
 
 
 def test_one_foreign_name_is_refused_as_existing_alone() -> None:
@@ -80,4 +84,8 @@ def test_attachments_of_a_node_role_the_stack_made_are_not_imported_again() -> N
     )
     adoption = plan_adoption(True, ExistingIam(node_role=role), "dev", NODE_POLICIES)
     assert adoption.node_attachments == {}
-    assert adoption.import_ids == ["karpenter-node-role-dev"]
+    assert (adoption.node_role, adoption.instance_profile, adoption.controller_role) == (
+        "karpenter-node-role-dev",
+        None,
+        None,
+    )
