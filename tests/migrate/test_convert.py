@@ -4,6 +4,7 @@ file and key; an existing stack file is never overwritten."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ import yaml
 from karpenter.offline import program, report
 from karpenter.offline.cli import main
 from tests.aws.test_adoption import imports, runbook_facts
-from tests.conftest import FIXTURES, make_project
+from tests.conftest import FIXTURES, ROOT, make_project
 from tests.migrate.test_behaviour_changes import RUNBOOK_CHANGES
+from tests.migrate.test_runbook_values import RUNBOOK_EXAMPLE
 
 RUNBOOK = FIXTURES / "runbook"
 KARPENTER_VALUES = RUNBOOK / "karpenter-values.yaml"
@@ -226,3 +228,23 @@ def test_a_values_file_that_is_not_yaml_is_named_with_its_line(
     broken.write_text("karpenter:\n  settings: [unclosed\n")
     assert convert(make_project(tmp_path / "project"), broken) == 2
     assert capsys.readouterr().err.startswith(f"error: {broken}:3: not valid YAML:")
+
+
+def test_the_readmes_example_values_convert_and_its_placeholder_refusal_is_the_one_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = (ROOT / "README.md").read_text().split("### What convert reads, and what it tells you", 1)[1]
+    section = section.split("\n### ", 1)[0]
+    karpenter_example, config_example = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    shown_error = re.findall(r"```\n(error: .*?)```", section, re.S)[0]
+    karpenter, config = tmp_path / "karpenter-values.yaml", tmp_path / "karpenter-config-values.yaml"
+    karpenter.write_text(karpenter_example)
+    config.write_text(config_example)
+    project = make_project(tmp_path / "project")
+    assert convert(project, karpenter, config) == 0
+    written = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
+    assert (written["karpenter:clusterName"], written["aws:region"]) == ("prod", "eu-west-1")
+    capsys.readouterr()
+    karpenter.write_text(RUNBOOK_EXAMPLE)
+    assert convert(make_project(tmp_path / "other"), karpenter, config) == 2
+    assert capsys.readouterr().err == shown_error
