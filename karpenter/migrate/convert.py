@@ -1,6 +1,6 @@
 """`python -m karpenter convert`: the runbook's two Helm values files into `Pulumi.<stack>.yaml`, never
 over an existing stack file. Exit 2, with one line naming the file and key, for what cannot be carried
-over (a placeholder of the runbook's included); what the stack does otherwise than v0 is printed and
+over (a placeholder left from the runbook included); what the stack does otherwise than v0 is printed and
 written into the file's header."""
 
 from __future__ import annotations

@@ -71,6 +71,13 @@ def changes_of(runbook: RunbookInstall) -> dict[str, str]:
 
 
 def test_the_runbooks_values_are_told_every_change_in_the_order_of_the_stack_keys() -> None:
+    """Sources of the lines: the chart the runbook's values are for (truefoundry/infra-charts,
+    charts/tfy-karpenter-config at 5e1311b79, 0.1.4: its gpu-provisioner template sets `consolidation:
+    enabled: true`, taints `nvidia.com/gpu` with no value, and requires `instanceFamilies`, whose
+    default in values.yaml is p2, p3, g4dn, g5, p4d, p4de); Karpenter v0.27.3's chart values
+    (`featureGates.driftEnabled`: "is in ALPHA and is disabled by default") and v1 migration guide
+    (website/content/en/v1.0/upgrading/v1-migration.md: drift "promoted to Stable, and cannot be
+    disabled"); Karpenter 1.14.1's recommended controller resources (charts/karpenter/values.yaml)."""
     runbook = read_install(
         yaml.safe_load((RUNBOOK / "karpenter-values.yaml").read_text()),
         "karpenter-values.yaml",
@@ -82,6 +89,9 @@ def test_the_runbooks_values_are_told_every_change_in_the_order_of_the_stack_key
 
 
 def test_a_cpu_provisioner_without_consolidation_is_told_the_pool_consolidates_what_v0_never_did() -> None:
+    """Karpenter v0.27's deprovisioning docs (website/content/en/v0.27.2/concepts/deprovisioning.md):
+    without `consolidation.enabled`, "Karpenter will not set default values for them and will not
+    terminate nodes for that purpose"; the stack's pools default to WhenEmptyOrUnderutilized after 1m."""
     changes = changes_of(install(cpu=ProvisionerSpec(source=CPU, consolidation=False)))
     assert changes["karpenter:nodePools.cpu.disruption"] == (
         "v0 did not consolidate this provisioner's underused nodes (karpenter.defaultProvisionerSpec"
@@ -131,6 +141,10 @@ def test_empty_gpu_nodes_removed_after_a_ttl_have_no_disruption_note() -> None:
 
 
 def test_expiry_carried_over_is_told_that_v1_expiry_is_forceful() -> None:
+    """Karpenter's v1 migration guide (website/content/en/v1.0/upgrading/v1-migration.md, "Forceful
+    Expiration"): "Once a NodeClaim expires, Karpenter will immediately begin draining the corresponding
+    Node without first provisioning a replacement Node", also where PDBs or do-not-disrupt pods blocked
+    it; v0.27 pre-spun replacements and respected them (deprovisioning.md)."""
     changes = changes_of(install(cpu=ProvisionerSpec(source=CPU, consolidation=True, ttl_seconds_until_expired=86400)))
     assert changes["karpenter:nodePools.cpu.expireAfter"] == (
         "24h from karpenter.defaultProvisionerSpec.ttlSecondsUntilExpired, but v1 expiry is forceful: an expired "
