@@ -41,7 +41,7 @@ def _duration(seconds: int) -> str:
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds}s"
 
 
-def consolidates(spec: ProvisionerSpec, *, gpu: bool) -> bool:
+def _consolidates(spec: ProvisionerSpec, *, gpu: bool) -> bool:
     """Whether the v0 provisioner consolidated underused nodes: the CPU one when its values say so; the
     GPU one unless they turn it off, as the karpenter-config chart's gpu-provisioner template enabled
     consolidation of itself (tfy-karpenter-config 0.1.4, and by default since its values took the key)."""
@@ -50,7 +50,7 @@ def consolidates(spec: ProvisionerSpec, *, gpu: bool) -> bool:
     return spec.consolidation is not False if gpu else spec.consolidation is True
 
 
-def below_recommendation(resources: dict[str, dict[str, str]]) -> bool:
+def _below_recommendation(resources: dict[str, dict[str, str]]) -> bool:
     """Whether any cpu or memory the runbook gave the controller is under the stack's defaults, which
     are what Karpenter recommends (1 CPU, 1Gi as requests and limits). Resources that are no valid
     quantities are not: validation refuses them, naming the key."""
@@ -102,7 +102,7 @@ def pool_settings(spec: ProvisionerSpec, *, gpu: bool) -> dict[str, Any]:
             "consolidationPolicy": "WhenEmpty",
             "consolidateAfter": f"{spec.ttl_seconds_after_empty}s",
         }
-    elif consolidates(spec, gpu=gpu):
+    elif _consolidates(spec, gpu=gpu):
         # v0 consolidated without delay; v1 does with consolidateAfter 0s (Karpenter's v1 migration guide).
         pool["disruption"] = {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "0s"}
     # A v0 node lived until something removed it; Never keeps that, where the stack's default is 720h.
@@ -166,7 +166,7 @@ def stack_settings(install: RunbookInstall, region: str | None = None) -> dict[s
         controller["replicas"] = install.replicas
     # The runbook's 200m / 256Mi limits are far under what Karpenter 1.14 recommends; the stack's
     # defaults are that recommendation, and convert says so (behaviour_changes).
-    if install.controller_resources and not below_recommendation(install.controller_resources):
+    if install.controller_resources and not _below_recommendation(install.controller_resources):
         controller["resources"] = install.controller_resources
     if controller:
         settings["controller"] = controller
