@@ -5,10 +5,67 @@ Every key is accounted for; one the stack cannot carry over is refused, named as
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from karpenter.config.errors import ConfigError
+
+# What the runbook writes where the reader's own values go: the example values' upper-case words, the
+# endpoint's run of x, and, pasted from its shell commands, <names> and unexpanded $VARIABLES.
+_PLACEHOLDER = re.compile(
+    r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"
+    r"|<[^<>\s]+>"
+    r"|(?<![A-Za-z0-9_])(?:REGION|CLUSTER_NAME|ACCOUNT_ID)(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9])x{4,}(?![A-Za-z0-9])"
+)
+_PUT_IN = {
+    "REGION": "the cluster's region, such as eu-west-1",
+    "CLUSTER_NAME": "the cluster's name",
+    "ACCOUNT_ID": "the AWS account id (aws sts get-caller-identity)",
+}
+_ENDPOINT = "the cluster's endpoint (aws eks describe-cluster --name <cluster> --query cluster.endpoint)"
+
+
+def _put_in(placeholder: str) -> str:
+    if placeholder in _PUT_IN:
+        return _PUT_IN[placeholder]
+    if placeholder.startswith("$"):
+        return f"the value the runbook's commands gave {placeholder.strip('${}')}"
+    if placeholder.startswith("<"):
+        return f"the {placeholder.strip('<>').replace('_', ' ')}"
+    return _ENDPOINT
+
+
+def _placeholders(data: Any, path: str = "") -> list[tuple[str, list[str]]]:
+    """Each key (as a refusal names it) whose value holds placeholders, with them, in document order."""
+    found: list[tuple[str, list[str]]] = []
+    if isinstance(data, dict):
+        for name, value in data.items():
+            found += _placeholders(value, f"{path}.{name}" if path else str(name))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            found += _placeholders(item, f"{path}[{index}]")
+    elif isinstance(data, str):
+        held = list(dict.fromkeys(_PLACEHOLDER.findall(data)))
+        if held:
+            found.append((path or "the document", held))
+    return found
+
+
+def refuse_placeholders(data: Any, file: str) -> None:
+    """Refuses a values document that still holds the runbook's placeholders, naming the first key,
+    its placeholders and what to put in, and every other key that holds one."""
+    found = _placeholders(data)
+    if not found:
+        return
+    key, held = found[0]
+    names = " and ".join(held)
+    verb = "is the runbook's placeholder" if len(held) == 1 else "are the runbook's placeholders"
+    message = f"{file}: {key}: {names} {verb}; put in {' and '.join(_put_in(p) for p in held)}"
+    if len(found) > 1:
+        message += f" (placeholders are also left in {', '.join(other for other, _ in found[1:])})"
+    raise ConfigError(message)
 
 
 class Values:
@@ -145,6 +202,9 @@ def read_provisioner(spec: Values, *, flat: bool) -> ProvisionerSpec | None:
 
 def read_install(karpenter_data: Any, karpenter_file: str, config_data: Any, config_file: str) -> RunbookInstall:
     """Both documents, checked against each other; raises ConfigError naming the file and key."""
+    # Before anything else: a placeholder would otherwise pass as a name (a cluster called CLUSTER_NAME).
+    refuse_placeholders(karpenter_data, karpenter_file)
+    refuse_placeholders(config_data, config_file)
     found, karpenter_values = read_karpenter_values(karpenter_data, karpenter_file)
     config = Values(config_data, config_file)
     cluster = config.child("cluster")

@@ -1,15 +1,20 @@
 """The runbook's install as this stack's settings: the same cluster, namespace `karpenter` (where the
-runbook installed), the controller's resources, node pools `cpu` and `gpu` with the provisioners'
-zones and capacity types, and `adopt: true`. Validated as `pulumi up` would; what cannot be carried
-over is refused naming the key of the values file it came from."""
+runbook installed), the controller's resources unless they are under Karpenter's recommendation, node
+pools `cpu` and `gpu` with the provisioners' zones and capacity types, and `adopt: true`. Validated as
+`pulumi up` would; what cannot be carried over is refused naming the key of the values file it came
+from."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from pydantic import ValidationError
+
+from karpenter.config.controller import ControllerResources, Resources
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import validate_settings
+from karpenter.config.values import quantity_value
 from karpenter.migrate.runbook_values import ProvisionerSpec, RunbookInstall
 from karpenter.vocabulary import aws_names
 from karpenter.vocabulary.instance_families import family_gpu_manufacturer
@@ -34,6 +39,32 @@ def region_of(endpoint: str | None) -> str | None:
 
 def _duration(seconds: int) -> str:
     return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds}s"
+
+
+def _consolidates(spec: ProvisionerSpec, *, gpu: bool) -> bool:
+    """Whether the v0 provisioner consolidated underused nodes: the CPU one when its values say so; the
+    GPU one unless they turn it off, as the karpenter-config chart's gpu-provisioner template enabled
+    consolidation of itself (tfy-karpenter-config 0.1.4, and by default since its values took the key)."""
+    if spec.ttl_seconds_after_empty is not None:
+        return False
+    return spec.consolidation is not False if gpu else spec.consolidation is True
+
+
+def _below_recommendation(resources: dict[str, dict[str, str]]) -> bool:
+    """Whether any cpu or memory the runbook gave the controller is under the stack's defaults, which
+    are what Karpenter recommends (1 CPU, 1Gi as requests and limits). Resources that are no valid
+    quantities are not: validation refuses them, naming the key."""
+    try:
+        ControllerResources.model_validate(resources)
+    except ValidationError:
+        return False
+    recommended = Resources()
+    return any(
+        quantity_value(value) < quantity_value(getattr(recommended, name))
+        for part in resources.values()
+        for name, value in part.items()
+        if name in ("cpu", "memory")
+    )
 
 
 def pool_settings(spec: ProvisionerSpec, *, gpu: bool) -> dict[str, Any]:
@@ -71,8 +102,8 @@ def pool_settings(spec: ProvisionerSpec, *, gpu: bool) -> dict[str, Any]:
             "consolidationPolicy": "WhenEmpty",
             "consolidateAfter": f"{spec.ttl_seconds_after_empty}s",
         }
-    elif spec.consolidation or gpu:
-        # The GPU provisioner's template always enabled consolidation; v0 consolidated without delay.
+    elif _consolidates(spec, gpu=gpu):
+        # v0 consolidated without delay; v1 does with consolidateAfter 0s (Karpenter's v1 migration guide).
         pool["disruption"] = {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "0s"}
     # A v0 node lived until something removed it; Never keeps that, where the stack's default is 720h.
     pool["expireAfter"] = _duration(spec.ttl_seconds_until_expired) if spec.ttl_seconds_until_expired else "Never"
@@ -130,12 +161,14 @@ def stack_settings(install: RunbookInstall, region: str | None = None) -> dict[s
         "identity": "irsa",
         "adopt": True,
     }
-    if install.controller_resources or install.replicas is not None:
-        controller: dict[str, Any] = {}
-        if install.replicas is not None:
-            controller["replicas"] = install.replicas
-        if install.controller_resources:
-            controller["resources"] = install.controller_resources
+    controller: dict[str, Any] = {}
+    if install.replicas is not None:
+        controller["replicas"] = install.replicas
+    # The runbook's 200m / 256Mi limits are far under what Karpenter 1.14 recommends; the stack's
+    # defaults are that recommendation, and convert says so (behaviour_changes).
+    if install.controller_resources and not _below_recommendation(install.controller_resources):
+        controller["resources"] = install.controller_resources
+    if controller:
         settings["controller"] = controller
     if pools:
         settings["nodePools"] = pools

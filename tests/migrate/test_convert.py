@@ -4,6 +4,7 @@ file and key; an existing stack file is never overwritten."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ import yaml
 from karpenter.offline import program, report
 from karpenter.offline.cli import main
 from tests.aws.test_adoption import imports, runbook_facts
-from tests.conftest import FIXTURES, make_project
+from tests.conftest import FIXTURES, ROOT, make_project
+from tests.migrate.test_behaviour_changes import RUNBOOK_CHANGES
+from tests.migrate.test_runbook_values import RUNBOOK_EXAMPLE
 
 RUNBOOK = FIXTURES / "runbook"
 KARPENTER_VALUES = RUNBOOK / "karpenter-values.yaml"
@@ -53,10 +56,7 @@ def test_the_runbooks_values_convert_to_a_stack_that_renders_the_same_pools(
 ) -> None:
     project = make_project(tmp_path)
     assert convert(project) == 0
-    assert (
-        capsys.readouterr().out
-        == f"wrote {project / 'Pulumi.dev.yaml'}; next: python -m karpenter doctor --stack dev\n"
-    )
+    capsys.readouterr()
     settings = program.stack_settings("dev", project)
     assert {key: settings[key] for key in ("aws:region", "karpenter:namespace", "karpenter:adopt")} == {
         "aws:region": "eu-west-1",
@@ -69,13 +69,87 @@ def test_the_runbooks_values_convert_to_a_stack_that_renders_the_same_pools(
     assert imports(result)["node-instance-profile"] == "karpenter-instance-profile-dev"
 
 
-def test_the_controller_keeps_the_runbooks_resources(tmp_path: Path) -> None:
+def header_items(text: str) -> list[str]:
+    """The stack file's header comments as its list items, each unwrapped to one line."""
+    items: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("# - "):
+            items.append(line[4:])
+        elif line.startswith("#   ") and items:
+            items[-1] += " " + line[4:]
+    return items
+
+
+def test_what_changes_from_v0_is_printed_and_written_in_the_stack_files_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path)
+    assert convert(project) == 0
+    target = project / "Pulumi.dev.yaml"
+    assert capsys.readouterr().out == (
+        f"wrote {target}; review before pulumi up (also in its header):\n"
+        + "".join(f"- {change}\n" for change in RUNBOOK_CHANGES)
+        + "next: python -m karpenter doctor --stack dev\n"
+    )
+    text = target.read_text()
+    assert text.startswith(
+        "# Converted by `python -m karpenter convert` from the v0.x runbook's Helm values\n"
+        "# (karpenter-values.yaml, karpenter-config-values.yaml). Review before `pulumi up`:\n"
+    )
+    assert header_items(text) == [
+        "adopt: true takes over the runbook's roles, instance profile and tags (README, Moving from a hand-made "
+        "install); run `python -m karpenter doctor --stack dev` first.",
+        *RUNBOOK_CHANGES,
+    ]
+    assert max(len(line) for line in text.splitlines() if line.startswith("#")) <= 102
+
+
+def test_a_conversion_with_nothing_to_tell_prints_only_where_it_wrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = values_with(tmp_path, lambda v: v["karpenter"].clear())
+    project = make_project(tmp_path / "project")
+    karpenter = yaml.safe_load(KARPENTER_VALUES.read_text())
+    del karpenter["karpenter"]["controller"]
+    karpenter_file = tmp_path / "karpenter-values.yaml"
+    karpenter_file.write_text(yaml.safe_dump(karpenter))
+    assert convert(project, karpenter_file, config) == 0
+    assert capsys.readouterr().out == (
+        f"wrote {project / 'Pulumi.dev.yaml'}; next: python -m karpenter doctor --stack dev\n"
+    )
+
+
+def test_the_runbooks_controller_resources_give_way_to_the_recommended_ones(tmp_path: Path) -> None:
+    """Karpenter 1.14.1's getting-started guide installs the controller with requests and limits of
+    cpu 1 and memory 1Gi (website/content/en/docs/getting-started/getting-started-with-karpenter/
+    scripts/step08-apply-helm-chart.sh), the values its chart suggests (charts/karpenter/values.yaml,
+    `controller.resources`); the runbook's 200m / 256Mi limits are replaced by the stack's defaults,
+    which are those."""
     project = make_project(tmp_path)
     convert(project)
-    controller = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]["karpenter:controller"]
-    assert controller == {
-        "resources": {"requests": {"cpu": "50m", "memory": "100Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}}
+    config = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
+    assert "karpenter:controller" not in config
+    settings = program.stack_settings("dev", project)
+    result = program.run_program("dev", settings, runbook_facts(), project_dir=project)
+    (release,) = [r for r in result.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "karpenter"]
+    assert release.inputs["values"]["controller"]["resources"] == {
+        "requests": {"cpu": "1", "memory": "1Gi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
     }
+
+
+def test_values_with_the_runbooks_placeholders_are_refused_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    karpenter = tmp_path / "karpenter-values.yaml"
+    karpenter.write_text(KARPENTER_VALUES.read_text().replace("123456789012", "ACCOUNT_ID"))
+    project = make_project(tmp_path / "project")
+    assert convert(project, karpenter) == 2
+    assert capsys.readouterr().err == (
+        "error: karpenter-values.yaml: karpenter.serviceAccount.annotations.eks.amazonaws.com/role-arn: ACCOUNT_ID "
+        "is the runbook's placeholder; put in the AWS account id (aws sts get-caller-identity)\n"
+    )
+    assert not (project / "Pulumi.dev.yaml").exists()
 
 
 def test_an_existing_stack_file_is_never_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,3 +228,23 @@ def test_a_values_file_that_is_not_yaml_is_named_with_its_line(
     broken.write_text("karpenter:\n  settings: [unclosed\n")
     assert convert(make_project(tmp_path / "project"), broken) == 2
     assert capsys.readouterr().err.startswith(f"error: {broken}:3: not valid YAML:")
+
+
+def test_the_readmes_example_values_convert_and_its_placeholder_refusal_is_the_one_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = (ROOT / "README.md").read_text().split("### What convert reads, and what it tells you", 1)[1]
+    section = section.split("\n### ", 1)[0]
+    karpenter_example, config_example = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    shown_error = re.findall(r"```\n(error: .*?)```", section, re.S)[0]
+    karpenter, config = tmp_path / "karpenter-values.yaml", tmp_path / "karpenter-config-values.yaml"
+    karpenter.write_text(karpenter_example)
+    config.write_text(config_example)
+    project = make_project(tmp_path / "project")
+    assert convert(project, karpenter, config) == 0
+    written = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
+    assert (written["karpenter:clusterName"], written["aws:region"]) == ("prod", "eu-west-1")
+    capsys.readouterr()
+    karpenter.write_text(RUNBOOK_EXAMPLE)
+    assert convert(make_project(tmp_path / "other"), karpenter, config) == 2
+    assert capsys.readouterr().err == shown_error

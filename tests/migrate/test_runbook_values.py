@@ -222,3 +222,90 @@ def test_a_document_or_section_that_is_not_a_mapping_is_refused_naming_its_type(
     with pytest.raises(ConfigError) as raised:
         Values(7, "values.yaml", "karpenter.replicas")
     assert str(raised.value) == "values.yaml: karpenter.replicas: expected a mapping, not int"
+
+
+# The runbook's "Example of the final values" for the karpenter application, as it prints them.
+RUNBOOK_EXAMPLE = """\
+karpenter:
+  serviceAccount:
+    annotations:
+      eks.amazonaws.com/role-arn: arn:aws:iam::ACCOUNT_ID:role/karpenter-controller-role-CLUSTER_NAME
+  settings:
+    aws:
+      clusterName: CLUSTER_NAME
+      clusterEndpoint: https://xxxxxxxxxxx.gr7.REGION.eks.amazonaws.com
+      defaultInstanceProfile: karpenter-instance-profile-CLUSTER_NAME
+  controller:
+    resources:
+      requests:
+        cpu: 50m
+        memory: 100Mi
+      limits:
+        cpu: 200m
+        memory: 256Mi
+"""
+
+
+def test_the_runbooks_example_values_are_refused_for_their_placeholders_naming_every_key() -> None:
+    assert refusal(yaml.safe_load(RUNBOOK_EXAMPLE)) == (
+        "karpenter-values.yaml: karpenter.serviceAccount.annotations.eks.amazonaws.com/role-arn: ACCOUNT_ID and "
+        "CLUSTER_NAME are the runbook's placeholders; put in the AWS account id (aws sts get-caller-identity) and "
+        "the cluster's name (placeholders are also left in karpenter.settings.aws.clusterName, "
+        "karpenter.settings.aws.clusterEndpoint, karpenter.settings.aws.defaultInstanceProfile)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        (
+            "https://xxxxxxxxxxx.gr7.eu-west-1.eks.amazonaws.com",
+            "xxxxxxxxxxx is the runbook's placeholder; put in the cluster's endpoint (aws eks describe-cluster "
+            "--name <cluster> --query cluster.endpoint)",
+        ),
+        (
+            "https://EXAMPLE0123456789ABCDEF0123456789.gr7.REGION.eks.amazonaws.com",
+            "REGION is the runbook's placeholder; put in the cluster's region, such as eu-west-1",
+        ),
+        (
+            "${CLUSTER_ENDPOINT}",
+            "${CLUSTER_ENDPOINT} is the runbook's placeholder; put in the value the runbook's commands gave "
+            "CLUSTER_ENDPOINT",
+        ),
+        (
+            "$CLUSTER_ENDPOINT",
+            "$CLUSTER_ENDPOINT is the runbook's placeholder; put in the value the runbook's commands gave "
+            "CLUSTER_ENDPOINT",
+        ),
+        ("<cluster_endpoint>", "<cluster_endpoint> is the runbook's placeholder; put in the cluster endpoint"),
+    ],
+    ids=["endpoint-id", "region", "shell-variable", "bare-shell-variable", "angle-brackets"],
+)
+def test_each_kind_of_placeholder_is_refused_with_what_to_put_in(endpoint: str, message: str) -> None:
+    karpenter = karpenter_values()
+    karpenter["karpenter"]["settings"]["aws"]["clusterEndpoint"] = endpoint
+    assert refusal(karpenter) == f"karpenter-values.yaml: karpenter.settings.aws.clusterEndpoint: {message}"
+
+
+def test_placeholders_in_the_config_values_are_refused_naming_that_file_and_the_list_index() -> None:
+    config = config_values()
+    config["cluster"]["name"] = "CLUSTER_NAME"
+    config["karpenter"]["defaultProvisionerSpec"]["requirements"][1]["values"] = ["REGIONa", "<zone>"]
+    assert refusal(config=config) == (
+        "karpenter-config-values.yaml: cluster.name: CLUSTER_NAME is the runbook's placeholder; put in the "
+        "cluster's name (placeholders are also left in karpenter.defaultProvisionerSpec.requirements[1].values[1])"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["REGIONAL", "AWS_ACCOUNT_ID_X", "dev-cluster-name", "maxxxx", "arn:aws:iam::123456789012:role/x"],
+)
+def test_words_that_only_contain_a_placeholder_are_not_one(value: str) -> None:
+    karpenter = karpenter_values()
+    karpenter["karpenter"]["serviceAccount"]["annotations"]["example.com/note"] = value
+    # Read past the placeholders, the unknown annotation is what is refused.
+    assert refusal(karpenter) == (
+        "karpenter-values.yaml: karpenter.serviceAccount.annotations.example.com/note: has no equivalent in the "
+        "stack; remove it, or set it by hand after converting"
+    )

@@ -100,7 +100,7 @@ def test_every_provisioner_field_becomes_its_pool_setting() -> None:
 def test_bare_provisioners_keep_nodes_until_removed_and_only_the_gpu_pool_weighs_by_default() -> None:
     runbook = install(
         cpu=ProvisionerSpec(source=CPU_SOURCE, consolidation=True),
-        gpu=ProvisionerSpec(source=GPU_SOURCE, consolidation=False, weight=3),
+        gpu=ProvisionerSpec(source=GPU_SOURCE, weight=3),
     )
     assert stack_settings(runbook, "us-east-2") == {
         "aws:region": "us-east-2",
@@ -125,6 +125,47 @@ def test_bare_provisioners_keep_nodes_until_removed_and_only_the_gpu_pool_weighs
 
 def test_a_cpu_provisioner_without_consolidation_gets_no_disruption_setting() -> None:
     assert cpu_pool(ProvisionerSpec(source=CPU_SOURCE, consolidation=False)) == {"expireAfter": "Never"}
+
+
+def test_a_gpu_provisioner_with_consolidation_turned_off_is_not_consolidated() -> None:
+    """The karpenter-config chart's gpu-provisioner template (tfy-karpenter-config 0.1.13,
+    truefoundry/infra-charts b5f5bea2c) writes `consolidation: enabled: true` only if the values
+    enable it, and else `ttlSecondsAfterEmpty`: the pool keeps the stack's GPU default, WhenEmpty."""
+    runbook = install(gpu=ProvisionerSpec(source=GPU_SOURCE, consolidation=False))
+    assert stack_settings(runbook, "eu-west-1")["karpenter:nodePools"]["gpu"] == {
+        "gpu": True,
+        "expireAfter": "Never",
+        "weight": 10,
+    }
+
+
+RUNBOOK_RESOURCES = {"requests": {"cpu": "50m", "memory": "100Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}}
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        RUNBOOK_RESOURCES,
+        {"limits": {"cpu": "2", "memory": "512Mi"}},
+        {"requests": {"cpu": "999m"}},
+    ],
+    ids=["runbook", "memory-limit-under", "cpu-request-under"],
+)
+def test_controller_resources_under_the_recommendation_give_way_to_the_stacks_defaults(
+    resources: dict[str, dict[str, str]],
+) -> None:
+    """Karpenter 1.14.1's chart (charts/karpenter/values.yaml) leaves `controller.resources` empty and
+    suggests requests and limits of cpu 1 and memory 1Gi; its getting-started guide installs with
+    exactly those (step08-apply-helm-chart.sh). The stack's defaults are that recommendation."""
+    assert "karpenter:controller" not in stack_settings(install(controller_resources=resources), "eu-west-1")
+    with_replicas = stack_settings(install(controller_resources=resources, replicas=3), "eu-west-1")
+    assert with_replicas["karpenter:controller"] == {"replicas": 3}
+
+
+def test_controller_resources_at_or_above_the_recommendation_are_kept() -> None:
+    resources = {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2048Mi"}}
+    settings = stack_settings(install(controller_resources=resources), "eu-west-1")
+    assert settings["karpenter:controller"] == {"resources": resources}
 
 
 @pytest.mark.parametrize(
