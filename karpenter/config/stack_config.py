@@ -29,6 +29,7 @@ from karpenter.config.values import (
     SubnetId,
 )
 from karpenter.vocabulary.karpenter_chart_keys import SUPPORTED_VERSIONS, helm_values_refusal
+from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_problem
 
 
 def _default_pools() -> dict[str, NodePool]:
@@ -57,6 +58,18 @@ def _new_cluster_access(config: StackConfig) -> StackConfig:
             "'aws-auth' does not work on a new cluster, whose authentication mode is API",
             {"key": "nodeAccess"},
         )
+    return config
+
+
+def _supported_kubernetes(config: StackConfig) -> StackConfig:
+    # The version is the new cluster's; an existing cluster's is checked where it is read.
+    if config.cluster.create:
+        problem = compatibility_problem(config.cluster.kubernetes_version, config.version)
+        if problem:
+            raise refusal(
+                "{problem}; choose a version in that range ({source})",
+                {"key": "cluster.kubernetesVersion", "problem": problem, "source": SOURCE},
+            )
     return config
 
 
@@ -174,6 +187,7 @@ class StackConfig(StrictModel):
     _check_ami_alias = field_validator("ami_alias")(_ami_alias)
     _check_chart_keys = field_validator("helm_values")(_chart_keys)
     _check_new_cluster_access = model_validator(mode="after")(_new_cluster_access)
+    _check_kubernetes_version = model_validator(mode="after")(_supported_kubernetes)
     _check_controllers_fit = model_validator(mode="after")(_controllers_fit_the_system_nodes)
     _check_subnets = field_validator("subnet_ids")(_unique_subnets)
     _check_pools_fit = model_validator(mode="after")(_pools_fit_their_node_classes)

@@ -31,6 +31,7 @@ from karpenter.offline.facts_catalog import facts_catalog
 from karpenter.offline.mocks import OfflineMocks
 from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
 from karpenter.pool_plan import PoolsPlan, plan_pools
+from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_problem
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "karpenter"
@@ -69,6 +70,16 @@ def offline_facts(config: StackConfig, settings_: dict[str, str], project_dir: P
             raise ConfigError(
                 f"karpenter:synthFacts: {path}: clusterName is {facts.cluster_name}, but the stack's "
                 f"karpenter:clusterName is {config.cluster_name}; describe the stack's cluster, or correct one of them"
+            )
+        unsupported = (
+            compatibility_problem(facts.kubernetes_version, config.version)
+            if facts.kubernetes_version and not config.cluster.create
+            else None
+        )
+        if unsupported:
+            raise ConfigError(
+                f"karpenter:synthFacts: {path}: kubernetesVersion: {unsupported}; upgrade the cluster first, or "
+                f"correct the file ({SOURCE})"
             )
         return facts
     if not region:
