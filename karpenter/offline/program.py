@@ -21,7 +21,7 @@ from karpenter.catalog.snapshot import standing_in
 from karpenter.cluster.token_identity import IDENTITY_SETTINGS, token_identity
 from karpenter.config import stack_file
 from karpenter.config.errors import ConfigError
-from karpenter.config.loading import parse_stack_config
+from karpenter.config.loading import parse_stack_config, unread_settings_warnings
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import NAMESPACE
 from karpenter.offline.default_providers import DisabledDefaultProviders
@@ -156,7 +156,12 @@ def _run_with_facts(
     # The program reads the aws: settings it carries into the Kubernetes side as pulumi.Config("aws") does.
     aws_settings = {key: settings_.get(f"aws:{key}") for key in IDENTITY_SETTINGS}
     result.pools = _pools(config, facts, result.outputs)
-    result.warnings = [*config.warnings(), *token_identity(aws_settings).warnings, *result.pools.warnings]
+    result.warnings = [
+        *unread_settings_warnings(settings_),
+        *config.warnings(),
+        *token_identity(aws_settings).warnings,
+        *result.pools.warnings,
+    ]
     return result
 
 
