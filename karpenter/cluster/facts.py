@@ -24,6 +24,7 @@ from karpenter.config.values import Identity
 from karpenter.vocabulary.eks import ACCESS_ENTRY_MODES as ACCESS_ENTRY_MODES
 from karpenter.vocabulary.eks import CONFIG_MAP_MODES as CONFIG_MAP_MODES
 from karpenter.vocabulary.eks import POD_IDENTITY_AGENT, SPOT_SERVICE_LINKED_ROLE, SPOT_SERVICE_LINKED_ROLE_PATH
+from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_problem
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,12 @@ def lookup_cluster_facts(
         raise pulumi.RunError(
             f"karpenter:clusterName: EKS cluster {config.cluster_name!r} was not found in {account.region}: {exc}"
         ) from None
+    unsupported = compatibility_problem(cluster.version, config.version) if cluster.version else None
+    if unsupported:
+        raise ConfigError(
+            f"karpenter:clusterName: EKS cluster {config.cluster_name!r} runs Kubernetes {cluster.version}, and "
+            f"{unsupported}; upgrade the cluster first ({SOURCE})"
+        )
     issuer = cluster.identities[0].oidcs[0].issuer
     issuer_host = issuer.removeprefix("https://")
     oidc_arn = f"arn:{account.partition}:iam::{account.account_id}:oidc-provider/{issuer_host}"

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from karpenter.config import feature_gates, stack_rules
 from karpenter.config.controller import Controller
+from karpenter.config.controller_placement import PoolTaint, placement_problem
 from karpenter.config.new_cluster import NewCluster
 from karpenter.config.node_class import NodeClass
 from karpenter.config.node_overlay import NodeOverlay
@@ -29,6 +30,8 @@ from karpenter.config.values import (
     SubnetId,
 )
 from karpenter.vocabulary.karpenter_chart_keys import SUPPORTED_VERSIONS, helm_values_refusal
+from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_problem
+from karpenter.vocabulary.nvidia_device_plugin import GPU_RESOURCE
 
 
 def _default_pools() -> dict[str, NodePool]:
@@ -57,6 +60,39 @@ def _new_cluster_access(config: StackConfig) -> StackConfig:
             "'aws-auth' does not work on a new cluster, whose authentication mode is API",
             {"key": "nodeAccess"},
         )
+    return config
+
+
+def _supported_kubernetes(config: StackConfig) -> StackConfig:
+    # The version is the new cluster's; an existing cluster's is checked where it is read.
+    if config.cluster.create:
+        problem = compatibility_problem(config.cluster.kubernetes_version, config.version)
+        if problem:
+            raise refusal(
+                "{problem}; choose a version in that range ({source})",
+                {"key": "cluster.kubernetesVersion", "problem": problem, "source": SOURCE},
+            )
+    return config
+
+
+def _pool_taints(pools: dict[str, NodePool]) -> list[PoolTaint]:
+    found: list[PoolTaint] = []
+    for name, pool in pools.items():
+        source = f"karpenter:nodePools.{name} puts on its nodes"
+        taints = [*pool.taints, *pool.startup_taints]
+        found += [(taint.key, taint.value or "", taint.effect.value, source) for taint in taints]
+        configured = {(taint.key, taint.effect.value) for taint in pool.taints}
+        if pool.gpu and (GPU_RESOURCE, "NoSchedule") not in configured:
+            # The GPU taint every GPU pool's nodes carry unless the pool sets its own (kubernetes/pool_values.py).
+            found.append((GPU_RESOURCE, "true", "NoSchedule", source))
+    return found
+
+
+def _controller_off_karpenter_nodes(config: StackConfig) -> StackConfig:
+    problem = placement_problem(config.helm_values, _pool_taints(config.node_pools))
+    if problem:
+        key, message = problem
+        raise refusal("{message}", {"key": key, "message": message})
     return config
 
 
@@ -174,6 +210,8 @@ class StackConfig(StrictModel):
     _check_ami_alias = field_validator("ami_alias")(_ami_alias)
     _check_chart_keys = field_validator("helm_values")(_chart_keys)
     _check_new_cluster_access = model_validator(mode="after")(_new_cluster_access)
+    _check_kubernetes_version = model_validator(mode="after")(_supported_kubernetes)
+    _check_controller_placement = model_validator(mode="after")(_controller_off_karpenter_nodes)
     _check_controllers_fit = model_validator(mode="after")(_controllers_fit_the_system_nodes)
     _check_subnets = field_validator("subnet_ids")(_unique_subnets)
     _check_pools_fit = model_validator(mode="after")(_pools_fit_their_node_classes)

@@ -21,7 +21,7 @@ from karpenter.catalog.snapshot import standing_in
 from karpenter.cluster.token_identity import IDENTITY_SETTINGS, token_identity
 from karpenter.config import stack_file
 from karpenter.config.errors import ConfigError
-from karpenter.config.loading import parse_stack_config
+from karpenter.config.loading import parse_stack_config, unread_settings_warnings
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import NAMESPACE
 from karpenter.offline.default_providers import DisabledDefaultProviders
@@ -31,6 +31,7 @@ from karpenter.offline.facts_catalog import facts_catalog
 from karpenter.offline.mocks import OfflineMocks
 from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
 from karpenter.pool_plan import PoolsPlan, plan_pools
+from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_problem
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "karpenter"
@@ -69,6 +70,16 @@ def offline_facts(config: StackConfig, settings_: dict[str, str], project_dir: P
             raise ConfigError(
                 f"karpenter:synthFacts: {path}: clusterName is {facts.cluster_name}, but the stack's "
                 f"karpenter:clusterName is {config.cluster_name}; describe the stack's cluster, or correct one of them"
+            )
+        unsupported = (
+            compatibility_problem(facts.kubernetes_version, config.version)
+            if facts.kubernetes_version and not config.cluster.create
+            else None
+        )
+        if unsupported:
+            raise ConfigError(
+                f"karpenter:synthFacts: {path}: kubernetesVersion: {unsupported}; upgrade the cluster first, or "
+                f"correct the file ({SOURCE})"
             )
         return facts
     if not region:
@@ -145,7 +156,12 @@ def _run_with_facts(
     # The program reads the aws: settings it carries into the Kubernetes side as pulumi.Config("aws") does.
     aws_settings = {key: settings_.get(f"aws:{key}") for key in IDENTITY_SETTINGS}
     result.pools = _pools(config, facts, result.outputs)
-    result.warnings = [*config.warnings(), *token_identity(aws_settings).warnings, *result.pools.warnings]
+    result.warnings = [
+        *unread_settings_warnings(settings_),
+        *config.warnings(),
+        *token_identity(aws_settings).warnings,
+        *result.pools.warnings,
+    ]
     return result
 
 

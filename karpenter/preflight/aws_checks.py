@@ -51,9 +51,7 @@ def check_kubernetes_version(cluster: EksCluster, karpenter_version: str) -> Ver
         return passed(
             "kubernetes-version", f"Kubernetes {cluster.version} is supported by Karpenter {karpenter_version}"
         )
-    status, why = problem
-    action = f"see {SOURCE}; change karpenter:version, or the cluster's version"
-    return failed("kubernetes-version", why, action) if status == "FAIL" else warned("kubernetes-version", why, action)
+    return failed("kubernetes-version", problem, f"see {SOURCE}; change karpenter:version, or the cluster's version")
 
 
 def check_node_access(cluster: EksCluster, requested: NodeAccess) -> Verdict:

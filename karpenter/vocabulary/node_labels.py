@@ -70,6 +70,10 @@ NODE_POOL_AWS_LABELS = frozenset(
 )
 NODE_OVERLAY_AWS_LABELS = frozenset(INSTANCE_LABELS)
 
+# The taints Karpenter puts on nodes it launches (sigs.k8s.io/karpenter v1.14.1 pkg/apis/v1/taints.go): on
+# a node it is disrupting, and on a node until it registers. Pods that tolerate them stay on or go to such nodes.
+KARPENTER_TAINTS = (("karpenter.sh/disrupted", "NoSchedule"), ("karpenter.sh/unregistered", "NoExecute"))
+
 # Karpenter's own domains: its CRDs reserve every domain that ends in one, after a dot or not.
 KARPENTER_DOMAINS = ("karpenter.sh", "karpenter.k8s.aws")
 # Domains Kubernetes and Karpenter keep for themselves: a key there must be one they define.

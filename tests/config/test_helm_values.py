@@ -249,7 +249,7 @@ def test_an_unknown_key_is_refused_naming_the_configured_release() -> None:
         {"serviceAccount": {"annotations": None}},
         {"additionalAnnotations": {"example.com/owner": "platform"}},
         {"nodeSelector": {"workload-type": "controllers"}},
-        {"affinity": None},
+        {"affinity": {"podAntiAffinity": None}},
         {"podDisruptionBudget": {"maxUnavailable": "50%"}},
         {"settings": {"vmMemoryOverheadPercent": 0}},
         {"settings": {"reservedENIs": "1", "isolatedVPC": True}},

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from karpenter import Karpenter
+from karpenter.offline import program
 from karpenter.offline.cli import main
-from tests.conftest import ROOT, Run
+from tests.conftest import ROOT, Run, facts_with, settings_for
 
 RELAXED = {
     "aws:region": "eu-west-1",
@@ -63,3 +64,30 @@ def test_the_component_logs_each_warning_for_pulumi_preview_and_up(run: Run, mon
     [(message, resource)] = logged
     assert message == WARNING.removeprefix("WARNING: ")
     assert isinstance(resource, Karpenter)
+
+
+UNREAD = (
+    "WARNING: kubernetes:namespace: nothing reads it: the program's Kubernetes resources go through its own "
+    "provider, whose kubeconfig it builds for the stack's cluster and which takes no kubernetes: settings; did you "
+    "mean karpenter:namespace?"
+)
+
+
+def test_synth_prints_a_warning_for_a_key_no_provider_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = {"aws:region": "eu-west-1", "karpenter:clusterName": "prod", "kubernetes:namespace": "karpenter"}
+    project = _project(tmp_path / "project", {"prod": stack})
+    out = tmp_path / "out"
+    assert main(["synth", "--stack", "prod", "--project-dir", str(project), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.endswith(f"\n\n{UNREAD}\n\nwritten to {out}/\n")
+
+
+def test_the_program_logs_a_warning_for_a_key_no_provider_reads_for_pulumi_preview(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    logged: list[tuple[str, object]] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: logged.append((message, resource)))
+    settings = {**settings_for({"clusterName": "dev"}), "kubernetes:namespace": "karpenter"}
+    result = program.run_program("test", settings, facts_with())
+    # The stack's own warning, not the component's: it is about the stack file.
+    assert logged == [(UNREAD.removeprefix("WARNING: "), None)]
+    assert result.warnings == [UNREAD]

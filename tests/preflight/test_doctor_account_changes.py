@@ -47,14 +47,11 @@ def test_credentials_that_do_not_work_fail_and_stop_the_checks(aws: Clients) -> 
     )
 
 
-def test_a_kubernetes_version_newer_than_the_matrix_fails(aws: Clients) -> None:
+def test_a_kubernetes_version_newer_than_karpenter_supports_fails(aws: Clients) -> None:
     seed_runbook_account(aws, version="1.37")
     found = verdict(doctor(aws)[1], "kubernetes-version")
     assert found.status is Status.FAIL
-    assert found.summary == (
-        "Kubernetes 1.37 is newer than any version the compatibility matrix lists (up to 1.36); "
-        "Karpenter 1.14.1 is not known to support it"
-    )
+    assert found.summary == "Karpenter 1.14.1 supports Kubernetes 1.26 to 1.36, not 1.37"
 
 
 def test_irsa_without_the_clusters_oidc_provider_fails(aws: Clients) -> None:

@@ -17,23 +17,39 @@ from tests.preflight.doctor_runs import target
     [
         ("1.35", "1.14.1", None),
         ("1.36", "1.14.1", None),
-        ("1.35", "1.8.2", ("FAIL", "Kubernetes 1.35 needs Karpenter 1.9 or later, and the stack runs 1.8.2")),
-        ("1.36", "1.12.0", ("FAIL", "Kubernetes 1.36 needs Karpenter 1.13 or later, and the stack runs 1.12.0")),
-        ("1.31", "1.0.4", ("FAIL", "Kubernetes 1.31 needs Karpenter 1.0.5 or later, and the stack runs 1.0.4")),
+        ("1.26", "1.14.1", None),
+        ("1.29", "1.14.1", None),
         (
-            "1.29",
-            "1.14.1",
-            (
-                "WARN",
-                "Kubernetes 1.29 is older than any version the compatibility matrix lists (from 1.30); "
-                "Karpenter 1.14.1 is not tested on it",
-            ),
+            "1.35",
+            "1.8.2",
+            "Karpenter 1.8.2 supports Kubernetes 1.26 to 1.34, not 1.35 (Kubernetes 1.35 needs Karpenter 1.9 or later)",
         ),
+        (
+            "1.36",
+            "1.12.0",
+            "Karpenter 1.12.0 supports Kubernetes 1.26 to 1.35, not 1.36 (Kubernetes 1.36 needs Karpenter 1.13 or "
+            "later)",
+        ),
+        (
+            "1.31",
+            "1.0.4",
+            "Karpenter 1.0.4 supports Kubernetes 1.25 to 1.30, not 1.31 (Kubernetes 1.31 needs Karpenter 1.0.5 or "
+            "later)",
+        ),
+        ("1.25", "1.14.1", "Karpenter 1.14.1 supports Kubernetes 1.26 to 1.36, not 1.25"),
+        ("1.37", "1.14.1", "Karpenter 1.14.1 supports Kubernetes 1.26 to 1.36, not 1.37"),
     ],
 )
-def test_the_compatibility_matrix_decides_the_kubernetes_version(
-    kubernetes: str, karpenter: str, expected: tuple[str, str] | None
+def test_the_compatibility_data_decides_the_kubernetes_version(
+    kubernetes: str, karpenter: str, expected: str | None
 ) -> None:
+    """Upstream's compatibility data at the v1.14.1 tag of aws/karpenter-provider-aws:
+    hack/docs/compatibilitymatrix_gen/compatibility.yaml (Karpenter 1.14.x: Kubernetes 1.26 to 1.36;
+    1.5.x to 1.8.x: 1.26 up to 1.33 or 1.34; 1.0.x: 1.25 to 1.30, 1.0.5: to 1.31), of which the page
+    https://karpenter.sh/v1.14/upgrading/compatibility/ shows the newest seven Kubernetes versions
+    (1.30 >= 0.37, 1.31 >= 1.0.5, 1.32 >= 1.2, 1.33 >= 1.5, 1.34 >= 1.6, 1.35 >= 1.9, 1.36 >= 1.13);
+    the 1.14.1 controller checks the cluster against the same range (pkg/providers/version/version.go,
+    MinK8sVersion 1.26, MaxK8sVersion 1.36)."""
     assert compatibility_problem(kubernetes, karpenter) == expected
 
 
@@ -42,9 +58,9 @@ def test_eks_platform_versions_are_read_as_their_minor() -> None:
     assert kubernetes_minor("v1.30") == "1.30"
 
 
-def test_an_old_kubernetes_warns_and_points_at_the_matrix() -> None:
-    found = aws_checks.check_kubernetes_version(EksCluster(name="dev", status="ACTIVE", version="1.29"), "1.14.1")
-    assert found.status is Status.WARN
+def test_a_kubernetes_older_than_karpenter_supports_fails_and_points_at_the_matrix() -> None:
+    found = aws_checks.check_kubernetes_version(EksCluster(name="dev", status="ACTIVE", version="1.25"), "1.14.1")
+    assert (found.status, found.summary) == (Status.FAIL, "Karpenter 1.14.1 supports Kubernetes 1.26 to 1.36, not 1.25")
     assert found.action.startswith("see https://karpenter.sh/v1.14/upgrading/compatibility/")
 
 
