@@ -97,7 +97,7 @@ def read_kms_key(kms: Any, key_id: str) -> KmsKey | None:
     found = found_or_none(lambda: kms.describe_key(KeyId=key_id)["KeyMetadata"])
     if found is None:
         return None
-    return KmsKey(arn=found.get("Arn", ""), state=found.get("KeyState", ""))
+    return KmsKey(name=key_id, arn=found.get("Arn", ""), state=found.get("KeyState", ""))
 
 
 Selections = tuple[

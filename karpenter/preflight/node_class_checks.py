@@ -117,5 +117,5 @@ def check_kms_keys(found: Mapping[str, KmsKey | None | Unread]) -> Verdict | Non
                 f"karpenter:{key}: KMS key {kms_key.arn} is {kms_key.state}, so no volume can be encrypted with it",
                 "enable the key, or name another",
             )
-        named.append(kms_key.arn)
+        named.append(kms_key.arn if kms_key.name == kms_key.arn else f"{kms_key.name} ({kms_key.arn})")
     return passed(check, f"enabled: {', '.join(named)}")

@@ -91,6 +91,8 @@ class Image:
 
 @dataclass(frozen=True)
 class KmsKey:
+    # As the stack names it: a key id, an alias or an ARN.
+    name: str
     arn: str
     state: str
 
