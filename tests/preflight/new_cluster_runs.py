@@ -50,7 +50,10 @@ def seed_network(clients: Clients, *, dns_hostnames: bool = True) -> Network:
 
 
 def reservation(
-    reservation_id: str = RESERVATION, zone: str = f"{REGION}a", state: str = "active", tags: dict[str, str] | None = None
+    reservation_id: str = RESERVATION,
+    zone: str = f"{REGION}a",
+    state: str = "active",
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A DescribeCapacityReservations record, shaped as the EC2 API reference documents it."""
     return {
