@@ -24,8 +24,8 @@ def judge_before_cluster(
     """Every verdict after `credentials`, in a fixed order."""
     config, before = target.config, aws.before_cluster
     assert before is not None
-    verdicts = [
-        new_cluster_checks.check_cluster_name(config, target.region, aws.cluster),
+    return [
+        new_cluster_checks.check_cluster_name(config, target.region),
         new_cluster_checks.check_kubernetes_version(config),
         new_cluster_checks.check_vpc(config.cluster.vpc_id or "", target.region, before.vpc),
         *_subnet_verdicts(target, aws, before, planner),
@@ -41,7 +41,6 @@ def judge_before_cluster(
         aws_checks.check_pulumi_cli(config, pulumi_version),
         skipped("cluster-api", NO_CLUSTER_API),
     ]
-    return verdicts
 
 
 # Checks that need the zones of the subnets: left out, saying why, when the subnets were not read.

@@ -19,16 +19,9 @@ from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_
 PoolPlanner = Callable[[StackConfig, RegionCatalog, tuple[str, ...], Mapping[str, str]], list[str]]
 
 
-def check_cluster_name(config: StackConfig, region: str, cluster: EksCluster | None | Unread) -> Verdict:
-    """Before the stack's first `pulumi up`, no EKS cluster may hold the name: CreateCluster would fail."""
-    name = config.cluster_name
-    if isinstance(cluster, Unread):
-        return warned(
-            "cluster",
-            f"whether EKS cluster {name} exists cannot be read: {cluster.reason}",
-            cluster.action("allow eks:DescribeCluster"),
-        )
-    return passed("cluster", f"no EKS cluster {name} in {region} yet: the stack creates it")
+def check_cluster_name(config: StackConfig, region: str) -> Verdict:
+    """No EKS cluster holds the name yet (one that cannot be read is judged as for any stack)."""
+    return passed("cluster", f"no EKS cluster {config.cluster_name} in {region} yet: the stack creates it")
 
 
 def check_created_cluster(config: StackConfig, cluster: EksCluster, system_role: bool | None | Unread) -> Verdict:
