@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from karpenter.catalog.instance_types import RegionCatalog
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
+from karpenter.preflight.aws_checks import kubernetes_version_verdict
 from karpenter.preflight.observations import EksCluster, SubnetInfo, Unread, Vpc
 from karpenter.preflight.verdicts import Verdict, failed, passed, warned
 from karpenter.vocabulary import aws_names
-from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_problem
 
 # What each pool may launch from `catalog` in the node subnets' zones, one line per pool; raises
 # ConfigError naming the key of a pool that can launch nothing there (as synth refuses it).
@@ -41,15 +41,12 @@ def check_created_cluster(config: StackConfig, cluster: EksCluster, system_role:
 
 
 def check_kubernetes_version(config: StackConfig) -> Verdict:
-    version, karpenter = config.cluster.kubernetes_version, config.version
-    problem = compatibility_problem(version, karpenter)
-    if problem is None:
-        return passed(
-            "kubernetes-version", f"Kubernetes {version} (the new cluster's) is supported by Karpenter {karpenter}"
-        )
-    status, why = problem
-    action = f"see {SOURCE}; change karpenter:version, or karpenter:cluster.kubernetesVersion"
-    return failed("kubernetes-version", why, action) if status == "FAIL" else warned("kubernetes-version", why, action)
+    return kubernetes_version_verdict(
+        config.cluster.kubernetes_version,
+        config.version,
+        whose=" (the new cluster's)",
+        change="karpenter:cluster.kubernetesVersion",
+    )
 
 
 def check_vpc(vpc_id: str, region: str, vpc: Vpc | None | Unread) -> Verdict:
