@@ -125,7 +125,7 @@ def read_account(clients: Clients, config: StackConfig, region: str) -> AwsObser
     before = None
     if cluster is None and config.cluster.create:
         before = read_before_cluster(clients, config)
-        # The program refuses node subnets that are not the cluster's: both are read, each once.
+        # Node subnets are some of the cluster's (the program refuses others): each subnet is read once.
         subnet_ids = list(dict.fromkeys([*(config.cluster.subnet_ids or []), *(config.subnet_ids or [])]))
     elif isinstance(cluster, EksCluster):
         subnet_ids = list(config.subnet_ids or cluster.subnet_ids)

@@ -1,6 +1,7 @@
 """Reading the instance-type catalog from AWS with boto3 clients passed in: DescribeInstanceTypes,
 DescribeInstanceTypeOfferings by zone, and on-demand prices from the Price List API. The conversion
-from API records to `InstanceType` and prices is pure; only the `read_*` functions call AWS."""
+from API records to `InstanceType` and prices is pure; only the `read_*` functions call AWS.
+`offered_catalog` makes a region's catalog of the offerings read, each type as the snapshot has it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`python -m karpenter doctor --stack NAME [--json]`: read the account and the cluster the stack names
-(nothing is written), judge them check by check, and print a line per verdict. Exit 1 on any FAIL."""
+"""`python -m karpenter doctor --stack NAME [--json]`: read the account and the cluster the stack names,
+or, for a stack that creates its cluster, what must exist before it does (nothing is written), judge
+them check by check, and print a line per verdict. Exit 1 on any FAIL."""
 
 from __future__ import annotations
 

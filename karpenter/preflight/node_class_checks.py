@@ -51,7 +51,7 @@ def check_reservations(
                 "add a node subnet in that zone to karpenter:cluster.subnetIds, or select reservations of the node "
                 "subnets' zones",
             )
-        named += [f"{r.id} ({r.instance_type} in {r.zone}, {r.state})" for r in reservations]
+        named += [f"{r.id} ({r.instance_type} in {r.zone}, {r.state}, {r.available} available)" for r in reservations]
     return passed(check, f"{len(named)} selected: {', '.join(named)}")
 
 

@@ -261,7 +261,7 @@ def test_reservations_selected_by_tags_are_found_by_their_tags(
     )
     assert (code, verdict(out, "capacity-reservations")) == (
         0,
-        ["PASS capacity-reservations 1 selected: cr-0f0f0f0f0f0f0f0f0 (m5.xlarge in eu-west-1a, active)"],
+        ["PASS capacity-reservations 1 selected: cr-0f0f0f0f0f0f0f0f0 (m5.xlarge in eu-west-1a, active, 4 available)"],
     )
 
 

@@ -61,7 +61,8 @@ def test_tags_that_select_a_current_reservation_beside_ended_ones_pass_naming_th
     assert found is not None
     assert (found.status, found.summary) == (
         Status.PASS,
-        "2 selected: cr-1 (p5.48xlarge in eu-west-1a, active), cr-2 (p5.48xlarge in eu-west-1c, expired)",
+        "2 selected: cr-1 (p5.48xlarge in eu-west-1a, active, 1 available), "
+        "cr-2 (p5.48xlarge in eu-west-1c, expired, 0 available)",
     )
 
 
