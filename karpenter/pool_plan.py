@@ -92,6 +92,13 @@ def plan_pools(config: StackConfig, region: str, zones: tuple[str, ...], subnet_
                 "node pool is checked against the instance types it may launch",
             ),
         )
+    return plan_in_catalog(config, catalog, zones, subnet_zones)
+
+
+def plan_in_catalog(
+    config: StackConfig, catalog: RegionCatalog, zones: tuple[str, ...], subnet_zones: Mapping[str, str]
+) -> PoolsPlan:
+    """`plan_pools` against a catalog given: doctor's, of the zones' offerings the account reads."""
     # A retired pool launches nothing by design: there is nothing to check or cost.
     inputs = [
         pool_input(name, pool, config, zones, subnet_zones)
@@ -125,6 +132,13 @@ def plan_pools(config: StackConfig, region: str, zones: tuple[str, ...], subnet_
             warnings.append(old)
     warnings += overlap_warnings(inputs, {name: report.candidates for name, report in reports.items()})
     return PoolsPlan(catalog, reports, tuple(warnings))
+
+
+def pool_lines(
+    config: StackConfig, catalog: RegionCatalog, zones: tuple[str, ...], subnet_zones: Mapping[str, str]
+) -> list[str]:
+    """What each pool may launch from `catalog`, a line each; raises ConfigError as synth does."""
+    return plan_in_catalog(config, catalog, zones, subnet_zones).summary_lines()
 
 
 # Pools alike but for their name, weight and budget launch the same types at the same cost; synth

@@ -61,7 +61,7 @@ class NewCluster(pulumi.ComponentResource):
         # would collide with the stack's access entry for the Karpenter node role.
         role, attachments = node_role(
             f"{name}-system-node",
-            role_name=aws_names.bounded_name("system-node-role", config.cluster_name, aws_names.IAM_ROLE_NAME_LIMIT),
+            role_name=aws_names.system_node_role_name(config.cluster_name),
             description=f"System node group of EKS cluster {config.cluster_name}",
             partition=args.partition,
             parent=self,

@@ -209,6 +209,7 @@ def run_migration_command(args: argparse.Namespace) -> int:
     if args.command == "facts":
         return run_facts_command(args)
     if args.command == "doctor":
+        from karpenter.pool_plan import pool_lines
         from karpenter.preflight.doctor import run_command
 
         try:
@@ -224,6 +225,7 @@ def run_migration_command(args: argparse.Namespace) -> int:
             as_json=args.json,
             read_cluster=not args.skip_cluster,
             endpoint_url=args.endpoint_url,
+            pool_planner=pool_lines,
         )
     if args.command == "convert":
         from karpenter.migrate.convert import run_command as convert

@@ -21,6 +21,13 @@ NOT_FOUND = (
     "InvalidSubnetID.NotFound",
     "InvalidVpcID.NotFound",
     "InvalidGroup.NotFound",
+    "InvalidAMIID.NotFound",
+    "InvalidAMIID.Unavailable",
+    "InvalidCapacityReservationId.NotFound",
+    "InvalidPlacementGroup.Unknown",
+    "InvalidAMIID.Malformed",
+    # KMS: no key or alias of that name.
+    "NotFoundException",
 )
 
 

@@ -46,12 +46,19 @@ def check_cluster(name: str, region: str, cluster: EksCluster | None | Unread) -
 
 
 def check_kubernetes_version(cluster: EksCluster, karpenter_version: str) -> Verdict:
-    problem = compatibility_problem(cluster.version, karpenter_version)
+    return kubernetes_version_verdict(cluster.version, karpenter_version)
+
+
+def kubernetes_version_verdict(
+    version: str, karpenter_version: str, *, whose: str = "", change: str = "the cluster's version"
+) -> Verdict:
+    """The Kubernetes `version` (`whose`, such as " (the new cluster's)") against upstream's matrix."""
+    problem = compatibility_problem(version, karpenter_version)
     if problem is None:
         return passed(
-            "kubernetes-version", f"Kubernetes {cluster.version} is supported by Karpenter {karpenter_version}"
+            "kubernetes-version", f"Kubernetes {version}{whose} is supported by Karpenter {karpenter_version}"
         )
-    return failed("kubernetes-version", problem, f"see {SOURCE}; change karpenter:version, or the cluster's version")
+    return failed("kubernetes-version", problem, f"see {SOURCE}; change karpenter:version, or {change}")
 
 
 def check_node_access(cluster: EksCluster, requested: NodeAccess) -> Verdict:

@@ -1,6 +1,7 @@
 """Reading the account with boto3, read-only: the caller, the cluster, its OIDC provider or Pod
-Identity add-on, the node subnets and their routes, the spot role, EC2 vCPU quotas, and (through
-iam_reader) the stack's IAM names. Each call that fails is kept as `Unread`."""
+Identity add-on, the node subnets and their routes, the spot role, EC2 vCPU quotas, (through
+iam_reader) the stack's IAM names, and (through new_cluster_reader) what a cluster the stack creates
+needs before it exists. Each call that fails is kept as `Unread`."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from karpenter.config.stack_config import StackConfig
 from karpenter.config.values import Identity
 from karpenter.preflight.aws_calls import Clients, attempt, error_code, found_or_none
 from karpenter.preflight.iam_reader import read_existing_iam, simulate_controller
+from karpenter.preflight.new_cluster_reader import read_before_cluster
 from karpenter.preflight.observations import AwsObservations, Caller, EksCluster, SubnetInfo, Unread
-from karpenter.vocabulary import ec2_quotas
+from karpenter.vocabulary import aws_names, ec2_quotas
 from karpenter.vocabulary.eks import POD_IDENTITY_AGENT, SPOT_SERVICE_LINKED_ROLE
 
 
@@ -67,6 +69,7 @@ def read_subnets(ec2: Any, subnet_ids: list[str]) -> tuple[tuple[SubnetInfo, ...
             maps_public_ips=bool(s.get("MapPublicIpOnLaunch")),
             routes_to_internet_gateway=s["SubnetId"] in to_gateway,
             tags={t["Key"]: t["Value"] for t in s.get("Tags", [])},
+            vpc_id=s.get("VpcId", ""),
         )
         for s in found
     )
@@ -119,13 +122,21 @@ def read_account(clients: Clients, config: StackConfig, region: str) -> AwsObser
     caller = Caller(account=caller_data["Account"], arn=caller_data["Arn"])
     partition = caller.arn.split(":")[1]
     cluster = attempt(lambda: read_cluster(eks, config.cluster_name))
-    if not isinstance(cluster, EksCluster):
+    before = None
+    if cluster is None and config.cluster.create:
+        before = read_before_cluster(clients, config)
+        # Node subnets are some of the cluster's (the program refuses others): each subnet is read once.
+        subnet_ids = list(dict.fromkeys([*(config.cluster.subnet_ids or []), *(config.subnet_ids or [])]))
+    elif isinstance(cluster, EksCluster):
+        subnet_ids = list(config.subnet_ids or cluster.subnet_ids)
+    else:
         return AwsObservations(region=region, caller=caller, cluster=cluster)
-    issuer = cluster.oidc_issuer
-    subnets = attempt(lambda: read_subnets(ec2, list(config.subnet_ids or cluster.subnet_ids)))
+    issuer = cluster.oidc_issuer if isinstance(cluster, EksCluster) else None
+    subnets = attempt(lambda: read_subnets(ec2, subnet_ids))
     existing = attempt(lambda: read_existing_iam(iam, config.cluster_name))
     controller = existing.controller_role if isinstance(existing, ExistingIam) else None
     quotas_client = clients("service-quotas")
+    system_node_role = aws_names.system_node_role_name(config.cluster_name)
     return AwsObservations(
         region=region,
         caller=caller,
@@ -134,7 +145,7 @@ def read_account(clients: Clients, config: StackConfig, region: str) -> AwsObser
         if config.identity is Identity.IRSA and issuer
         else None,
         pod_identity_agent=attempt(lambda: read_pod_identity_agent(eks, config.cluster_name))
-        if config.identity is Identity.POD_IDENTITY
+        if config.identity is Identity.POD_IDENTITY and isinstance(cluster, EksCluster)
         else None,
         subnets=subnets[0] if isinstance(subnets, tuple) else subnets or (),
         missing_subnets=subnets[1] if isinstance(subnets, tuple) else (),
@@ -148,4 +159,8 @@ def read_account(clients: Clients, config: StackConfig, region: str) -> AwsObser
         )
         if controller
         else None,
+        system_node_role_exists=attempt(lambda: bool(iam.get_role(RoleName=system_node_role)), missing=False)
+        if config.cluster.create
+        else None,
+        before_cluster=before,
     )

@@ -1,6 +1,7 @@
 """Reading the instance-type catalog from AWS with boto3 clients passed in: DescribeInstanceTypes,
 DescribeInstanceTypeOfferings by zone, and on-demand prices from the Price List API. The conversion
-from API records to `InstanceType` and prices is pure; only the `read_*` functions call AWS."""
+from API records to `InstanceType` and prices is pure; only the `read_*` functions call AWS.
+`offered_catalog` makes a region's catalog of the offerings read, each type as the snapshot has it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from karpenter.catalog.instance_types import InstanceType
+from karpenter.catalog.instance_types import InstanceType, RegionCatalog
 
 # Karpenter 1.14.1 lists only the types it can launch: DescribeInstanceTypes filtered to hvm and to
 # the x86_64 and arm64 architectures (pkg/providers/instancetype/instancetype.go), so no Mac types.
@@ -153,6 +154,35 @@ def read_zone_offerings(ec2: Any) -> dict[str, frozenset[str]]:
         for offering in page["InstanceTypeOfferings"]:
             zones.setdefault(offering["Location"], set()).add(offering["InstanceType"])
     return {zone: frozenset(types) for zone, types in sorted(zones.items())}
+
+
+LIVE_OFFERINGS_SOURCE = "the account's offerings (EC2 DescribeInstanceTypeOfferings)"
+
+
+def offered_catalog(region: str, offerings: Mapping[str, frozenset[str]]) -> RegionCatalog:
+    """The region's catalog as the account offers it: the zones' offerings as read, each type as the
+    shipped snapshot describes it (one it does not describe is left out), and its prices where the
+    snapshot holds the region."""
+    from karpenter.catalog.snapshot import UnknownRegionError, instance_types, load_region, snapshot_sources
+
+    described = {t.name: t for t in instance_types()}
+    zones = {zone: frozenset(name for name in names if name in described) for zone, names in sorted(offerings.items())}
+    offered = frozenset[str]().union(*zones.values())
+    try:
+        shipped: RegionCatalog | None = load_region(region)
+    except UnknownRegionError:
+        shipped = None
+    prices = {name: price for name, price in (shipped.prices if shipped else {}).items() if name in offered}
+    return RegionCatalog(
+        region=region,
+        types={name: described[name] for name in sorted(offered)},
+        zones=zones,
+        prices=dict(sorted(prices.items())),
+        source=LIVE_OFFERINGS_SOURCE,
+        date=snapshot_sources()["date"],
+        price_source=shipped.price_source if shipped else "",
+        price_date=shipped.price_date if shipped else "",
+    )
 
 
 def _term(field: str, value: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""`python -m karpenter doctor --stack NAME [--json]`: read the account and the cluster the stack names
-(nothing is written), judge them check by check, and print a line per verdict. Exit 1 on any FAIL."""
+"""`python -m karpenter doctor --stack NAME [--json]`: read the account and the cluster the stack names,
+or, for a stack that creates its cluster, what must exist before it does (nothing is written), judge
+them check by check, and print a line per verdict. Exit 1 on any FAIL."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_config import StackConfig
 from karpenter.config.stack_target import StackTarget, load_stack_target
-from karpenter.preflight import aws_checks, capacity_checks, cluster_checks, report
+from karpenter.preflight import aws_checks, capacity_checks, cluster_checks, new_cluster_checks, report
+from karpenter.preflight.before_cluster import judge_before_cluster
+from karpenter.preflight.new_cluster_checks import PoolPlanner
 from karpenter.preflight.observations import AwsObservations, Caller, EksCluster, KubeObservations, Unread
 from karpenter.preflight.verdicts import Status, Verdict, skipped, warned
 from karpenter.vocabulary import aws_names
@@ -43,17 +46,28 @@ def _node_role_arn(caller: Caller, cluster_name: str) -> str:
 
 
 def judge(
-    target: Target, aws: AwsObservations, kube: KubeObservations | Unread | None, pulumi_version: str | None
+    target: Target,
+    aws: AwsObservations,
+    kube: KubeObservations | Unread | None,
+    pulumi_version: str | None,
+    planner: PoolPlanner | None = None,
 ) -> list[Verdict]:
     """Every verdict, in a fixed order, from what was read. Checks that need a fact a failed one
-    should have given are left out rather than guessed."""
+    should have given are left out rather than guessed. A stack that creates its cluster is checked,
+    until the cluster exists, for what must hold before it does; `planner` checks its pools against
+    the zones' offerings."""
     config = target.config
     verdicts = [aws_checks.check_credentials(aws.caller, target.region)]
     if isinstance(aws.caller, Unread):
         return verdicts
-    verdicts.append(aws_checks.check_cluster(config.cluster_name, target.region, aws.cluster))
+    if aws.before_cluster is not None:
+        return [*verdicts, *judge_before_cluster(target, aws, pulumi_version, planner)]
+    if config.cluster.create and isinstance(aws.cluster, EksCluster):
+        verdicts.append(new_cluster_checks.check_created_cluster(config, aws.cluster, aws.system_node_role_exists))
+    else:
+        verdicts.append(aws_checks.check_cluster(config.cluster_name, target.region, aws.cluster))
     cluster = aws.cluster
-    if not isinstance(cluster, EksCluster) or cluster.status != "ACTIVE":
+    if not isinstance(cluster, EksCluster) or verdicts[-1].status is not Status.PASS:
         return verdicts
     verdicts += [
         aws_checks.check_kubernetes_version(cluster, config.version),
@@ -147,7 +161,11 @@ def read_kube(cluster: EksCluster, kube_factory: KubeFactory) -> KubeObservation
 
 
 def examine(
-    target: Target, clients: Any, kube_factory: KubeFactory | None, pulumi_version: str | None
+    target: Target,
+    clients: Any,
+    kube_factory: KubeFactory | None,
+    pulumi_version: str | None,
+    planner: PoolPlanner | None = None,
 ) -> list[Verdict]:
     """Read the account (and, when a factory is given, the cluster) and judge what was read."""
     from karpenter.preflight.aws_reader import read_account
@@ -156,7 +174,7 @@ def examine(
     kube = None
     if kube_factory is not None and isinstance(aws.cluster, EksCluster) and aws.cluster.status == "ACTIVE":
         kube = read_kube(aws.cluster, kube_factory)
-    return judge(target, aws, kube, pulumi_version)
+    return judge(target, aws, kube, pulumi_version, planner)
 
 
 def render(target: Target, verdicts: list[Verdict], as_json: bool) -> tuple[str, int]:
@@ -180,6 +198,7 @@ def run_command(
     as_json: bool = False,
     read_cluster: bool = True,
     endpoint_url: str | None = None,
+    pool_planner: PoolPlanner | None = None,
 ) -> int:
     """The command: 2 (one line on stderr) for a bad stack file or key, else 1 on any FAIL, else 0 (a
     SKIP, a check whose input could not be read, does not fail it: the WARN of that reading says why)."""
@@ -195,6 +214,7 @@ def run_command(
         return 2
     clients = session_clients(target.region, profile, endpoint_url)
     factory = (lambda cluster: eks_api_client(cluster, clients("sts"))) if read_cluster else None
-    output, code = render(target, examine(target, clients, factory, pulumi_cli_version()), as_json)
+    verdicts = examine(target, clients, factory, pulumi_cli_version(), pool_planner)
+    output, code = render(target, verdicts, as_json)
     sys.stdout.write(output)
     return code

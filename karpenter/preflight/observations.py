@@ -50,10 +50,66 @@ class SubnetInfo:
     # Its route table (or the VPC's main one) sends 0.0.0.0/0 to an internet gateway.
     routes_to_internet_gateway: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
+    vpc_id: str = ""
 
     @property
     def public(self) -> bool:
         return self.maps_public_ips or self.routes_to_internet_gateway
+
+
+@dataclass(frozen=True)
+class Vpc:
+    id: str
+    cidr: str
+    dns_support: bool
+    dns_hostnames: bool
+
+
+@dataclass(frozen=True)
+class CapacityReservation:
+    id: str
+    instance_type: str
+    zone: str
+    state: str
+    available: int
+
+
+@dataclass(frozen=True)
+class PlacementGroup:
+    name: str
+    id: str
+    strategy: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Image:
+    id: str
+    name: str
+    state: str
+
+
+@dataclass(frozen=True)
+class KmsKey:
+    # As the stack names it: a key id, an alias or an ARN.
+    name: str
+    arn: str
+    state: str
+
+
+@dataclass(frozen=True)
+class BeforeCluster:
+    """What a stack that creates its cluster needs to exist before the cluster does. The node classes'
+    selections are by the key of the term that selects them (`nodeClasses.gpu.amiSelectorTerms[0]`);
+    None where AWS says there is no such thing."""
+
+    vpc: Vpc | None | Unread
+    # Zone name -> the instance types offered there (DescribeInstanceTypeOfferings).
+    offerings: Mapping[str, frozenset[str]] | Unread = field(default_factory=dict)
+    reservations: Mapping[str, tuple[CapacityReservation, ...] | Unread] = field(default_factory=dict)
+    placement_groups: Mapping[str, PlacementGroup | None | Unread] = field(default_factory=dict)
+    images: Mapping[str, Image | None | Unread] = field(default_factory=dict)
+    kms_keys: Mapping[str, KmsKey | None | Unread] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +137,10 @@ class AwsObservations:
     existing_iam: ExistingIam | Unread = field(default_factory=ExistingIam)
     # None: the controller role does not exist yet, so there is nothing to simulate.
     simulations: tuple[Simulation, ...] | None | Unread = None
+    # For a stack that creates its cluster: whether the system node role it names exists (None for others).
+    system_node_role_exists: bool | None | Unread = None
+    # For a stack that creates its cluster, while no cluster of its name exists.
+    before_cluster: BeforeCluster | None = None
 
 
 @dataclass(frozen=True)

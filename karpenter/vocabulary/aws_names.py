@@ -37,6 +37,11 @@ def controller_role_name(cluster_name: str) -> str:
     return bounded_name("karpenter-controller-role", cluster_name, IAM_ROLE_NAME_LIMIT)
 
 
+def system_node_role_name(cluster_name: str) -> str:
+    """The role of the system node group of a cluster the stack creates."""
+    return bounded_name("system-node-role", cluster_name, IAM_ROLE_NAME_LIMIT)
+
+
 def node_role_description(cluster_name: str) -> str:
     """The node role's description; a role carrying it was made (or taken over) by this stack."""
     return f"Nodes that Karpenter launches for EKS cluster {cluster_name}"
