@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -222,6 +223,7 @@ def test_a_refused_folder_is_refused_before_the_program_runs(
 
 
 def test_the_command_line_refuses_the_current_folder_in_one_line_with_exit_code_2(project: Path) -> None:
+    shutil.copy(ROOT / "__main__.py", project / "__main__.py")
     done = subprocess.run(
         [sys.executable, "-m", "karpenter", "synth", "--stack", "dev", "--out", "."],
         cwd=project,
@@ -232,4 +234,4 @@ def test_the_command_line_refuses_the_current_folder_in_one_line_with_exit_code_
     )
     assert done.returncode == 2
     assert done.stderr == f"error: --out {project.resolve()}: the project folder or one of its parents; {_OWN}\n"
-    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.yaml"]
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.yaml", "__main__.py"]
