@@ -45,6 +45,16 @@ SAMPLE_FACTS_HINT = (
 )
 
 
+def sample_cluster_note(stack: str) -> str:
+    """The line synth prints for a stack it rendered against the built-in sample cluster: its subnets, security
+    groups and AMIs are not the user's, so the render shows the shape of the stack, not what `pulumi up` finds."""
+    return (
+        "NOTE: rendered against synth's built-in sample cluster, not yours; describe yours in a facts file "
+        f"(`python -m karpenter facts --stack {stack}` reads one from the account) and name it in "
+        "karpenter:synthFacts"
+    )
+
+
 def stack_settings(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """A stack file's config as the Pulumi CLI hands it to a program: scalars as text,
     structured values as JSON text."""
@@ -93,6 +103,8 @@ class SynthResult:
     providers: dict[str, Providers] = field(default_factory=dict)
     # What each node pool may launch and cost (pools.json and the summary's pool lines).
     pools: PoolsPlan = field(default_factory=lambda: PoolsPlan(None))
+    # Rendered against the built-in sample cluster: the stack names no facts file of its own.
+    sample_cluster: bool = False
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]
@@ -145,6 +157,7 @@ def _run_with_facts(
     # The program reads the aws: settings it carries into the Kubernetes side as pulumi.Config("aws") does.
     aws_settings = {key: settings_.get(f"aws:{key}") for key in IDENTITY_SETTINGS}
     result.pools = _pools(config, facts, result.outputs)
+    result.sample_cluster = sample
     result.warnings = [*config.warnings(), *token_identity(aws_settings).warnings, *result.pools.warnings]
     return result
 
