@@ -17,7 +17,6 @@ from karpenter.offline import errors, facts_file, output_folder, program, report
 from karpenter.offline.verdicts import guardrail_violations
 
 DEFAULT_OUT = Path("build/synth")
-PROGRAM_FILES = ("Pulumi.yaml", "__main__.py")
 
 
 def judge(result: program.SynthResult, rendered: dict[str, str]) -> None:
@@ -69,20 +68,6 @@ def render_all(out: Path, project_dir: Path, preview: bool) -> int:
     return 0
 
 
-def program_missing(project_dir: Path) -> str | None:
-    """Why `project_dir` is not the folder of the program, or None if it is: every command reads the stack files
-    beside Pulumi.yaml, and synth and diff run its __main__.py."""
-    if not project_dir.is_dir():
-        return f"{project_dir} is not a folder; run in the program's folder or name it with --project-dir"
-    absent = [name for name in PROGRAM_FILES if not (project_dir / name).is_file()]
-    if not absent:
-        return None
-    return (
-        f"{project_dir} holds no {' and no '.join(absent)}, so it is not the program's folder; run in the folder "
-        "of Pulumi.yaml and __main__.py, or name it with --project-dir"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m karpenter")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -114,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_migration_commands(commands)
     args = parser.parse_args(argv)
-    missing = program_missing(args.project_dir)
+    missing = program.program_missing(args.project_dir)
     if missing:
         print(f"error: {missing}", file=sys.stderr)
         return 2
