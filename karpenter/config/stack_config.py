@@ -222,4 +222,4 @@ class StackConfig(StrictModel):
 
     def warnings(self) -> list[str]:
         """What the config allows but weakens, one `WARNING: karpenter:<key>: ...` line each."""
-        return stack_rules.warnings(self.node_classes)
+        return stack_rules.warnings(self.node_classes, self.node_pools, self.ami_alias)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from karpenter.config.gpu_sharing import sharing_overlay_prefix
-from karpenter.config.node_class import AmiFamily, NodeClass
-from karpenter.config.node_class_choice import IMPLICIT_NODE_CLASSES, node_class, pool_node_class
+from karpenter.config.node_class import AmiFamily, NodeClass, alias_family
+from karpenter.config.node_class_choice import IMPLICIT_NODE_CLASSES, node_class, pool_node_class, used_node_classes
 from karpenter.config.node_overlay import NodeOverlay
 from karpenter.config.node_pool import NodePool
 from karpenter.config.pool_rules import reserved_capacity_problem
@@ -87,10 +87,41 @@ def overlay_name_problem(overlays: Mapping[str, NodeOverlay], pools: Mapping[str
     return None
 
 
-def warnings(classes: Mapping[str, NodeClass]) -> list[str]:
+# A version of each family's alias to show as the pinned form (the examples of the config reference).
+_PINNED_EXAMPLE = {AmiFamily.AL2023: "al2023@v20250920", AmiFamily.BOTTLEROCKET: "bottlerocket@v1.40.0"}
+
+
+def warnings(classes: Mapping[str, NodeClass], pools: Mapping[str, NodePool], default_alias: str) -> list[str]:
     """What the config allows but weakens, one line each, naming the key."""
     lines = []
     for name, chosen in classes.items():
         for key, why in chosen.metadata_options.relaxations():
             lines.append(f"WARNING: karpenter:nodeClasses.{name}.metadataOptions.{key}: {why}")
+    unpinned = unpinned_ami_aliases(classes, pools, default_alias)
+    if unpinned:
+        # One line for the stack, however many classes take the alias.
+        (key, alias), *others = unpinned
+        also = f" (also {', '.join(f'karpenter:{k} {a}' for k, a in others)})" if others else ""
+        pinned = _PINNED_EXAMPLE[alias_family(alias)]
+        lines.append(
+            f"WARNING: karpenter:{key}: {alias} takes each new AMI as it is released, and Karpenter then replaces "
+            f"every node launched from the old one{also}; pin a version, such as {pinned}, "
+            "and move it on in stages, as Karpenter's documentation recommends for production"
+        )
     return lines
+
+
+def unpinned_ami_aliases(
+    classes: Mapping[str, NodeClass], pools: Mapping[str, NodePool], default_alias: str
+) -> list[tuple[str, str]]:
+    """(key below `karpenter:`, alias) of each `@latest` alias a rendered node class takes, once per key."""
+    found: dict[str, str] = {}
+    for name in used_node_classes(classes, pools):
+        chosen = node_class(classes, name)
+        if chosen.ami_selector_terms is not None:
+            continue  # AMIs chosen by id, name or tags: not an alias
+        key = f"nodeClasses.{name}.amiAlias" if chosen.ami_alias else "amiAlias"
+        alias = chosen.ami_alias or default_alias
+        if alias.endswith("@latest"):
+            found.setdefault(key, alias)
+    return list(found.items())

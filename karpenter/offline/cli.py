@@ -57,8 +57,11 @@ def render_all(out: Path, project_dir: Path, preview: bool) -> int:
         print(
             f"{stack:<{width}}  ok       {report.resource_count(result)} resources ({result.region}) in {out / stack}/"
         )
-        for warning in result.warnings:
-            print(f"{'':<{width}}  {warning}")
+        notes = [program.sample_cluster_note(stack)] if result.sample_cluster else []
+        for line in [*notes, *result.warnings]:
+            print(f"{'':<{width}}  {line}")
+    for line in output_folder.remove_stale_outputs(out, stacks):
+        print(line)
     if refused:
         print(f"\n{refused} of {len(stacks)} stacks refused", file=sys.stderr)
         return 2
@@ -96,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_migration_commands(commands)
     args = parser.parse_args(argv)
+    missing = program.program_missing(args.project_dir)
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
     if args.command == "diff":
         from karpenter.offline.diff_command import run_command as review_change
 

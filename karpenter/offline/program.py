@@ -35,6 +35,9 @@ from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "karpenter"
+# What a folder must hold to be the program's: every command reads the stack files beside Pulumi.yaml, and synth
+# and diff run __main__.py.
+PROGRAM_FILES = ("Pulumi.yaml", "__main__.py")
 
 _QUIET = logging.getLogger("karpenter.offline.program")
 _QUIET.addHandler(logging.NullHandler())
@@ -44,6 +47,29 @@ SAMPLE_FACTS_HINT = (
     "offline synth checked this against its built-in sample cluster; describe your cluster in a facts file "
     "(`python -m karpenter facts --stack <stack>` reads one from the account) and name it in karpenter:synthFacts"
 )
+
+
+def sample_cluster_note(stack: str) -> str:
+    """The line synth prints for a stack it rendered against the built-in sample cluster: its subnets, security
+    groups and AMIs are not the user's, so the render shows the shape of the stack, not what `pulumi up` finds."""
+    return (
+        "NOTE: rendered against synth's built-in sample cluster, not yours; describe yours in a facts file "
+        f"(`python -m karpenter facts --stack {stack}` reads one from the account) and name it in "
+        "karpenter:synthFacts"
+    )
+
+
+def program_missing(project_dir: Path) -> str | None:
+    """Why `project_dir` is not the program's folder, in one line, or None if it is."""
+    if not project_dir.is_dir():
+        return f"{project_dir} is not a folder; run in the program's folder or name it with --project-dir"
+    absent = [name for name in PROGRAM_FILES if not (project_dir / name).is_file()]
+    if not absent:
+        return None
+    return (
+        f"{project_dir} holds no {' and no '.join(absent)}, so it is not the program's folder; run in the folder "
+        "of Pulumi.yaml and __main__.py, or name it with --project-dir"
+    )
 
 
 def stack_settings(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
@@ -104,6 +130,8 @@ class SynthResult:
     providers: dict[str, Providers] = field(default_factory=dict)
     # What each node pool may launch and cost (pools.json and the summary's pool lines).
     pools: PoolsPlan = field(default_factory=lambda: PoolsPlan(None))
+    # Rendered against the built-in sample cluster: the stack names no facts file of its own.
+    sample_cluster: bool = False
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]
@@ -156,6 +184,7 @@ def _run_with_facts(
     # The program reads the aws: settings it carries into the Kubernetes side as pulumi.Config("aws") does.
     aws_settings = {key: settings_.get(f"aws:{key}") for key in IDENTITY_SETTINGS}
     result.pools = _pools(config, facts, result.outputs)
+    result.sample_cluster = sample
     result.warnings = [
         *unread_settings_warnings(settings_),
         *config.warnings(),

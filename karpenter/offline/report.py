@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from karpenter.offline.monitor import COMPUTED, Registration
-from karpenter.offline.program import SynthResult
+from karpenter.offline.program import SynthResult, sample_cluster_note
 
 _POLICY_INPUTS = {
     "aws:iam/role:Role": "assumeRolePolicy",
@@ -49,7 +49,10 @@ def summary(result: SynthResult) -> str:
     custom = _infrastructure(result)
     counts = Counter(r.type for r in custom)
     mode = "preview (first run: computed values unknown)" if result.preview else "deployment"
-    lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources", "", "  count  type"]
+    lines = [f"stack {result.stack} ({result.region}), {mode}: {len(custom)} resources"]
+    if result.sample_cluster:
+        lines.append(sample_cluster_note(result.stack))
+    lines += ["", "  count  type"]
     lines += [f"  {count:>5}  {typ}" for typ, count in sorted(counts.items())]
     catalog = result.pools.catalog
     if catalog is not None and result.pools.pools:

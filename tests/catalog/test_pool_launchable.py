@@ -216,7 +216,8 @@ def test_the_component_logs_each_pools_line_and_warning_for_pulumi_preview(
     monkeypatch.setattr(
         pulumi.log, "warn", lambda message, resource=None, **_: logged.append(("warn", message, resource))
     )
-    run({"nodePools": {"a": {}, "b": {}}}, facts=sample_facts("eu-west-1"))
+    # A pinned AMI, so that the only warning is the pools'.
+    run({"amiAlias": "al2023@v20250920", "nodePools": {"a": {}, "b": {}}}, facts=sample_facts("eu-west-1"))
     assert [(level, message.split(":")[0]) for level, message, _ in logged] == [
         ("warn", "karpenter"),
         ("info", "a"),

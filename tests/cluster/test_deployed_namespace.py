@@ -143,7 +143,9 @@ def test_a_pod_identity_role_made_before_the_tag_names_no_namespace_and_is_let_t
     logged: list[tuple[str, Any]] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: logged.append((message, resource)))
     facts = with_controller_role(OfflineRole(description=OURS, assume_role_policy=POD_IDENTITY_TRUST))
-    result = run({"identity": "pod-identity"}, facts=facts)
+    # A pinned AMI, so that the only warning is the role's.
+    pinned = {"identity": "pod-identity", "amiAlias": "al2023@v20250920"}
+    result = run(pinned, facts=facts)
     assert controller_role_tags(result) == {TAG: "kube-system"}
     [(message, resource)] = logged
     assert message == (
@@ -155,9 +157,9 @@ def test_a_pod_identity_role_made_before_the_tag_names_no_namespace_and_is_let_t
     )
     assert isinstance(resource, Karpenter)
     # Tagged, or a first deploy, or a foreign role: nothing to warn about.
-    run({"identity": "pod-identity"}, facts=tagged("kube-system"))
-    run({"identity": "pod-identity"})
-    run({"identity": "pod-identity", "adopt": True}, facts=with_controller_role(OfflineRole()))
+    run(pinned, facts=tagged("kube-system"))
+    run(pinned)
+    run({**pinned, "adopt": True}, facts=with_controller_role(OfflineRole()))
     assert len(logged) == 1
 
 

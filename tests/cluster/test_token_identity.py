@@ -30,7 +30,8 @@ PRIVATE = ["subnet-0a1b2c3d4e5f6a7b1", "subnet-0a1b2c3d4e5f6a7b2", "subnet-0a1b2
 
 def _synth(aws: dict[str, str], config: dict[str, Any] | None = None, **facts: Any) -> program.SynthResult:
     """The stack run offline with these `aws:` settings, as the CLI hands them to the program."""
-    settings = settings_for({"clusterName": "dev", **(config or {})})
+    # A pinned AMI, so that the warnings are those of the aws: settings.
+    settings = settings_for({"clusterName": "dev", "amiAlias": "al2023@v20250920", **(config or {})})
     settings.update({f"aws:{key}": value for key, value in aws.items()})
     return program.run_program("test", settings, facts_with(**facts))
 

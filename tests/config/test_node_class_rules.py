@@ -34,7 +34,9 @@ AL2023_FORMAT = (
 
 
 def _parsed(classes: dict[str, Any], **more: Any) -> StackConfig:
-    return parse_stack_config(settings_for({"clusterName": "dev", "nodeClasses": classes, **more}))
+    # A pinned AMI, so that the warnings are those of the classes alone.
+    config = {"clusterName": "dev", "amiAlias": "al2023@v20250920", "nodeClasses": classes, **more}
+    return parse_stack_config(settings_for(config))
 
 
 def _refusal(classes: dict[str, Any], **more: Any) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from karpenter.config import stack_file
 from karpenter.offline import errors, program
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_project
 
 _SECRET = (
     "a secret value; offline synth cannot decrypt it, and the program reads no secrets: "
@@ -250,6 +250,7 @@ def test_dates_reach_the_program_as_typed(tmp_path: Path) -> None:
 
 
 def test_the_command_line_reports_a_bad_stack_file_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    make_project(tmp_path)
     (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  aws:region: a\n  aws:region: b\n")
     out = tmp_path / "build" / "synth" / "prod"
     command = [sys.executable, "-m", "karpenter", "synth", "--stack", "prod"]
@@ -413,6 +414,7 @@ def test_quoted_versions_and_numbers_under_other_keys_are_read(tmp_path: Path) -
 
 def test_the_command_line_refuses_a_flat_dotted_key_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
     """`pulumi config set nodePools.cpu.capacityTypes ...` without --path writes the dotted key as one name."""
+    make_project(tmp_path)
     (tmp_path / "Pulumi.prod.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  karpenter:clusterName: dev\n"
         "  karpenter:nodePools.cpu.capacityTypes: '[\"spot\"]'\n"

@@ -204,8 +204,9 @@ def test_drain_legacy_without_its_stack_file_is_one_line_and_exit_2(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from karpenter.offline.cli import main
+    from tests.conftest import make_project
 
-    assert main(["drain-legacy", "--stack", "prod", "--project-dir", str(tmp_path)]) == 2
+    assert main(["drain-legacy", "--stack", "prod", "--project-dir", str(make_project(tmp_path))]) == 2
     assert capsys.readouterr().err == f"error: no stack file Pulumi.prod.yaml in {tmp_path}\n"
 
 

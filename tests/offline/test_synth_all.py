@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from karpenter.config.stack_file import stack_names
+from karpenter.offline import program
 from karpenter.offline.cli import main
 from tests.conftest import ROOT
 
@@ -22,7 +23,11 @@ def _project(folder: Path, stacks: dict[str, dict[str, object]]) -> Path:
     return folder
 
 
-ATTACH = {"aws:region": "eu-west-1", "karpenter:clusterName": "prod"}
+ATTACH = {"aws:region": "eu-west-1", "karpenter:clusterName": "prod", "karpenter:amiAlias": "al2023@v20250920"}
+
+
+def _note(stack: str) -> str:
+    return program.sample_cluster_note(stack)
 
 
 def test_the_stacks_are_the_stack_files_beside_pulumi_yaml(tmp_path: Path) -> None:
@@ -37,7 +42,9 @@ def test_every_stack_renders_into_a_folder_of_its_own(tmp_path: Path, capsys: py
     assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"prod     ok       51 resources (eu-west-1) in {out}/prod/",
+        f"         {_note('prod')}",
         f"staging  ok       51 resources (eu-west-1) in {out}/staging/",
+        f"         {_note('staging')}",
     ]
     assert sorted(path.name for path in out.iterdir()) == ["prod", "staging"]
     assert (out / "staging" / "helm" / "karpenter.values.yaml").read_text().count("clusterName: stg") == 1
@@ -53,6 +60,7 @@ def test_a_refused_stack_is_named_and_fails_the_run(tmp_path: Path, capsys: pyte
         "bad   refused  karpenter:nodePools.cpu.capacityTypes[1]: 'preemptible' is not one of spot, on-demand, "
         "reserved",
         f"good  ok       51 resources (eu-west-1) in {out}/good/",
+        f"      {_note('good')}",
     ]
     assert captured.err == "\n1 of 2 stacks refused\n"
     assert sorted(path.name for path in out.iterdir()) == ["good"]
@@ -80,3 +88,47 @@ def test_a_stack_file_whose_name_pulumi_refuses_is_listed_and_refused(
     ]
     assert captured.err == "\n1 of 1 stacks refused\n"
     assert not out.exists()
+
+
+def test_the_output_of_a_stack_file_that_no_longer_exists_is_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project(tmp_path / "project", {"prod": ATTACH, "old": ATTACH})
+    out = tmp_path / "out"
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
+    (project / "Pulumi.old.yaml").unlink()
+    capsys.readouterr()
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"prod  ok       51 resources (eu-west-1) in {out}/prod/",
+        f"      {_note('prod')}",
+        f"removed {out}/old/: Pulumi.old.yaml no longer exists",
+    ]
+    assert sorted(path.name for path in out.iterdir()) == ["prod"]
+
+
+def test_a_folder_synth_did_not_write_is_kept_and_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project(tmp_path / "project", {"prod": ATTACH})
+    out = tmp_path / "out"
+    (out / "notes").mkdir(parents=True)
+    (out / "notes" / "todo.txt").write_text("mine\n")
+    (out / "README.txt").write_text("mine too\n")
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"kept {out}/notes/: Pulumi.notes.yaml no longer exists, but synth did not write this folder "
+        "(no .karpenter-synth marker)"
+    )
+    assert (out / "notes" / "todo.txt").read_text() == "mine\n"
+    assert (out / "README.txt").read_text() == "mine too\n"
+
+
+def test_the_output_of_a_refused_stack_is_kept_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = _project(tmp_path / "project", {"prod": ATTACH})
+    out = tmp_path / "out"
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
+    before = (out / "prod" / "resources.json").read_text()
+    bad = {**ATTACH, "karpenter:nodePools": {"cpu": {"capacityTypes": ["preemptible"]}}}
+    (project / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": bad}))
+    assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 2
+    assert "removed" not in capsys.readouterr().out
+    assert (out / "prod" / "resources.json").read_text() == before

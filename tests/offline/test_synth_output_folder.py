@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -222,6 +223,7 @@ def test_a_refused_folder_is_refused_before_the_program_runs(
 
 
 def test_the_command_line_refuses_the_current_folder_in_one_line_with_exit_code_2(project: Path) -> None:
+    shutil.copy(ROOT / "__main__.py", project / "__main__.py")
     done = subprocess.run(
         [sys.executable, "-m", "karpenter", "synth", "--stack", "dev", "--out", "."],
         cwd=project,
@@ -232,4 +234,24 @@ def test_the_command_line_refuses_the_current_folder_in_one_line_with_exit_code_
     )
     assert done.returncode == 2
     assert done.stderr == f"error: --out {project.resolve()}: the project folder or one of its parents; {_OWN}\n"
-    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.yaml"]
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.yaml", "__main__.py"]
+
+
+def test_stale_outputs_spare_current_stacks_links_files_and_a_runs_own_staging(tmp_path: Path, project: Path) -> None:
+    out = tmp_path / "synth"
+    for stack in ("prod", "old"):
+        output_folder.write(_result(), out / stack, None, project)
+    elsewhere = tmp_path / "elsewhere"
+    output_folder.write(_result(), elsewhere, None, project)
+    (out / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (out / ".synth-abc").mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    assert output_folder.remove_stale_outputs(out, ["prod"]) == [
+        f"removed {out}/old/: Pulumi.old.yaml no longer exists"
+    ]
+    assert sorted(p.name for p in out.iterdir()) == [".synth-abc", "linked", "notes.txt", "prod"]
+    assert (elsewhere / output_folder.SYNTH_MARKER).is_file()
+
+
+def test_stale_outputs_of_a_folder_that_is_not_there_are_none(tmp_path: Path) -> None:
+    assert output_folder.remove_stale_outputs(tmp_path / "nothing", ["prod"]) == []

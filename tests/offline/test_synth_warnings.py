@@ -18,6 +18,7 @@ from tests.conftest import ROOT, Run, facts_with, settings_for
 RELAXED = {
     "aws:region": "eu-west-1",
     "karpenter:clusterName": "prod",
+    "karpenter:amiAlias": "al2023@v20250920",
     "karpenter:nodeClasses": {"legacy": {"metadataOptions": {"httpTokens": "optional"}}},
     "karpenter:nodePools": {"cpu": {"nodeClass": "legacy"}},
 }
@@ -46,13 +47,15 @@ def test_the_summary_of_one_stack_ends_with_its_warnings(tmp_path: Path, capsys:
 
 
 def test_all_stacks_print_each_warning_under_its_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    plain = {"aws:region": "eu-west-1", "karpenter:clusterName": "plain"}
+    plain = {"aws:region": "eu-west-1", "karpenter:clusterName": "plain", "karpenter:amiAlias": "al2023@v20250920"}
     project = _project(tmp_path / "project", {"plain": plain, "prod": RELAXED})
     out = tmp_path / "out"
     assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"plain  ok       51 resources (eu-west-1) in {out}/plain/",
+        f"       {program.sample_cluster_note('plain')}",
         f"prod   ok       51 resources (eu-west-1) in {out}/prod/",
+        f"       {program.sample_cluster_note('prod')}",
         f"       {WARNING}",
     ]
 
@@ -60,7 +63,13 @@ def test_all_stacks_print_each_warning_under_its_stack(tmp_path: Path, capsys: p
 def test_the_component_logs_each_warning_for_pulumi_preview_and_up(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     logged: list[tuple[str, str]] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: logged.append((message, resource)))
-    run({"nodeClasses": RELAXED["karpenter:nodeClasses"], "nodePools": RELAXED["karpenter:nodePools"]})
+    run(
+        {
+            "amiAlias": RELAXED["karpenter:amiAlias"],
+            "nodeClasses": RELAXED["karpenter:nodeClasses"],
+            "nodePools": RELAXED["karpenter:nodePools"],
+        }
+    )
     [(message, resource)] = logged
     assert message == WARNING.removeprefix("WARNING: ")
     assert isinstance(resource, Karpenter)

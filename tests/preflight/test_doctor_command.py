@@ -97,7 +97,7 @@ def test_json_output_is_stable_and_sorted(
 def test_a_stack_file_that_is_not_there_is_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["doctor", "--stack", "prod", "--project-dir", str(tmp_path)]) == 2
+    assert main(["doctor", "--stack", "prod", "--project-dir", str(make_project(tmp_path))]) == 2
     captured = capsys.readouterr()
     assert captured.err == f"error: no stack file Pulumi.prod.yaml in {tmp_path}\n"
 

@@ -155,7 +155,8 @@ def test_a_bad_option_is_exit_2_naming_it(
 
 
 def test_a_stack_file_that_is_not_there_is_exit_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(tmp_path, capsys) == (2, "", f"error: no stack file Pulumi.prod.yaml in {tmp_path}\n")
+    project = make_project(tmp_path)
+    assert run(project, capsys) == (2, "", f"error: no stack file Pulumi.prod.yaml in {project}\n")
 
 
 def test_a_bad_key_is_exit_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
