@@ -130,8 +130,7 @@ class SynthResult:
     providers: dict[str, Providers] = field(default_factory=dict)
     # What each node pool may launch and cost (pools.json and the summary's pool lines).
     pools: PoolsPlan = field(default_factory=lambda: PoolsPlan(None))
-    # Rendered against the built-in sample cluster: the stack names no facts file of its own.
-    sample_cluster: bool = False
+    sample_cluster: bool = False  # rendered against the built-in sample cluster: the stack names no facts file
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]

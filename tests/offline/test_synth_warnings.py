@@ -83,7 +83,12 @@ UNREAD = (
 
 
 def test_synth_prints_a_warning_for_a_key_no_provider_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    stack = {"aws:region": "eu-west-1", "karpenter:clusterName": "prod", "kubernetes:namespace": "karpenter"}
+    stack = {
+        "aws:region": "eu-west-1",
+        "karpenter:clusterName": "prod",
+        "karpenter:amiAlias": "al2023@v20250920",
+        "kubernetes:namespace": "karpenter",
+    }
     project = _project(tmp_path / "project", {"prod": stack})
     out = tmp_path / "out"
     assert main(["synth", "--stack", "prod", "--project-dir", str(project), "--out", str(out)]) == 0
@@ -95,7 +100,10 @@ def test_the_program_logs_a_warning_for_a_key_no_provider_reads_for_pulumi_previ
 ) -> None:
     logged: list[tuple[str, object]] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: logged.append((message, resource)))
-    settings = {**settings_for({"clusterName": "dev"}), "kubernetes:namespace": "karpenter"}
+    settings = {
+        **settings_for({"clusterName": "dev", "amiAlias": "al2023@v20250920"}),
+        "kubernetes:namespace": "karpenter",
+    }
     result = program.run_program("test", settings, facts_with())
     # The stack's own warning, not the component's: it is about the stack file.
     assert logged == [(UNREAD.removeprefix("WARNING: "), None)]
