@@ -1,0 +1,41 @@
+"""Worker processes for rendering many stacks at once, each starting with the SDKs imported.
+
+Helm's Go runtime does not survive a plain fork (a child forked from a process that has loaded
+helm_python hangs), so workers are forked by a fork server: a fresh interpreter that imports the
+SDKs and the program's modules once, never helm_python, and forks a worker from that state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Imported once by the fork server. Nothing here may import helm_python (tests/offline/test_workers.py).
+PRELOAD = ("karpenter.offline.sdk_classes", "karpenter.offline.synth", "karpenter.stack")
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def in_order(function: Callable[..., T], calls: Sequence[tuple[Any, ...]], jobs: int) -> Iterator[T]:
+    """`function(*call)` for each call, yielded in the order of `calls` as each is ready: in up to
+    `jobs` worker processes, or in this one when there is one job or one call. `function` must be a
+    module-level function and its arguments and result picklable."""
+    if jobs <= 1 or len(calls) <= 1:
+        for call in calls:
+            yield function(*call)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(calls)), mp_context=context)
+    try:
+        yield from pool.map(function, *zip(*calls, strict=True))
+    finally:
+        # A stop part way (an error, Ctrl-C) leaves the stacks not yet started unrendered.
+        pool.shutdown(wait=True, cancel_futures=True)
