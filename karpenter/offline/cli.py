@@ -13,7 +13,7 @@ import pulumi
 
 from karpenter.config.errors import ConfigError
 from karpenter.config.stack_file import stack_names
-from karpenter.offline import errors, facts_file, report, synth, workers
+from karpenter.offline import facts_file, workers
 
 DEFAULT_OUT = Path("build/synth")
 
@@ -28,7 +28,7 @@ def render_all(out: Path, project_dir: Path, preview: bool, jobs: int = 1) -> in
     width = max(len(stack) for stack in stacks)
     refused = 0
     calls = [(stack, out / stack, project_dir, preview) for stack in stacks]
-    for stack, line in zip(stacks, workers.in_order(synth.render_line, calls, jobs), strict=True):
+    for stack, line in zip(stacks, workers.in_order(workers.render_line, calls, jobs), strict=True):
         if line.refusal is not None:
             refused += 1
             print(f"{stack:<{width}}  refused  {line.refusal}")
@@ -95,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         return render_all(args.out or DEFAULT_OUT, args.project_dir, args.preview, args.jobs or workers.default_jobs())
     if args.jobs is not None:
         parser.error("--jobs: only with --all; one stack renders in one process")
+    # Loaded here, not above: `synth --all` hands its stacks to workers, whose fork server it starts sooner
+    # for not loading them itself.
+    from karpenter.offline import errors, report, synth
+
     stack = args.stack or "dev"
     out = args.out or DEFAULT_OUT / stack
     try:

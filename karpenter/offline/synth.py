@@ -3,10 +3,7 @@ write it into its output folder."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-
-import pulumi
 
 from karpenter.offline import errors, output_folder, program, report
 from karpenter.offline.verdicts import guardrail_violations
@@ -30,22 +27,3 @@ def render(stack: str, out: Path, project_dir: Path, preview: bool) -> program.S
     judge(result, rendered)
     output_folder.write(result, out, rendered, project_dir)
     return result
-
-
-@dataclass(frozen=True)
-class StackLine:
-    """What `synth --all` says of one stack: why it was refused, or what it rendered."""
-
-    refusal: str | None
-    resources: int = 0
-    region: str = ""
-    warnings: tuple[str, ...] = ()
-
-
-def render_line(stack: str, out: Path, project_dir: Path, preview: bool) -> StackLine:
-    """Render one stack as `render` does, for `synth --all`: small enough to come back from a worker."""
-    try:
-        result = render(stack, out, project_dir, preview)
-    except (pulumi.RunError, errors.SynthError) as exc:
-        return StackLine(str(exc))
-    return StackLine(None, report.resource_count(result), result.region, tuple(result.warnings))

@@ -12,6 +12,8 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -25,6 +27,30 @@ FEW_COLLECTIONS = (20_000, 50, 1000)
 
 # Imported once by the fork server. Nothing here may import helm_python (tests/offline/test_workers.py).
 PRELOAD = ("karpenter.offline.sdk_classes", "karpenter.offline.synth", "karpenter.stack")
+
+
+@dataclass(frozen=True)
+class StackLine:
+    """What `synth --all` says of one stack: why it was refused, or what it rendered."""
+
+    refusal: str | None
+    resources: int = 0
+    region: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def render_line(stack: str, out: Path, project_dir: Path, preview: bool) -> StackLine:
+    """Render one stack into `out` as `synth --stack` does, in a worker: what comes back is small,
+    and neither it nor this function needs the process that hands out the stacks to load the SDKs."""
+    import pulumi
+
+    from karpenter.offline import errors, report, synth
+
+    try:
+        result = synth.render(stack, out, project_dir, preview)
+    except (pulumi.RunError, errors.SynthError) as exc:
+        return StackLine(str(exc))
+    return StackLine(None, report.resource_count(result), result.region, tuple(result.warnings))
 
 
 def default_jobs() -> int:
