@@ -9,11 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-import pulumi
-
-from karpenter.config.errors import ConfigError
-from karpenter.config.stack_file import stack_names
-from karpenter.offline import facts_file, workers
+# Only this, of ours, above: `synth --all` starts its workers' fork server before it loads anything
+# else, so that the server imports the SDKs while this process reads the stack files.
+from karpenter.offline import workers
 
 DEFAULT_OUT = Path("build/synth")
 
@@ -21,6 +19,9 @@ DEFAULT_OUT = Path("build/synth")
 def render_all(out: Path, project_dir: Path, preview: bool, jobs: int = 1) -> int:
     """Every stack file of the project, one line each, in stack order whatever order the `jobs`
     worker processes finish them in; 2 if any stack is refused."""
+    workers.start(jobs)
+    from karpenter.config.stack_file import stack_names
+
     stacks = stack_names(project_dir)
     if not stacks:
         print(f"no stack files (Pulumi.<stack>.yaml) in {project_dir}")
@@ -95,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return render_all(args.out or DEFAULT_OUT, args.project_dir, args.preview, args.jobs or workers.default_jobs())
     if args.jobs is not None:
         parser.error("--jobs: only with --all; one stack renders in one process")
-    # Loaded here, not above: `synth --all` hands its stacks to workers, whose fork server it starts sooner
-    # for not loading them itself.
+    import pulumi
+
     from karpenter.offline import errors, report, synth
 
     stack = args.stack or "dev"
@@ -159,6 +160,8 @@ def add_migration_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def check_endpoint_url(endpoint_url: str | None) -> None:
+    from karpenter.config.errors import ConfigError
+
     if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
         raise ConfigError(f"--endpoint-url: {endpoint_url!r} is not an http:// or https:// URL")
 
@@ -166,6 +169,9 @@ def check_endpoint_url(endpoint_url: str | None) -> None:
 def run_facts_command(args: argparse.Namespace) -> int:
     """2 (one line) for a bad stack file, key or option, or a file it will not replace; 1 when AWS does
     not answer; else 0, having written the file."""
+    from karpenter.config.errors import ConfigError
+    from karpenter.offline import facts_file
+
     # Loaded only here: boto3 stays out of synth and `pulumi up`.
     from karpenter.preflight.facts_reader import AccountReadError, read_stack_facts
 
@@ -204,6 +210,7 @@ def run_migration_command(args: argparse.Namespace) -> int:
     if args.command == "facts":
         return run_facts_command(args)
     if args.command == "doctor":
+        from karpenter.config.errors import ConfigError
         from karpenter.preflight.doctor import run_command
 
         try:

@@ -57,6 +57,16 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def start(jobs: int) -> None:
+    """With more than one job, start the fork server now, while this process has other work to do:
+    the server imports the SDKs meanwhile."""
+    if jobs > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
+        forkserver.ensure_running()
+
+
 def in_order(function: Callable[..., T], calls: Sequence[tuple[Any, ...]], jobs: int) -> Iterator[T]:
     """`function(*call)` for each call, yielded in the order of `calls` as each is ready: in up to
     `jobs` worker processes, or in this one when there is one job or one call. `function` must be a
@@ -65,8 +75,13 @@ def in_order(function: Callable[..., T], calls: Sequence[tuple[Any, ...]], jobs:
         for call in calls:
             yield function(*call)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))
+    else:
+        # Windows: each worker a fresh interpreter, which imports the SDKs itself.
+        context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(calls)), mp_context=context, initializer=_start_worker)
     try:
         yield from pool.map(function, *zip(*calls, strict=True))
