@@ -61,9 +61,20 @@ def _measure(command: list[str], cwd: Path) -> tuple[float, float]:
 
 
 def _median(command: list[str], cwd: Path) -> tuple[float, float]:
-    _measure(command, cwd)  # the first run writes the bytecode caches (where Python may) and warms the disk cache
-    samples = [_measure(command, cwd) for _ in range(RUNS)]
-    return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
+    (found,) = _interleaved([(command, cwd)])
+    return found
+
+
+def _interleaved(commands: list[tuple[list[str], Path]]) -> list[tuple[float, float]]:
+    """Each command's median wall time and largest peak, the commands run in turn, so that what else
+    the machine does weighs on each alike: the figures the goals compare are measured so."""
+    for command, cwd in commands:
+        _measure(command, cwd)  # writes the bytecode caches (where Python may) and warms the disk cache
+    samples: list[list[tuple[float, float]]] = [[] for _ in commands]
+    for _ in range(RUNS):
+        for (command, cwd), taken in zip(commands, samples, strict=True):
+            taken.append(_measure(command, cwd))
+    return [(statistics.median(s[0] for s in taken), max(s[1] for s in taken)) for taken in samples]
 
 
 def _project(
@@ -122,14 +133,9 @@ def _fleet_project(folder: Path, count: int) -> None:
         (folder / f"Pulumi.{name}.yaml").write_text(text.replace("clusterName: bench", f"clusterName: {name}"))
 
 
-def _peer() -> tuple[float, float, float] | None:
-    """The peer's median wall time, its largest process and its process tree's peak (MB)."""
+def _peer_command() -> tuple[list[str], Path] | None:
     folder = os.environ.get(PEER_DIR_VARIABLE)
-    if not folder:
-        return None
-    command = ["npx", "cdk", "synth", "--quiet"]
-    seconds, largest = _median(command, Path(folder))
-    return seconds, largest, tree_peak(command, Path(folder))[0]
+    return (["npx", "cdk", "synth", "--quiet"], Path(folder)) if folder else None
 
 
 def main() -> None:
@@ -139,7 +145,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         floor, floor_mb = _median([python, "-c", IMPORT_FLOOR], ROOT)
-        used, used_mb = _median([python, "-c", USED_SDK_FLOOR], ROOT)
         synth = [python, "-m", "karpenter", "synth", "--project-dir"]
         example = _example_project(work / "example", "dev")
         dev_example, dev_example_mb = (
@@ -148,7 +153,20 @@ def main() -> None:
             else (float("nan"), float("nan"))
         )
         runbook = _project(work / "runbook", "runbook", RUNBOOK_POOLS)
-        dev, dev_mb = _median([*synth, str(work / "runbook"), "--stack", runbook, "--out", str(work / "out")], ROOT)
+        _fleet_project(work / "fleet", FLEET)
+        fleet = [*synth, str(work / "fleet"), "--all", "--out", str(work / "out-fleet")]
+        # The figures the goals compare: the import floor, one stack, ten in one process and on every
+        # core, and the peer's ten clusters.
+        compared = [
+            ([python, "-c", USED_SDK_FLOOR], ROOT),
+            ([*synth, str(work / "runbook"), "--stack", runbook, "--out", str(work / "out")], ROOT),
+            ([*fleet, "--jobs", "1"], ROOT),
+            ([*fleet, "--jobs", str(cores)], ROOT),
+        ]
+        peer_command = _peer_command()
+        found = _interleaved(compared + ([peer_command] if peer_command else []))
+        (used, used_mb), (dev, dev_mb), (one_job, one_job_mb), (all_jobs, all_jobs_largest) = found[:4]
+        peer = (*found[4], *tree_peak(*peer_command)[:2]) if peer_command else None
         many_pools = {f"pool-{i:02d}": dict(RUNBOOK_POOLS["cpu"]) for i in range(60)}
         many = _project(work / "many", "pools60", many_pools)
         many_s, many_mb = _median([*synth, str(work / "many"), "--stack", many, "--out", str(work / "out60")], ROOT)
@@ -157,12 +175,7 @@ def main() -> None:
         platform_s, platform_mb = _median(
             [*synth, str(work / "platform"), "--stack", platform, "--out", str(work / "out20")], ROOT
         )
-        _fleet_project(work / "fleet", FLEET)
-        fleet = [*synth, str(work / "fleet"), "--all", "--out", str(work / "out-fleet")]
-        one_job, one_job_mb = _median([*fleet, "--jobs", "1"], ROOT)
-        all_jobs, all_jobs_largest = _median([*fleet, "--jobs", str(cores)], ROOT)
-        all_jobs_tree, all_jobs_worker = tree_peak([*fleet, "--jobs", str(cores)], ROOT)
-        peer = _peer()
+        all_jobs_tree, all_jobs_resident, all_jobs_worker = tree_peak([*fleet, "--jobs", str(cores)], ROOT)
     after = os.getloadavg()
 
     rows = [
@@ -181,8 +194,9 @@ def main() -> None:
     ]
     if peer:
         rows.append((f"peer: {PEER_NAME}, {FLEET} clusters", peer[0], peer[1]))
-    print(f"median of {RUNS} fresh processes each (after one unmeasured), measured now on {cores} cores; load average")
-    print(f"{load[0]:.2f} before, {after[0]:.2f} after; peak = largest resident set of any one process seen")
+    print(f"median of {RUNS} fresh processes each, after one unmeasured, on {cores} cores; the runs the goals")
+    print(f"compare taken in turn; load average {load[0]:.2f} before, {after[0]:.2f} after; peak MB = the largest")
+    print("resident set of any one process")
     if sys.flags.dont_write_bytecode:
         print("PYTHONDONTWRITEBYTECODE is set: every process compiles the project's modules from source")
     print()
@@ -193,11 +207,15 @@ def main() -> None:
     marginal_all = (all_jobs - dev) / (FLEET - 1)
     print(f"\nper extra stack: {marginal_one:.3f} s with --jobs 1, {marginal_all:.3f} s with --jobs {cores}")
     print(
-        f"memory of {FLEET} stacks on {cores} cores, whole process tree (proportional set size, sampled): "
-        f"{all_jobs_tree:.0f} MB; largest worker or helper process: {all_jobs_worker:.0f} MB resident"
+        f"memory of {FLEET} stacks on {cores} cores, whole process tree, sampled: {all_jobs_tree:.0f} MB "
+        f"proportional set size ({all_jobs_resident:.0f} MB resident sets added up); the largest worker or "
+        f"helper process: {all_jobs_worker:.0f} MB resident"
     )
     if peer:
-        print(f"memory of the peer's {FLEET} clusters, whole process tree: {peer[2]:.0f} MB")
+        print(
+            f"memory of the peer's {FLEET} clusters, whole process tree, sampled: {peer[2]:.0f} MB proportional "
+            f"set size ({peer[3]:.0f} MB resident sets added up)"
+        )
     else:
         print(f"\npeer ({PEER_NAME}): not measured; set {PEER_DIR_VARIABLE} to such an app to time it in this run")
     print()

@@ -37,17 +37,21 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def tree_peak(command: list[str], cwd: Path) -> tuple[float, float]:
+def tree_peak(command: list[str], cwd: Path) -> tuple[float, float, float]:
     """Peak MB of a command's whole process tree (worker processes, a fork server, node's children),
     sampled: the largest sum of proportional set sizes (a page shared by n processes counts 1/n in
-    each) and the largest resident set of any one process other than the command's own."""
+    each, processes outside the tree included), the largest sum of resident sets (a page shared by
+    the tree's processes counts in each: an upper bound), and the largest resident set of any one
+    process other than the command's own."""
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    total = other = 0
+    proportional = resident = other = 0
     while process.poll() is None:
-        tree = _descendants(process.pid)
-        total = max(total, sum(_kilobytes(pid, "Pss") for pid in [process.pid, *tree]))
-        other = max([other, *(_kilobytes(pid, "Rss") for pid in tree)])
+        tree = [process.pid, *_descendants(process.pid)]
+        proportional = max(proportional, sum(_kilobytes(pid, "Pss") for pid in tree))
+        sizes = [_kilobytes(pid, "Rss") for pid in tree]
+        resident = max(resident, sum(sizes))
+        other = max([other, *sizes[1:]])
         time.sleep(SAMPLE_EVERY)
     if process.returncode != 0:
         raise SystemExit(f"benchmark command failed: {' '.join(command)}")
-    return total / 1024, other / 1024
+    return proportional / 1024, resident / 1024, other / 1024
