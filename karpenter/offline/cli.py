@@ -19,7 +19,8 @@ DEFAULT_OUT = Path("build/synth")
 def render_all(out: Path, project_dir: Path, preview: bool, jobs: int = 1) -> int:
     """Every stack file of the project, one line each, in stack order whatever order the `jobs`
     worker processes finish them in; 2 if any stack is refused."""
-    workers.start(jobs)
+    # No fork server for a project of one stack file.
+    workers.start(min(jobs, len(list(project_dir.glob("Pulumi.*.yaml")))))
     from karpenter.config.stack_file import stack_names
 
     stacks = stack_names(project_dir)
