@@ -1,7 +1,17 @@
 """`python -m karpenter`: the offline command line (synth), in `karpenter.offline.cli`."""
 
+import gc
 import sys
 
-from karpenter.offline.cli import main
+from karpenter.offline.workers import FEW_COLLECTIONS
 
-sys.exit(main())
+
+def run() -> int:
+    # Before the SDKs load, which is when most of the collections would run.
+    gc.set_threshold(*FEW_COLLECTIONS)
+    from karpenter.offline.cli import main
+
+    return main()
+
+
+sys.exit(run())

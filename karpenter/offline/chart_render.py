@@ -6,25 +6,35 @@ what a Helm release of the chart would apply.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import helm_python as helm
 
 from karpenter.charts import CONFIG_CHART_DIR as CHART_DIR
+from karpenter.charts.digest import chart_digest
 
 # Helm splits a template's output into documents the same way.
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+# Renders kept per process, by chart digest, values, release and namespace: the stacks a worker
+# renders, and a diff's base and head, often hand the chart the same values.
+_RENDERED: dict[tuple[str, str, str, str], str] = {}
+_KEPT = 64
 
 
 def validate_values(values: dict[str, Any]) -> None:
     """Check values (merged with the chart defaults, as an install would) against
     values.schema.json; raise ValueError naming the refused value."""
     with helm.Chart.load(CHART_DIR) as chart:
-        try:
-            chart.validate_schema(chart.merge_values(values))
-        except helm.HelmValuesError as exc:
-            raise ValueError(f"karpenter-config values refused: {exc.detail}") from None
+        _validate(chart, values)
+
+
+def _validate(chart: helm.Chart, values: dict[str, Any]) -> None:
+    try:
+        chart.validate_schema(chart.merge_values(values))
+    except helm.HelmValuesError as exc:
+        raise ValueError(f"karpenter-config values refused: {exc.detail}") from None
 
 
 def render_chart(values: dict[str, Any], *, release_name: str, namespace: str) -> str:
@@ -33,9 +43,19 @@ def render_chart(values: dict[str, Any], *, release_name: str, namespace: str) -
     Documents are ordered by template path, then by their order in the template; empty
     documents and NOTES.txt are dropped, so the text is stable for diffs and tests.
     Raises ValueError when the values break the schema or a template refuses them.
+    Rendered once per process for the same chart files, values, release and namespace.
     """
-    validate_values(values)
+    key = (chart_digest(CHART_DIR), json.dumps(values, sort_keys=True), release_name, namespace)
+    if key not in _RENDERED:
+        if len(_RENDERED) >= _KEPT:
+            _RENDERED.clear()
+        _RENDERED[key] = _render(values, release_name, namespace)
+    return _RENDERED[key]
+
+
+def _render(values: dict[str, Any], release_name: str, namespace: str) -> str:
     with helm.Chart.load(CHART_DIR) as chart:
+        _validate(chart, values)
         try:
             rendered = chart.render(values, name=release_name, namespace=namespace)
         except helm.HelmError as exc:

@@ -9,63 +9,47 @@ import os
 import sys
 from pathlib import Path
 
-import pulumi
-
-from karpenter.config.errors import ConfigError
-from karpenter.config.stack_file import stack_names
-from karpenter.offline import errors, facts_file, output_folder, program, report
-from karpenter.offline.verdicts import guardrail_violations
+# Only this, of ours, above: `synth --all` starts its workers' fork server before it loads anything
+# else, so that the server imports the SDKs while this process reads the stack files.
+from karpenter.offline import workers
 
 DEFAULT_OUT = Path("build/synth")
 
 
-def judge(result: program.SynthResult, rendered: dict[str, str]) -> None:
-    """Refuse a render that breaks a guardrail of the policy pack, naming the policy and the resource."""
-    violations = guardrail_violations([(r.type, r.name, r.inputs) for r in result.resources], rendered)
-    if violations:
-        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        raise errors.SynthError(f"{violations[0]}{more}")
+def render_all(out: Path, project_dir: Path, preview: bool, jobs: int = 1) -> int:
+    """Every stack file of the project, one line each, in stack order whatever order the `jobs`
+    worker processes finish them in; 2 if any stack is refused."""
+    # No fork server for a project of one stack file.
+    workers.start(min(jobs, len(list(project_dir.glob("Pulumi.*.yaml")))))
+    from karpenter.config.stack_file import stack_names
 
-
-def render(stack: str, out: Path, project_dir: Path, preview: bool) -> program.SynthResult:
-    """Render one stack into `out`; raises RunError or SynthError, having written nothing, when refused."""
-    # Before the program runs: a refused folder costs nothing and nothing is created.
-    output_folder.check_output_folder(out, project_dir)
-    settings = program.stack_settings(stack, project_dir)
-    result = program.run_program(stack, settings, preview=preview, project_dir=project_dir)
-    rendered = report.rendered_files(result)
-    judge(result, rendered)
-    output_folder.write(result, out, rendered, project_dir)
-    return result
-
-
-def render_all(out: Path, project_dir: Path, preview: bool) -> int:
-    """Every stack file of the project, one line each; 2 if any stack is refused."""
     stacks = stack_names(project_dir)
     if not stacks:
         print(f"no stack files (Pulumi.<stack>.yaml) in {project_dir}")
         return 0
     width = max(len(stack) for stack in stacks)
     refused = 0
-    for stack in stacks:
-        try:
-            result = render(stack, out / stack, project_dir, preview)
-        except (pulumi.RunError, errors.SynthError) as exc:
+    calls = [(stack, out / stack, project_dir, preview) for stack in stacks]
+    for stack, line in zip(stacks, workers.in_order(workers.render_line, calls, jobs), strict=True):
+        if line.refusal is not None:
             refused += 1
-            print(f"{stack:<{width}}  refused  {exc}")
+            print(f"{stack:<{width}}  refused  {line.refusal}")
             continue
-        print(
-            f"{stack:<{width}}  ok       {report.resource_count(result)} resources ({result.region}) in {out / stack}/"
-        )
-        notes = [program.sample_cluster_note(stack)] if result.sample_cluster else []
-        for line in [*notes, *result.warnings]:
-            print(f"{'':<{width}}  {line}")
-    for line in output_folder.remove_stale_outputs(out, stacks):
-        print(line)
+        print(f"{stack:<{width}}  ok       {line.resources} resources ({line.region}) in {out / stack}/")
+        for warning in line.warnings:
+            print(f"{'':<{width}}  {warning}")
+    for removed in output_folder.remove_stale_outputs(out, stacks):
+        print(removed)
     if refused:
         print(f"\n{refused} of {len(stacks)} stacks refused", file=sys.stderr)
         return 2
     return 0
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         "--project-dir", type=Path, default=Path.cwd(), help="folder of Pulumi.yaml (default: current folder)"
     )
     command.add_argument("--preview", action="store_true", help="behave as the first `pulumi preview` of a new stack")
+    command.add_argument(
+        "--jobs",
+        type=_jobs,
+        help="with --all: how many stacks to render at once, each in a worker process (default: the cores, "
+        f"here {workers.default_jobs()})",
+    )
     review = commands.add_parser(
         "diff",
         help="what a change of a stack file does to the running stack and its nodes, offline (exit 3: dangerous)",
@@ -110,11 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "synth":
         return run_migration_command(args)
     if args.all:
-        return render_all(args.out or DEFAULT_OUT, args.project_dir, args.preview)
+        return render_all(args.out or DEFAULT_OUT, args.project_dir, args.preview, args.jobs or workers.default_jobs())
+    if args.jobs is not None:
+        parser.error("--jobs: only with --all; one stack renders in one process")
+    import pulumi
+
+    from karpenter.offline import errors, report, synth
+
     stack = args.stack or "dev"
     out = args.out or DEFAULT_OUT / stack
     try:
-        result = render(stack, out, args.project_dir, args.preview)
+        result = synth.render(stack, out, args.project_dir, args.preview)
     except (pulumi.RunError, errors.SynthError) as exc:
         # Bad input is one line naming the key or the file; nothing has been written.
         print(f"error: {exc}", file=sys.stderr)
@@ -171,6 +167,8 @@ def add_migration_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def check_endpoint_url(endpoint_url: str | None) -> None:
+    from karpenter.config.errors import ConfigError
+
     if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
         raise ConfigError(f"--endpoint-url: {endpoint_url!r} is not an http:// or https:// URL")
 
@@ -178,6 +176,9 @@ def check_endpoint_url(endpoint_url: str | None) -> None:
 def run_facts_command(args: argparse.Namespace) -> int:
     """2 (one line) for a bad stack file, key or option, or a file it will not replace; 1 when AWS does
     not answer; else 0, having written the file."""
+    from karpenter.config.errors import ConfigError
+    from karpenter.offline import facts_file
+
     # Loaded only here: boto3 stays out of synth and `pulumi up`.
     from karpenter.preflight.facts_reader import AccountReadError, read_stack_facts
 
@@ -216,6 +217,7 @@ def run_migration_command(args: argparse.Namespace) -> int:
     if args.command == "facts":
         return run_facts_command(args)
     if args.command == "doctor":
+        from karpenter.config.errors import ConfigError
         from karpenter.pool_plan import pool_lines
         from karpenter.preflight.doctor import run_command
 

@@ -12,8 +12,9 @@ import pulumi
 import pulumi.output
 import pulumi.resource
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 
 from karpenter.offline.default_providers import DisabledDefaultProviders
 
@@ -184,3 +185,19 @@ def construction_order() -> Iterator[list[tuple[str, str]]]:
         yield order
     finally:
         pulumi.resource.register_resource = original
+
+
+@contextlib.contextmanager
+def without_source_positions() -> Iterator[None]:
+    """Registrations without the program's stack trace, which the SDK walks and converts frame by
+    frame for each resource (a tenth of a render) for the engine to show where a resource was
+    declared; nothing here reads it."""
+    original = getattr(runtime_resource, "_get_stack_trace", None)
+    if original is None:
+        yield  # an SDK that no longer sends them
+        return
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        runtime_resource._get_stack_trace = original

@@ -4,6 +4,7 @@ cluster facts, and return what it registered. No AWS account, Pulumi CLI or netw
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import runpy
 from collections.abc import Callable
@@ -29,7 +30,14 @@ from karpenter.offline.errors import SynthError
 from karpenter.offline.facts import OfflineFacts, check_existing_cluster, load_facts_file, sample_facts
 from karpenter.offline.facts_catalog import facts_catalog
 from karpenter.offline.mocks import OfflineMocks
-from karpenter.offline.monitor import Providers, RecordingMonitor, Registration, construction_order, plain
+from karpenter.offline.monitor import (
+    Providers,
+    RecordingMonitor,
+    Registration,
+    construction_order,
+    plain,
+    without_source_positions,
+)
 from karpenter.pool_plan import PoolsPlan, plan_pools
 from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_problem
 
@@ -111,6 +119,20 @@ def offline_facts(config: StackConfig, settings_: dict[str, str], project_dir: P
     if not region:
         raise ConfigError("aws:region: required; the stack's AWS region, e.g. eu-west-1")
     return sample_facts(region)
+
+
+class _CallsInPlace(concurrent.futures.ThreadPoolExecutor):
+    """The SDK hands each call to the engine to a thread, so that the event loop runs on while the
+    engine answers; the mock engine answers at once, in Python, and the hand-off and the switches of
+    the interpreter lock between threads cost more than the answer. This runs the call in place."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - handed to the coroutine awaiting the call, as a thread would
+            future.set_exception(exc)
+        return future
 
 
 @dataclass
@@ -226,13 +248,14 @@ def run_mocked(
     monitor = RecordingMonitor(mocks)
     monitor.disabled_defaults = DisabledDefaultProviders.from_settings(settings_)
     loop = asyncio.new_event_loop()
+    loop.set_default_executor(_CallsInPlace())
     asyncio.set_event_loop(loop)
     try:
         settings.reset_options(project=project, stack=stack, preview=preview)
         runtime_config.set_all_config(dict(settings_), [])
         # The program's own log lines (pulumi.log) stay out of synth's output, which reports warnings itself.
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, logger=_QUIET, monitor=monitor)
-        with construction_order() as order:
+        with construction_order() as order, without_source_positions():
             _sync_await(run_pulumi_func(main))
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}

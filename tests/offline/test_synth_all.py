@@ -11,7 +11,7 @@ import yaml
 from karpenter.config.stack_file import stack_names
 from karpenter.offline import program
 from karpenter.offline.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_project
 
 
 def _project(folder: Path, stacks: dict[str, dict[str, object]]) -> Path:
@@ -132,3 +132,40 @@ def test_the_output_of_a_refused_stack_is_kept_as_it_was(tmp_path: Path, capsys:
     assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 2
     assert "removed" not in capsys.readouterr().out
     assert (out / "prod" / "resources.json").read_text() == before
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_worker_processes_write_what_one_process_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The example stacks, the tests' runbook and created-cluster stacks and a refused one, rendered in
+    one process and in two workers: the same folders byte for byte, the same lines, the same status."""
+    project = make_project(
+        tmp_path / "project",
+        {"refused": {**ATTACH, "karpenter:nodePools": {"cpu": {"capacityTypes": ["preemptible"]}}}},
+        fixtures=("runbook", "create"),
+    )
+    for example in ROOT.glob("Pulumi.*.yaml"):
+        shutil.copy(example, project / example.name)
+    runs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        status = main(["synth", "--all", "--jobs", jobs, "--project-dir", str(project), "--out", str(out)])
+        captured = capsys.readouterr()
+        runs[jobs] = (status, captured.out.replace(str(out), "<out>"), captured.err, _files(out))
+    status, lines, err, files = runs["1"]
+    assert runs["2"] == runs["1"]
+    assert status == 2
+    assert err == f"\n1 of {len(stack_names(project))} stacks refused\n"
+    assert "  refused  karpenter:nodePools.cpu.capacityTypes[0]: 'preemptible'" in lines
+    assert [line.split()[0] for line in lines.splitlines() if not line.startswith(" ")] == stack_names(project)
+    assert "runbook/manifests/karpenter-config.yaml" in files
+
+
+@pytest.mark.parametrize("argv", [["--stack", "dev", "--jobs", "2"], ["--all", "--jobs", "0"]])
+def test_jobs_is_a_positive_number_for_all_stacks(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["synth", *argv])
+    assert exited.value.code == 2
+    assert "--jobs" in capsys.readouterr().err
