@@ -11,7 +11,7 @@ from pathlib import Path
 
 # Only this, of ours, above: `synth --all` starts its workers' fork server before it loads anything
 # else, so that the server imports the SDKs while this process reads the stack files.
-from karpenter.offline import workers
+from karpenter.offline import project_folder, workers
 
 DEFAULT_OUT = Path("build/synth")
 
@@ -22,6 +22,7 @@ def render_all(out: Path, project_dir: Path, preview: bool, jobs: int = 1) -> in
     # No fork server for a project of one stack file.
     workers.start(min(jobs, len(list(project_dir.glob("Pulumi.*.yaml")))))
     from karpenter.config.stack_file import stack_names
+    from karpenter.offline.output_folder import remove_stale_outputs
 
     stacks = stack_names(project_dir)
     if not stacks:
@@ -38,7 +39,7 @@ def render_all(out: Path, project_dir: Path, preview: bool, jobs: int = 1) -> in
         print(f"{stack:<{width}}  ok       {line.resources} resources ({line.region}) in {out / stack}/")
         for warning in line.warnings:
             print(f"{'':<{width}}  {warning}")
-    for removed in output_folder.remove_stale_outputs(out, stacks):
+    for removed in remove_stale_outputs(out, stacks):
         print(removed)
     if refused:
         print(f"\n{refused} of {len(stacks)} stacks refused", file=sys.stderr)
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_migration_commands(commands)
     args = parser.parse_args(argv)
-    missing = program.program_missing(args.project_dir)
+    missing = project_folder.program_missing(args.project_dir)
     if missing:
         print(f"error: {missing}", file=sys.stderr)
         return 2

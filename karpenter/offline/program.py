@@ -43,9 +43,6 @@ from karpenter.vocabulary.kubernetes_compatibility import SOURCE, compatibility_
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "karpenter"
-# What a folder must hold to be the program's: every command reads the stack files beside Pulumi.yaml, and synth
-# and diff run __main__.py.
-PROGRAM_FILES = ("Pulumi.yaml", "__main__.py")
 
 _QUIET = logging.getLogger("karpenter.offline.program")
 _QUIET.addHandler(logging.NullHandler())
@@ -64,19 +61,6 @@ def sample_cluster_note(stack: str) -> str:
         "NOTE: rendered against synth's built-in sample cluster, not yours; describe yours in a facts file "
         f"(`python -m karpenter facts --stack {stack}` reads one from the account) and name it in "
         "karpenter:synthFacts"
-    )
-
-
-def program_missing(project_dir: Path) -> str | None:
-    """Why `project_dir` is not the program's folder, in one line, or None if it is."""
-    if not project_dir.is_dir():
-        return f"{project_dir} is not a folder; run in the program's folder or name it with --project-dir"
-    absent = [name for name in PROGRAM_FILES if not (project_dir / name).is_file()]
-    if not absent:
-        return None
-    return (
-        f"{project_dir} holds no {' and no '.join(absent)}, so it is not the program's folder; run in the folder "
-        "of Pulumi.yaml and __main__.py, or name it with --project-dir"
     )
 
 
