@@ -175,3 +175,13 @@ def check_existing_cluster(facts: OfflineFacts, path: Path | None) -> None:
             f"karpenter:synthFacts: {where}{missing[0]}: required for a stack that attaches to an existing "
             "cluster (karpenter:cluster.create is not true); `python -m karpenter facts` writes it"
         )
+
+
+def sample_cluster_note(stack: str) -> str:
+    """The line synth prints for a stack it rendered against the built-in sample cluster: its subnets, security
+    groups and AMIs are not the user's, so the render shows the shape of the stack, not what `pulumi up` finds."""
+    return (
+        "NOTE: rendered against synth's built-in sample cluster, not yours; describe yours in a facts file "
+        f"(`python -m karpenter facts --stack {stack}` reads one from the account) and name it in "
+        "karpenter:synthFacts"
+    )

@@ -54,16 +54,6 @@ SAMPLE_FACTS_HINT = (
 )
 
 
-def sample_cluster_note(stack: str) -> str:
-    """The line synth prints for a stack it rendered against the built-in sample cluster: its subnets, security
-    groups and AMIs are not the user's, so the render shows the shape of the stack, not what `pulumi up` finds."""
-    return (
-        "NOTE: rendered against synth's built-in sample cluster, not yours; describe yours in a facts file "
-        f"(`python -m karpenter facts --stack {stack}` reads one from the account) and name it in "
-        "karpenter:synthFacts"
-    )
-
-
 def stack_settings(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """A stack file's config as the Pulumi CLI hands it to a program: scalars as text,
     structured values as JSON text."""

@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
+from karpenter.offline.facts import sample_cluster_note
 from karpenter.offline.monitor import COMPUTED, Registration
-from karpenter.offline.program import SynthResult, sample_cluster_note
+from karpenter.offline.program import SynthResult
 
 _POLICY_INPUTS = {
     "aws:iam/role:Role": "assumeRolePolicy",

@@ -44,13 +44,13 @@ def render_line(stack: str, out: Path, project_dir: Path, preview: bool) -> Stac
     and neither it nor this function needs the process that hands out the stacks to load the SDKs."""
     import pulumi
 
-    from karpenter.offline import errors, program, report, synth
+    from karpenter.offline import errors, facts, report, synth
 
     try:
         result = synth.render(stack, out, project_dir, preview)
     except (pulumi.RunError, errors.SynthError) as exc:
         return StackLine(str(exc))
-    notes = [program.sample_cluster_note(stack)] if result.sample_cluster else []
+    notes = [facts.sample_cluster_note(stack)] if result.sample_cluster else []
     return StackLine(None, report.resource_count(result), result.region, (*notes, *result.warnings))
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from karpenter.config.stack_file import stack_names
-from karpenter.offline import program
+from karpenter.offline import facts
 from karpenter.offline.cli import main
 from tests.conftest import ROOT, make_project
 
@@ -27,7 +27,7 @@ ATTACH = {"aws:region": "eu-west-1", "karpenter:clusterName": "prod", "karpenter
 
 
 def _note(stack: str) -> str:
-    return program.sample_cluster_note(stack)
+    return facts.sample_cluster_note(stack)
 
 
 def test_the_stacks_are_the_stack_files_beside_pulumi_yaml(tmp_path: Path) -> None:

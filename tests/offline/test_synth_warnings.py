@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from karpenter import Karpenter
-from karpenter.offline import program
+from karpenter.offline import facts, program
 from karpenter.offline.cli import main
 from tests.conftest import ROOT, Run, facts_with, settings_for
 
@@ -53,9 +53,9 @@ def test_all_stacks_print_each_warning_under_its_stack(tmp_path: Path, capsys: p
     assert main(["synth", "--all", "--project-dir", str(project), "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"plain  ok       51 resources (eu-west-1) in {out}/plain/",
-        f"       {program.sample_cluster_note('plain')}",
+        f"       {facts.sample_cluster_note('plain')}",
         f"prod   ok       51 resources (eu-west-1) in {out}/prod/",
-        f"       {program.sample_cluster_note('prod')}",
+        f"       {facts.sample_cluster_note('prod')}",
         f"       {WARNING}",
     ]
 
