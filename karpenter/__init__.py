@@ -13,6 +13,9 @@ Public API:
 
 They load on first use, so that `karpenter.guardrails` (the policy pack's code) imports without
 Pulumi's providers or pydantic.
+
+For a program's own tests, `karpenter.testing` holds Pulumi mocks that answer every lookup the
+component makes (`KarpenterMocks`, `set_mocks`).
 """
 
 from __future__ import annotations
