@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterInputs", "ConfigError", "Karpenter", "KarpenterArgs", "StackConfig"]
 
+# The release this is: pyproject.toml's version, the newest entry of CHANGELOG.md, git tag v1.0.0.
+__version__ = "1.0.0"
+
 _HOMES = {
     "ClusterInputs": "karpenter.cluster.inputs",
     "ConfigError": "karpenter.config.errors",
