@@ -13,6 +13,9 @@ Public API:
 
 They load on first use, so that `karpenter.guardrails` (the policy pack's code) imports without
 Pulumi's providers or pydantic.
+
+For a program's own tests, `karpenter.testing` holds Pulumi mocks that answer every lookup the
+component makes (`KarpenterMocks`, `set_mocks`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ if TYPE_CHECKING:
     from karpenter.stack import Karpenter, KarpenterArgs
 
 __all__ = ["ClusterInputs", "ConfigError", "Karpenter", "KarpenterArgs", "StackConfig"]
+
+# The release this is: pyproject.toml's version, the newest entry of CHANGELOG.md, git tag v1.0.0.
+__version__ = "1.0.0"
 
 _HOMES = {
     "ClusterInputs": "karpenter.cluster.inputs",

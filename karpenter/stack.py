@@ -62,7 +62,9 @@ class Karpenter(pulumi.ComponentResource):
     """Karpenter on one EKS cluster: node and controller identities, discovery tags, node access,
     the spot service-linked role, the interruption queue, and the Helm releases."""
 
-    outputs: dict[str, Any]
+    # Each an Output, whatever is known when the program runs: a program treats them alike (`apply`,
+    # `export`, `Output.all`), and a value that is plain text for one cluster is computed for another.
+    outputs: dict[str, pulumi.Output[Any]]
 
     def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Lookups and checks come first, so that refused input registers nothing. A cluster the
@@ -177,7 +179,7 @@ class Karpenter(pulumi.ComponentResource):
         self.controller = controller
         self.releases = releases
         placement = pulumi.Output.from_input(plan.placement)
-        self.outputs = {
+        outputs: dict[str, Any] = {
             "clusterName": facts.name,
             "nodeRoleName": node.role_name,
             "nodeRoleArn": node.role_arn,
@@ -189,4 +191,5 @@ class Karpenter(pulumi.ComponentResource):
             "nodeAccess": plan.node_access.value,
             "identity": config.identity.value,
         }
+        self.outputs = {key: pulumi.Output.from_input(value) for key, value in outputs.items()}
         self.register_outputs(self.outputs)

@@ -117,6 +117,9 @@ TESTS_BY_NAME = {
         "tests/preflight/test_facts_prices.py",
     ],
     "vocabulary/aws_names": ["tests/vocabulary/test_naming.py", "tests/aws/test_identities.py"],
+    # What each lookup must answer, and the mocks for users' tests, with the README's example test.
+    "cluster/answers": ["tests/cluster/test_lookup_answers.py"],
+    "testing": ["tests/stack/test_testing_mocks.py"],
 }
 # Imported once by the fork server that forks a worker per mutant. Third-party only: a test
 # module imported there keeps values it computed before the mutant was switched on (parametrize

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from karpenter.aws.node_identity import node_role
+from karpenter.cluster.answers import answered
 from karpenter.cluster.facts import POD_IDENTITY_AGENT, ClusterFacts, Subnet
 from karpenter.cluster.token_identity import TokenIdentity
 from karpenter.config.stack_config import StackConfig
@@ -106,7 +107,13 @@ def eks_security_group_id(cluster_name: pulumi.Input[str], cluster: pulumi.Resou
     CoreDNS, nor the control plane their kubelets. `cluster_name` should resolve only once the
     cluster exists. Read through `cluster`'s AWS provider, the one the cluster was made with."""
     lookup = pulumi.InvokeOutputOptions(parent=cluster)
-    return aws.eks.get_cluster_output(name=cluster_name, opts=lookup).vpc_config.cluster_security_group_id
+    return aws.eks.get_cluster_output(name=cluster_name, opts=lookup).apply(
+        lambda found: (
+            answered(
+                "aws:eks/getCluster:getCluster", found, "vpcConfig.clusterSecurityGroupId", about=found.name or ""
+            ).vpc_config.cluster_security_group_id
+        )
+    )
 
 
 def create_cluster(

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from karpenter.cluster.adoption import ExistingIam, ExistingRole
+from karpenter.cluster.answers import answered
 from karpenter.cluster.aws_provider import lookup_options
 from karpenter.cluster.iam_lookups import lookup_existing_iam
 from karpenter.cluster.token_identity import TokenIdentity
@@ -87,10 +88,15 @@ def lookup_account(provider: pulumi.ProviderResource | None = None) -> Account:
     spot_roles = aws.iam.get_roles(
         name_regex=f"^{SPOT_SERVICE_LINKED_ROLE}$", path_prefix=SPOT_SERVICE_LINKED_ROLE_PATH, opts=invoke
     )
+    partition = answered("aws:index/getPartition:getPartition", aws.get_partition(opts=invoke), "partition")
+    region = answered("aws:index/getRegion:getRegion", aws.get_region(opts=invoke), "region")
+    caller = answered(
+        "aws:index/getCallerIdentity:getCallerIdentity", aws.get_caller_identity(opts=invoke), "accountId"
+    )
     return Account(
-        partition=aws.get_partition(opts=invoke).partition,
-        region=aws.get_region(opts=invoke).region,
-        account_id=aws.get_caller_identity(opts=invoke).account_id,
+        partition=partition.partition,
+        region=region.region,
+        account_id=caller.account_id,
         spot_role_arn=sorted(spot_roles.arns)[0] if spot_roles.arns else None,
     )
 
@@ -103,11 +109,12 @@ def lookup_subnets(
     found = []
     for index, subnet_id in enumerate(subnet_ids):
         try:
-            found.append(subnet_facts(subnet_id, aws.ec2.get_subnet(id=subnet_id, opts=lookup_options(provider))))
+            subnet = aws.ec2.get_subnet(id=subnet_id, opts=lookup_options(provider))
         except Exception as exc:  # noqa: BLE001 - the engine reports a failed lookup as a bare Exception
             reason = str(exc).removeprefix("invoke of aws:ec2/getSubnet:getSubnet failed: ")
             where = f"{config_key}[{index}]" if config_key.endswith(("subnetIds", "subnet_ids")) else config_key
             raise ConfigError(f"{where}: subnet {subnet_id!r} cannot be read: {reason}") from None
+        found.append(subnet_facts(subnet_id, subnet))
     return tuple(sorted(found, key=lambda subnet: subnet.id))
 
 
@@ -124,6 +131,16 @@ def lookup_cluster_facts(
         raise pulumi.RunError(
             f"karpenter:clusterName: EKS cluster {config.cluster_name!r} was not found in {account.region}: {exc}"
         ) from None
+    answered(
+        "aws:eks/getCluster:getCluster",
+        cluster,
+        "endpoint",
+        "certificateAuthorities[0].data",
+        "identities[0].oidcs[0].issuer",
+        "vpcConfig.subnetIds",
+        "vpcConfig.clusterSecurityGroupId",
+        about=config.cluster_name,
+    )
     unsupported = compatibility_problem(cluster.version, config.version) if cluster.version else None
     if unsupported:
         raise ConfigError(
@@ -166,6 +183,14 @@ def lookup_cluster_facts(
 
 def subnet_facts(subnet_id: str, found: aws.ec2.GetSubnetResult) -> Subnet:
     """What the stack reads of a subnet from its EC2 lookup."""
+    answered(
+        "aws:ec2/getSubnet:getSubnet",
+        found,
+        "availabilityZone",
+        "mapPublicIpOnLaunch",
+        "vpcId",
+        about=subnet_id,
+    )
     return Subnet(
         id=subnet_id,
         zone=found.availability_zone,

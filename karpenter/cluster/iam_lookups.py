@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from karpenter.cluster.adoption import ExistingIam, ExistingInstanceProfile, ExistingRole
+from karpenter.cluster.answers import answered
 from karpenter.cluster.aws_provider import lookup_options
 from karpenter.vocabulary import aws_names
 
@@ -34,6 +35,7 @@ def _role(name: str, invoke: pulumi.InvokeOptions) -> ExistingRole | None:
     role = _found(lambda: aws.iam.get_role(name=name, opts=invoke), f"IAM role {name}")
     if role is None:
         return None
+    answered("aws:iam/getRole:getRole", role, "arn", about=name)
     attached = aws.iam.get_role_policy_attachments(role_name=name, opts=invoke).attached_policies or []
     inline = aws.iam.get_role_policies(role_name=name, opts=invoke).policy_names or []
     return ExistingRole(
@@ -61,6 +63,8 @@ def lookup_existing_iam(cluster_name: str, provider: pulumi.ProviderResource | N
     profile = _found(
         lambda: aws.iam.get_instance_profile(name=profile_name, opts=invoke), f"instance profile {profile_name}"
     )
+    if profile is not None:
+        answered("aws:iam/getInstanceProfile:getInstanceProfile", profile, "arn", about=profile_name)
     return ExistingIam(
         node_role=_role(aws_names.node_role_name(cluster_name), invoke),
         instance_profile=ExistingInstanceProfile(

@@ -221,14 +221,11 @@ def deferred_placement(
     def look_up(ids: Sequence[Any] | None) -> pulumi.Output[list[Subnet]]:
         if not ids:
             raise ConfigError("ClusterInputs.subnet_ids: resolved to no subnets; pass the subnets nodes may use")
-        return pulumi.Output.all(
-            *(
-                aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOutputOptions(provider=provider)).apply(
-                    lambda found: subnet_facts(found.id, found)
-                )
-                for subnet_id in ids
-            )
-        )
+        return pulumi.Output.all(*(read(subnet_id) for subnet_id in ids))
+
+    def read(subnet_id: str) -> pulumi.Output[Subnet]:
+        found = aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOutputOptions(provider=provider))
+        return found.apply(lambda answer: subnet_facts(subnet_id, answer))
 
     def place(subnets: list[Subnet]) -> Placement:
         return node_placement(config, dataclasses.replace(facts, subnets=tuple(sorted(subnets, key=lambda s: s.id))))

@@ -89,7 +89,11 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 # The engine reports a failed lookup as a failure, which the SDK raises.
                 return {}, [("arn", "finding IAM OIDC Provider: couldn't find resource")]
             return {"arn": args.args.get("arn"), "url": args.args.get("arn", "").partition("oidc-provider/")[2]}
-        raise Exception(f"offline synth has no answer for the lookup {token}")
+        raise self.unanswered(token)
+
+    def unanswered(self, token: str) -> Exception:
+        """What a lookup the mocks do not know fails with."""
+        return Exception(f"offline synth has no answer for the lookup {token}")
 
     def _iam(self, token: str, given: dict[str, Any]) -> Any:
         """The account's roles and instance profiles from the facts; a missing one fails the lookup as

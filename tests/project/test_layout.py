@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "karpenter"
 # What each stage may import of ours (besides itself). Offline tooling may import anything; no
-# stage imports it. The top-level modules (the component and its plan) wire every stage.
+# stage imports it. The top-level modules (the component and its plan) wire every stage; `testing`, the
+# mocks for users' own tests, is the offline engine's public face.
 MAY_IMPORT: dict[str, set[str]] = {
     "vocabulary": set(),
     # Instance-type facts read from the snapshot the package ships.
@@ -35,7 +36,9 @@ MIGRATION_TOOLING = ("preflight", "migrate")
 COMMAND_LINE = PACKAGE / "offline" / "cli.py"
 # The maintainers' `make catalog`, which writes the snapshot through the catalog's readers; nothing imports it.
 CATALOG_GENERATOR = PACKAGE / "offline" / "catalog.py"
-TOP_LEVEL = {"__init__", "__main__", "stack", "stack_plan", "pool_plan"}
+TOP_LEVEL = {"__init__", "__main__", "stack", "stack_plan", "pool_plan", "testing"}
+# What may import the offline tooling besides itself: the command line, and the public testing mocks.
+OFFLINE_FACES = ("offline", "__main__", "testing")
 HEAVY = ("pulumi_eks", "kubernetes", "helm_python", "boto3", "botocore")
 
 
@@ -82,7 +85,7 @@ def test_a_stage_imports_only_the_stages_below_it(stage: str) -> None:
 
 def test_nothing_but_offline_tooling_imports_offline_tooling() -> None:
     for path in _modules():
-        if _stage(path) in ("offline", "__main__"):
+        if _stage(path) in OFFLINE_FACES:
             continue
         assert "offline" not in _imported_stages(path), path.relative_to(ROOT)
 
@@ -127,6 +130,7 @@ def _loaded_after(code: str) -> list[str]:
         ("import karpenter.config.loading, karpenter.config.stack_file", []),
         ("import karpenter.stack", []),
         ("import karpenter.offline.program", []),
+        ("import karpenter.testing", []),
         ("import karpenter.offline.chart_render", ["helm_python"]),
         ("import karpenter.aws.eks_cluster", ["pulumi_eks"]),
         ("import karpenter.offline.cli, karpenter.preflight.doctor, karpenter.migrate.convert", []),
@@ -141,6 +145,7 @@ def _loaded_after(code: str) -> list[str]:
         "config",
         "component",
         "synth",
+        "testing",
         "chart-render",
         "new-cluster",
         "command-line",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import karpenter
 from karpenter.charts.digest import chart_digest
 from tests.conftest import ROOT
 
@@ -26,6 +27,7 @@ BUILD_INPUTS = ("pyproject.toml", "README.md", "karpenter")
 FIND_THE_CHART = """
 import json, os, karpenter
 from karpenter.charts import CONFIG_CHART_DIR
+import karpenter
 from karpenter.charts.digest import chart_digest
 from karpenter.kubernetes.releases import config_chart_path
 from karpenter import ClusterInputs, Karpenter, KarpenterArgs, StackConfig
@@ -72,7 +74,7 @@ def test_the_wheel_ships_the_chart_and_the_catalog_and_an_installed_copy_finds_t
         else:
             shutil.copy(ROOT / name, source / name)
     _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source), cwd=tmp_path)
-    (wheel,) = (tmp_path / "dist").glob("pulumi_karpenter_eks-0.1.0-*.whl")
+    (wheel,) = (tmp_path / "dist").glob(f"pulumi_karpenter_eks-{karpenter.__version__}-*.whl")
 
     names = set(zipfile.ZipFile(wheel).namelist())
     chart_files = {path.relative_to(ROOT).as_posix() for path in CHART.rglob("*") if path.is_file()}

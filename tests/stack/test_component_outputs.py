@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+import pytest
+
+from karpenter import ClusterInputs, Karpenter, KarpenterArgs
 from karpenter.aws.discovery_tags import DiscoveryTags, DiscoveryTagsArgs, plan_tags, subnet_tags
 from karpenter.offline import program
 from karpenter.offline.program import SynthResult
@@ -68,6 +72,51 @@ def test_the_karpenter_component_registers_the_stack_outputs(run: Run) -> None:
         "nodeAccess": "access-entry",
         "identity": "irsa",
     }
+
+
+def _given_cluster(subnets: Any) -> ClusterInputs:
+    facts = facts_with()
+    return ClusterInputs(
+        name="dev",
+        endpoint=str(facts.endpoint),
+        certificate_authority=str(facts.certificate_authority),
+        oidc_issuer=str(facts.oidc_issuer),
+        oidc_provider_arn=f"arn:aws:iam::{ACCOUNT}:oidc-provider/{str(facts.oidc_issuer).removeprefix('https://')}",
+        subnet_ids=subnets,
+        security_group_id=SECURITY_GROUP,
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "cluster"),
+    [
+        ({"clusterName": "dev"}, None),
+        ({"clusterName": "dev", "interruption": False}, None),
+        ({"clusterName": "dev", "identity": "pod-identity", "nodeAccess": "aws-auth"}, None),
+        ({"clusterName": "dev"}, lambda: _given_cluster(SUBNETS)),
+        ({"clusterName": "dev"}, lambda: _given_cluster(pulumi.Output.from_input(SUBNETS))),
+    ],
+    ids=["looked-up", "no-queue", "other-modes", "given-cluster", "subnets-known-when-deploying"],
+)
+def test_every_value_of_the_components_outputs_is_an_output(settings: dict[str, Any], cluster: Any) -> None:
+    """A program applies, exports or combines each output alike, whether the value was known when the
+    program ran (the cluster's name, the modes, no queue) or is computed."""
+    kinds: dict[str, str] = {}
+
+    def user_program() -> None:
+        karpenter = Karpenter("karpenter", KarpenterArgs(settings, cluster=cluster() if cluster else None))
+        kinds.update({name: type(value).__name__ for name, value in karpenter.outputs.items()})
+        for name, value in karpenter.outputs.items():
+            pulumi.export(name, value)
+
+    facts = facts_with(pod_identity_agent=True)
+    result = program.run_mocked(user_program, "test", {"aws:region": "eu-west-1"}, facts, cluster_name="dev")
+    assert set(kinds) == set(result.outputs) >= {"clusterName", "interruptionQueueName", "nodeAccess", "identity"}
+    assert set(kinds.values()) == {"Output"}
+    assert result.outputs["clusterName"] == "dev"
+    queue = None if settings.get("interruption") is False else "karpenter-dev"
+    assert result.outputs["interruptionQueueName"] == queue
+    assert result.outputs["identity"] == settings.get("identity", "irsa")
 
 
 def test_a_runbook_tag_on_a_subnet_whose_tags_are_unknown_is_created_and_kept_on_destroy() -> None:
