@@ -7,6 +7,7 @@ written out below with where they come from."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -559,6 +560,12 @@ class Own:
     build: Build
     accepted: Any
     refused: Any
+    beside: dict[str, Any] = dataclasses.field(default_factory=dict)  # other settings the edges need
+
+
+def new_cluster(**fields: Any) -> dict[str, Any]:
+    network = {"vpcId": "vpc-01234567", "subnetIds": ["subnet-01234567", "subnet-89abcdef"]}
+    return {"cluster": {"create": True, **network, **fields}}
 
 
 # Each with where it comes from. Repeats: the pool's lists render as the values of `In` requirements,
@@ -664,12 +671,51 @@ OWN = {
     "node-class-name": Own("nodeClasses", lambda v: {"nodeClasses": {v: {}}}, "c" * 63, "c" * 64),
     "namespace": Own("namespace", lambda v: {"namespace": v}, "n" * 63, "n" * 64),
     "pools-empty": Own("nodePools", lambda v: {"nodePools": v}, {"cpu": {}}, {}),
+    # EC2's availability zone names: region, then a letter.
+    "pool-zone": Own("nodePools.cpu.zones[0]", lambda v: pool(zones=[v]), "eu-west-1a", "eu-west-1"),
+    # The stack's own: Karpenter 1.x versions it knows, written without leading zeros.
+    "karpenter-version": Own("version", lambda v: {"version": v}, "1.14.1", "1.14.01"),
+    # A new cluster: EKS managed node groups take sizes from 1 (the controllers need a node); EC2 VPC ids have 8
+    # or 17 hexadecimal digits; EKS versions are 1.<minor>; instance types are <family>.<size>.
+    "system-min-size": Own(
+        "cluster.systemNodeGroup.minSize", lambda v: new_cluster(systemNodeGroup={"minSize": v, "desiredSize": 2}), 1, 0
+    ),
+    "system-desired-size": Own(
+        "cluster.systemNodeGroup.desiredSize",
+        lambda v: new_cluster(systemNodeGroup={"minSize": 1, "desiredSize": v}),
+        1,
+        0,
+        {"controller": {"replicas": 1}},
+    ),
+    "system-max-size": Own(
+        "cluster.systemNodeGroup.maxSize",
+        lambda v: new_cluster(systemNodeGroup={"minSize": 1, "desiredSize": 1, "maxSize": v}),
+        1,
+        0,
+        {"controller": {"replicas": 1}},
+    ),
+    "system-instance-types-empty": Own(
+        "cluster.systemNodeGroup.instanceTypes",
+        lambda v: new_cluster(systemNodeGroup={"instanceTypes": v}),
+        ["m7i.large"],
+        [],
+    ),
+    "system-instance-type": Own(
+        "cluster.systemNodeGroup.instanceTypes[0]",
+        lambda v: new_cluster(systemNodeGroup={"instanceTypes": [v]}),
+        "m7i-flex.large",
+        "m7i",
+    ),
+    "vpc-id": Own("cluster.vpcId", lambda v: new_cluster(vpcId=v), "vpc-0123456789abcdef0", "vpc-0123456789abcdef"),
+    "kubernetes-version": Own(
+        "cluster.kubernetesVersion", lambda v: new_cluster(kubernetesVersion=v), "1.33", "1.33.1"
+    ),
 }
 
 
 @pytest.mark.parametrize("case", OWN.values(), ids=OWN.keys())
 def test_a_bound_of_the_stack_itself_is_held_at_both_edges(case: Own) -> None:
-    assert_edges(case.build, case.key, case.accepted, case.refused)
+    assert_edges(lambda v: {**case.beside, **case.build(v)}, case.key, case.accepted, case.refused)
 
 
 def test_a_cluster_name_is_accepted_up_to_eks_100_characters() -> None:
