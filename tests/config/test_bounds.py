@@ -348,7 +348,7 @@ TEXTS = {
         "nodePools.cpu.terminationGracePeriod",
         lambda v: pool(terminationGracePeriod=v),
         ("1s", "24h", "1h30m"),
-        ("1d", "Never", "1.5h", "", "1h "),
+        ("1d", "Never", "1.5h", "", "1h ", "h", "ms", "1hs"),
     ),
     "expire-after": Text(
         NODE_POOLS,
@@ -356,7 +356,7 @@ TEXTS = {
         "nodePools.cpu.expireAfter",
         lambda v: pool(expireAfter=v),
         ("1s", "720h", "Never"),
-        ("1d", "never", "1.5h", ""),
+        ("1d", "never", "1.5h", "", "h", "ms", "1hs"),
     ),
     "consolidate-after": Text(
         NODE_POOLS,
@@ -364,7 +364,7 @@ TEXTS = {
         "nodePools.cpu.disruption.consolidateAfter",
         lambda v: pool(disruption={"consolidateAfter": v}),
         ("0s", "1h30m", "Never"),
-        ("1d", "30", ""),
+        ("1d", "30", "", "h", "ms"),
     ),
     "budget-nodes": Text(
         NODE_POOLS,
@@ -588,6 +588,9 @@ OWN = {
     # EC2's instance category is the letters before a type's generation digit (c in c7i).
     "pool-instance-categories-letters": Own(
         "nodePools.cpu.instanceCategories", lambda v: pool(instanceCategories=v), ["c"], ["c7"]
+    ),
+    "pool-instance-categories-empty": Own(
+        "nodePools.cpu.instanceCategories", lambda v: pool(instanceCategories=v), ["r"], [""]
     ),
     "pool-instance-categories-digits": Own(
         "nodePools.cpu.instanceCategories", lambda v: pool(instanceCategories=v), ["m"], ["7"]
