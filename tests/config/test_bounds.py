@@ -734,3 +734,53 @@ def test_a_number_past_a_bound_is_refused_naming_the_bound() -> None:
     assert refusal(pool(maxHourlyCost=0)) == "karpenter:nodePools.cpu.maxHourlyCost: 0 must be a number > 0"
     assert refusal(pool(weight=0)) == "karpenter:nodePools.cpu.weight: 0 must be a number ≥ 1"
     assert refusal(pool(weight=101)) == "karpenter:nodePools.cpu.weight: 101 must be a number ≤ 100"
+
+
+UNKNOWN = "memory.free"
+
+
+@pytest.mark.parametrize(
+    ("field", "settings"),
+    [
+        pytest.param("kubeReserved", lambda k: {"kubeReserved": {k: "1"}}, id="kube-reserved"),
+        pytest.param("systemReserved", lambda k: {"systemReserved": {k: "1"}}, id="system-reserved"),
+        pytest.param("evictionHard", lambda k: {"evictionHard": {k: "5%"}}, id="eviction-hard"),
+        pytest.param(
+            "evictionSoft",
+            lambda k: {"evictionSoft": {k: "5%"}, "evictionSoftGracePeriod": {k: "1m"}},
+            id="eviction-soft",
+        ),
+        pytest.param(
+            "evictionSoftGracePeriod",
+            # A grace period needs its soft threshold; the refused key is left to the grace periods alone.
+            lambda k: {"evictionSoftGracePeriod": {k: "1m"}} | ({"evictionSoft": {k: "5%"}} if k != UNKNOWN else {}),
+            id="eviction-soft-grace-period",
+        ),
+    ],
+)
+def test_a_kubelet_map_takes_exactly_the_keys_the_crds_rule_lists(
+    field: str, settings: Callable[[str], dict[str, Any]]
+) -> None:
+    [rule, *_] = [rule["rule"] for rule in crd_field(NODE_CLASSES, f"kubelet/{field}")["x-kubernetes-validations"]]
+    keys = re.findall(r"'([^']+)'", rule)
+    assert len(keys) >= 4, rule
+    for key in keys:
+        assert refusal(node_class(kubelet=settings(key))) is None, key
+    message = refusal(node_class(kubelet=settings(UNKNOWN)))
+    assert message is not None and message.startswith(f"karpenter:nodeClasses.x.kubelet.{field}.{UNKNOWN}: "), message
+    assert sorted(message.split(" is not one of ")[1].split(", ")) == sorted(keys)
+
+
+def test_an_eviction_grace_period_is_a_go_duration() -> None:
+    # The kubelet parses evictionSoftGracePeriod with Go's time.ParseDuration; the CRD only types it a string.
+    def grace(value: str) -> dict[str, Any]:
+        return node_class(
+            kubelet={"evictionSoft": {"memory.available": "5%"}, "evictionSoftGracePeriod": {"memory.available": value}}
+        )
+
+    for accepted in ("1m30s", "1.5h", "500ms", "90s"):
+        assert refusal(grace(accepted)) is None, accepted
+    for refused in ("1d", "90", "s", ""):
+        message = refusal(grace(refused))
+        assert message is not None
+        assert message.startswith("karpenter:nodeClasses.x.kubelet.evictionSoftGracePeriod.memory.available"), message
