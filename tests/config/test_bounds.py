@@ -673,6 +673,9 @@ OWN = {
     "pool-name": Own("nodePools", lambda v: {"nodePools": {v: {}}}, "p" * 63, "p" * 64),
     "node-class-name": Own("nodeClasses", lambda v: {"nodeClasses": {v: {}}}, "c" * 63, "c" * 64),
     "namespace": Own("namespace", lambda v: {"namespace": v}, "n" * 63, "n" * 64),
+    "pool-name-end": Own("nodePools", lambda v: {"nodePools": {v: {}}}, "p-1", "p-"),
+    # EKS CreateCluster: letters, digits, - and _, starting with a letter or digit.
+    "cluster-name-characters": Own("clusterName", lambda v: {"clusterName": v}, "dev_1-a", "dev.1"),
     "pools-empty": Own("nodePools", lambda v: {"nodePools": v}, {"cpu": {}}, {}),
     # EC2's availability zone names: region, then a letter.
     "pool-zone": Own("nodePools.cpu.zones[0]", lambda v: pool(zones=[v]), "eu-west-1a", "eu-west-1"),
