@@ -382,6 +382,14 @@ TEXTS = {
         ("30m", "8h", "1h30m", "1h30m0s"),
         ("30s", "1h30m5s", "1d", "1m1h"),
     ),
+    "limit": Text(
+        NODE_POOLS,
+        "limits/{}",
+        "nodePools.cpu.limits",
+        lambda v: pool(limits={"cpu": v}),
+        ("1", ".5", "1.", "1.5", "+1", "1Ki", "1Ei", "500m", "1E", "1e3", "1e+3", "1e-3", "1E.5"),
+        (".", "a", "15i", "15+3", "1ea", "1e", "1Ki5", "1.5.5"),
+    ),
     "label-value": Text(
         NODE_POOLS,
         "template/metadata/labels/{}",
