@@ -388,7 +388,7 @@ TEXTS = {
         "nodePools.cpu.limits",
         lambda v: pool(limits={"cpu": v}),
         ("1", ".5", "1.", "1.5", "+1", "1Ki", "1Ei", "500m", "1E", "1e3", "1e+3", "1e-3", "1E.5"),
-        (".", "a", "15i", "15+3", "1ea", "1e", "1Ki5", "1.5.5"),
+        (".", "a", "15i", "15+3", "1ea", "1e", "1Ki5", "1.5.5", "1e.", "1e1.a", "1e.a", "1.a", ".a"),
     ),
     "label-value": Text(
         NODE_POOLS,
