@@ -684,6 +684,9 @@ OWN = {
     "pool-name-end": Own("nodePools", lambda v: {"nodePools": {v: {}}}, "p-1", "p-"),
     # EKS CreateCluster: letters, digits, - and _, starting with a letter or digit.
     "cluster-name-characters": Own("clusterName", lambda v: {"clusterName": v}, "dev_1-a", "dev.1"),
+    "cluster-name-shortest": Own("clusterName", lambda v: {"clusterName": v}, "a", ""),
+    # The stack's own: the AMI families it writes user data for, and a version of letters, digits, . _ -.
+    "ami-alias-version": Own("amiAlias", lambda v: {"amiAlias": v}, "al2023@v1.2_3-4", "al2023@v1!"),
     "pools-empty": Own("nodePools", lambda v: {"nodePools": v}, {"cpu": {}}, {}),
     # EC2's availability zone names: region, then a letter.
     "pool-zone": Own("nodePools.cpu.zones[0]", lambda v: pool(zones=[v]), "eu-west-1a", "eu-west-1"),
