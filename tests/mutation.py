@@ -252,7 +252,9 @@ def pattern_mutants(pattern: str) -> list[tuple[str, str]]:
                 members = pattern[class_start + 1 : index]
                 extra = "0-9" if "0-9" not in members and "\\d" not in members else "a-z"
                 if not members.startswith("^") and extra not in members:
-                    found.append((f"[{members}] also takes {extra}", pattern[:index] + extra + pattern[index:]))
+                    found.append(
+                        (f"[{members}] at {class_start} also takes {extra}", pattern[:index] + extra + pattern[index:])
+                    )
                 class_start = -1
         elif char == "[":
             class_start = index
@@ -268,7 +270,7 @@ def pattern_mutants(pattern: str) -> list[tuple[str, str]]:
                 kept = "|".join(option for n, option in enumerate(options) if n != dropped)
                 found.append(
                     (
-                        f"({pattern[edges[0] : index]}) without {options[dropped]!r}",
+                        f"({pattern[edges[0] : index]}) at {start} without {options[dropped]!r}",
                         pattern[: edges[0]] + kept + pattern[index:],
                     )
                 )
@@ -276,7 +278,9 @@ def pattern_mutants(pattern: str) -> list[tuple[str, str]]:
             found.append((f"+ at {index} → *", pattern[:index] + "*" + pattern[index + 1 :]))
         elif char == "{" and (count := re.match(r"\{(\d+)(,(\d*))?\}", pattern[index:])):
             for text in _count_mutants(int(count.group(1)), count.group(2), count.group(3)):
-                found.append((f"{count.group(0)} → {text}", pattern[:index] + text + pattern[index + count.end() :]))
+                found.append(
+                    (f"{count.group(0)} at {index} → {text}", pattern[:index] + text + pattern[index + count.end() :])
+                )
         elif char == "$" and index == len(pattern) - 1:
             found.append(("$ dropped", pattern[:index]))
         index += 1
@@ -359,7 +363,10 @@ def constraint_mutants(source: str) -> list[ConstraintMutant]:
         mutated = (encoded[:start] + replacement.encode() + encoded[end:]).decode()
         column = len(encoded[starts[node.lineno - 1] : start].decode()) + 1  # type: ignore[attr-defined]
         where = f"{node.lineno}:{column}"  # type: ignore[attr-defined]
-        mutants.append(ConstraintMutant(f"{where}: {what}", mutated))
+        name = f"{where}: {what}"
+        # Two changes read alike only when one node holds both (a pattern twice in a dict, say): numbered.
+        repeats = sum(mutant.name.split(" #")[0] == name for mutant in mutants)
+        mutants.append(ConstraintMutant(f"{name} #{repeats + 1}" if repeats else name, mutated))
     return sorted(mutants, key=lambda mutant: tuple(int(part) for part in mutant.name.split(":")[:2]))
 
 

@@ -28,11 +28,11 @@ class Model(StrictModel):
 
 def test_each_part_of_a_pattern_is_loosened_or_tightened_one_step() -> None:
     assert dict(mutation.pattern_mutants(r"^([0-9]+(s|m|h))+$")) == {
-        "[0-9] also takes a-z": r"^([0-9a-z]+(s|m|h))+$",
+        "[0-9] at 2 also takes a-z": r"^([0-9a-z]+(s|m|h))+$",
         "+ at 7 → *": r"^([0-9]*(s|m|h))+$",
-        "(s|m|h) without 's'": r"^([0-9]+(m|h))+$",
-        "(s|m|h) without 'm'": r"^([0-9]+(s|h))+$",
-        "(s|m|h) without 'h'": r"^([0-9]+(s|m))+$",
+        "(s|m|h) at 8 without 's'": r"^([0-9]+(m|h))+$",
+        "(s|m|h) at 8 without 'm'": r"^([0-9]+(s|h))+$",
+        "(s|m|h) at 8 without 'h'": r"^([0-9]+(s|m))+$",
         "+ at 16 → *": r"^([0-9]+(s|m|h))*$",
         "$ dropped": r"^([0-9]+(s|m|h))+",
     }
@@ -40,7 +40,7 @@ def test_each_part_of_a_pattern_is_loosened_or_tightened_one_step() -> None:
 
 def test_a_class_with_digits_also_takes_letters_and_an_escape_is_not_a_quantifier() -> None:
     assert dict(mutation.pattern_mutants(r"^[0-9]\+$")) == {
-        "[0-9] also takes a-z": r"^[0-9a-z]\+$",
+        "[0-9] at 1 also takes a-z": r"^[0-9a-z]\+$",
         "$ dropped": r"^[0-9]\+",
     }
 
@@ -59,7 +59,7 @@ def test_mutants_reach_what_lies_outside_functions_and_nothing_inside() -> None:
         "4:9: 5 → 4",
         "5:9: ('a', 'b') without 'a'",
         "5:9: ('a', 'b') without 'b'",
-        "6:20: [a-z] also takes 0-9",
+        "6:20: [a-z] at 1 also takes 0-9",
         "6:20: + at 6 → *",
         "6:20: $ dropped",
         "14:58: 1 → 2",
@@ -71,7 +71,7 @@ def test_mutants_reach_what_lies_outside_functions_and_nothing_inside() -> None:
     ]
     by_name = {mutant.name: mutant.source for mutant in mutants}
     assert "NAMES = ('b',)\n" in by_name["5:9: ('a', 'b') without 'a'"]
-    assert "_WORD = re.compile('^[a-z0-9]+$')\n" in by_name["6:20: [a-z] also takes 0-9"]
+    assert "_WORD = re.compile('^[a-z0-9]+$')\n" in by_name["6:20: [a-z] at 1 also takes 0-9"]
     # Offsets count bytes: the `≥` before them does not shift a change on its line.
     assert 'Field(description="At least one (≥ 1).", ge=0)' in by_name["14:58: 1 → 0"]
     assert "    pass\n    _whole" in by_name["15:5: _check removed"]
@@ -79,3 +79,12 @@ def test_mutants_reach_what_lies_outside_functions_and_nothing_inside() -> None:
     for source in by_name.values():
         ast.parse(source)
         assert "return value + 1 if value > 3" in source
+
+
+def test_changes_that_read_alike_get_numbers_so_each_keeps_its_own_verdict() -> None:
+    assert [mutant.name for mutant in mutation.constraint_mutants('X = ("^a$", "^a$")\n')] == [
+        "1:5: ('^a$', '^a$') without '^a$'",
+        "1:5: ('^a$', '^a$') without '^a$' #2",
+        "1:6: $ dropped",
+        "1:13: $ dropped",
+    ]
