@@ -453,7 +453,7 @@ TEXTS = {
         "nodeClasses.x.amiAlias",
         lambda v: node_class(amiAlias=v),
         ("al2023@" + "v" * 23,),
-        ("al2023@" + "v" * 24,),
+        ("al2023@" + "v" * 24, "al2023@", "al2023"),
     ),
     "security-group-id": Text(
         NODE_CLASSES,
