@@ -76,9 +76,11 @@ unit: $(DEV_INSTALLED)
 crds: $(DEV_INSTALLED)
 	$(BIN)/python -m tests.upstream_crds
 
-# mutmut on one module against the tests that exercise it (tests/mutation.py picks them; TESTS="..."
-# overrides): lists the mutants that survived and prints killed, survived and the score. Works in
-# build/mutation/<module>/. Minutes per module, so not part of `make test`.
+# mutmut on one module's function bodies against the tests that exercise it (tests/mutation.py picks them;
+# TESTS="..." overrides), then the module's code outside functions (field bounds, patterns, constants,
+# validators) mutated in a copy of the project against the same tests: lists the mutants that survived and
+# prints a score for each of the two. Works in build/mutation/<module>/. Minutes per module, so not part of
+# `make test`.
 MODULE ?=
 TESTS ?=
 mutation: $(DEV_INSTALLED)

@@ -43,14 +43,16 @@ def error_message(error: Any) -> str:
         return f"{path}: {value!r} is not one of {allowed}"
     if kind in ("bool_parsing", "bool_type"):
         return f"{path}: {value!r} is not one of true, false"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = "≥ " + str(ctx["ge"]) if "ge" in ctx else "≤ " + str(ctx["le"])
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal"):
+        bound = next(f"{sign} {ctx[name]:g}" for name, sign in (("gt", ">"), ("ge", "≥"), ("le", "≤")) if name in ctx)
         return f"{path}: {value!r} must be a number {bound}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{path}: {value!r} is not a whole number"
     if kind == "too_short":
         # Every list and map the config bounds below asks for one entry at least.
         return f"{path}: give at least one entry; it is empty"
+    if kind == "too_long":
+        return f"{path}: holds {len(value)} entries, and at most {ctx['max_length']} are allowed; remove some"
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind == "string_pattern_mismatch":

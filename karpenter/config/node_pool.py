@@ -156,7 +156,11 @@ class NodePool(StrictModel):
         default_factory=lambda: {"cpu": "1000", "memory": "1000Gi"},
         description="Most resources the pool may hold, as Kubernetes quantities (cpu, memory, nvidia.com/gpu, ...).",
     )
-    labels: dict[str, str] = Field(default_factory=dict, description="Labels put on the pool's nodes.")
+    # The NodePool CRD's 100 template labels and 100 requirements, less those the pool's own settings add: two
+    # labels (GPU sharing's device plugin config, retired) and eight requirements (a GPU pool with families).
+    labels: dict[str, str] = Field(
+        default_factory=dict, max_length=98, description="Labels put on the pool's nodes (at most 98)."
+    )
     taints: list[Taint] = Field(
         default_factory=list, description="Taints put on the pool's nodes (GPU pools also get nvidia.com/gpu)."
     )
@@ -165,8 +169,9 @@ class NodePool(StrictModel):
     disruption: Disruption = Field(default_factory=Disruption, description="Consolidation settings and budgets.")
     requirements: list[Requirement] = Field(
         default_factory=list,
-        max_length=90,
-        description="Further node requirements on well-known labels (or your own), beside those the pool's fields set.",
+        max_length=92,
+        description="Further node requirements on well-known labels (or your own), beside those the pool's fields set "
+        "(at most 92).",
     )
     startup_taints: list[Taint] = Field(
         default_factory=list,

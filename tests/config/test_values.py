@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from pydantic import ValidationError
 
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import validate_settings
 from karpenter.config.stack_config import StackConfig
+from karpenter.config.values import quantity_value
 
 
 def _error(settings: dict) -> dict:
@@ -59,3 +62,30 @@ def test_helm_values_are_judged_against_the_default_chart_while_the_version_is_r
         (("version",), "'1.13.2' is not a version this program supports; supported: 1.14.0, 1.14.1"),
         (("helmValues",), "not a value of the karpenter chart 1.14.1"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("3", 3),
+        ("1Ki", 1024),
+        ("1Mi", 1024**2),
+        ("1Gi", 1024**3),
+        ("1Ti", 1024**4),
+        ("1Pi", 1024**5),
+        ("1Ei", 1024**6),
+        ("2n", Decimal("2e-9")),
+        ("2u", Decimal("2e-6")),
+        ("500m", Decimal("0.5")),
+        ("2k", 2000),
+        ("2M", 2 * 10**6),
+        ("2G", 2 * 10**9),
+        ("2T", 2 * 10**12),
+        ("2P", 2 * 10**15),
+        ("2E", 2 * 10**18),
+        ("+1.5e3", 1500),
+    ],
+)
+def test_a_quantity_stands_for_the_number_kubernetes_reads_it_as(text: str, number: Decimal | int) -> None:
+    # k8s.io/apimachinery resource.Quantity: binary suffixes are powers of 1024, decimal ones powers of 10.
+    assert quantity_value(text) == number
