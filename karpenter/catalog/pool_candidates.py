@@ -88,16 +88,32 @@ class TypeIndex:
         self.labels = {t.name: labels(t) for t in types}
         self.families = frozenset(t.family for t in types)
         self._meeting: dict[tuple[str, LabelRequirement], frozenset[str]] = {}
+        self._by_value: dict[str, dict[str | None, list[str]]] = {}
 
     def meeting(self, key: str, wanted: LabelRequirement) -> frozenset[str]:
         """The names of the types whose labels meet `wanted` on `key`."""
         found = self._meeting.get((key, wanted))
         if found is None:
+            # What a type offers on a key depends on its value there alone: each value is judged once,
+            # not once for each of the thousand types that share a handful of values.
             found = frozenset(
-                name for name, labels in self.labels.items() if compatible(type_requirement(key, labels), wanted)
+                name
+                for value, names in self._names_by_value(key).items()
+                if compatible(type_requirement(key, {} if value is None else {key: value}), wanted)
+                for name in names
             )
             self._meeting[(key, wanted)] = found
         return found
+
+    def _names_by_value(self, key: str) -> dict[str | None, list[str]]:
+        """The types' names by their label's value on `key` (None: no such label)."""
+        grouped = self._by_value.get(key)
+        if grouped is None:
+            grouped = {}
+            for name, labels in self.labels.items():
+                grouped.setdefault(labels.get(key), []).append(name)
+            self._by_value[key] = grouped
+        return grouped
 
 
 def unknown_names(pool: PoolInput, index: TypeIndex) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ was generated from (moto's copy of AWS's DescribeInstanceTypes and offerings).""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gzip
 import json
@@ -14,6 +15,7 @@ import moto
 import pytest
 
 from karpenter.catalog import snapshot
+from karpenter.catalog.instance_types import InstanceType
 from karpenter.catalog.snapshot import SHIPPED, Snapshot, UnknownRegionError, load_region, snapshot_sources
 from karpenter.preflight.catalog_reader import instance_type_from_api
 
@@ -67,6 +69,23 @@ def test_a_region_is_loaded_once_and_reads_only_its_own_offerings(monkeypatch: p
     fresh.region("us-east-1")
     # The types and the price table are not read again.
     assert read[3:] == ["regions/us-east-1.json.gz"]
+
+
+def test_types_read_from_the_snapshot_are_the_types_their_fields_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    read = Snapshot(SHIPPED.folder).instance_types()
+    built = [InstanceType(**{f.name: getattr(t, f.name) for f in dataclasses.fields(InstanceType)}) for t in read]
+    assert list(read) == built
+    assert [hash(t) for t in read] == [hash(t) for t in built]
+    # Every field held by the type itself, none left to the class's defaults.
+    assert all(vars(t) == vars(b) for t, b in zip(read, built, strict=True))
+    assert all(isinstance(t.usage_classes, tuple) for t in read)
+    # A snapshot whose columns are not this module's, in another order, is read by name.
+    document = Snapshot(SHIPPED.folder)._types_document()
+    order = list(reversed(document["fields"]))
+    reordered = {**document, "fields": order, "types": [list(reversed(row)) for row in document["types"]]}
+    other = Snapshot(SHIPPED.folder)
+    monkeypatch.setattr(other, "_types_document", lambda: reordered)
+    assert other.instance_types() == read
 
 
 def test_the_types_agree_with_describe_instance_types_for_a_sample() -> None:

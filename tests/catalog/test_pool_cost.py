@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from karpenter.catalog.instance_types import InstanceType, RegionCatalog
+from karpenter.catalog.label_requirements import LabelRequirement, compatible, requirement, type_requirement
 from karpenter.catalog.labels import node_labels
 from karpenter.catalog.pool_candidates import PoolInput, TypeIndex, pool_candidates
 from karpenter.catalog.pool_cost import cost_ceiling, generation_warning, overlap_warnings
-from karpenter.catalog.snapshot import load_region
+from karpenter.catalog.snapshot import instance_types, load_region
 from karpenter.config.errors import ConfigError
 from tests.catalog.test_pool_launchable import plan
 
@@ -142,3 +143,24 @@ def test_families_aws_still_sells_as_current_are_not_warned_about_whatever_the_d
     m5 = _pool("m5", ["m5"], {"cpu": 64.0})
     index = TypeIndex(list(eu.types.values()), node_labels)
     assert generation_warning(m5, pool_candidates(m5, eu, index)) is None
+
+
+INDEX_QUESTIONS = [
+    ("karpenter.k8s.aws/instance-category", requirement("In", ["c", "m"])),
+    ("karpenter.k8s.aws/instance-category", requirement("NotIn", ["g", "p"])),
+    ("karpenter.k8s.aws/instance-cpu", requirement("Gt", ["7"])),
+    ("karpenter.k8s.aws/instance-gpu-count", requirement("Exists")),
+    ("karpenter.k8s.aws/instance-gpu-count", requirement("DoesNotExist")),
+    ("karpenter.k8s.aws/instance-gpu-name", requirement("In", ["t4"])),
+    ("karpenter.k8s.aws/instance-tenancy", requirement("In", ["dedicated"])),
+    ("kubernetes.io/arch", requirement("In", ["arm64"])),
+    ("example.com/team", requirement("In", ["a"])),
+]
+
+
+@pytest.mark.parametrize(("key", "wanted"), INDEX_QUESTIONS, ids=[f"{k}-{w.operator}" for k, w in INDEX_QUESTIONS])
+def test_the_types_meeting_a_requirement_are_those_whose_own_labels_meet_it(key: str, wanted: LabelRequirement) -> None:
+    index = TypeIndex(instance_types(), node_labels)
+    one_by_one = {name for name, labels in index.labels.items() if compatible(type_requirement(key, labels), wanted)}
+    assert index.meeting(key, wanted) == one_by_one
+    assert index.meeting(key, wanted) is index.meeting(key, wanted)

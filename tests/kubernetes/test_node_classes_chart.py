@@ -402,3 +402,19 @@ def test_rendering_the_new_fields_is_deterministic(everything_values: dict[str, 
     first = render_chart(everything_values, release_name="karpenter-config", namespace="kube-system")
     assert first == render_chart(again, release_name="karpenter-config", namespace="kube-system")
     assert list(yaml.safe_load_all(first))
+
+
+def test_rendering_refuses_values_the_schema_refuses_with_the_same_words_as_validating_them(
+    everything_values: dict[str, Any],
+) -> None:
+    """The render leaves the schema check to Helm's own render (which checks values.schema.json as an
+    install does, prefixing its refusal with "values don't meet the specifications of the schema(s)");
+    the refusal reads as validate_values' does, naming the value."""
+    refused = _with(everything_values, (), lambda values: values.update(clusterName=5))
+    with pytest.raises(ValueError) as validated:
+        validate_values(refused)
+    with pytest.raises(ValueError) as rendered:
+        render_chart(refused, release_name="karpenter-config", namespace="kube-system")
+    assert str(rendered.value) == str(validated.value)
+    assert str(rendered.value).startswith("karpenter-config values refused: ")
+    assert "/clusterName" in str(rendered.value)
