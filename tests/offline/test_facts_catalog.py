@@ -60,7 +60,7 @@ def test_a_region_the_snapshot_lacks_needs_the_facts_offerings() -> None:
     assert region_catalog(offered).zones == {"eu-west-9a": {"m5.large"}}
     assert region_catalog(offered).prices == {}
     priced_only = facts_with(region="eu-west-9", on_demand_prices=PRICES)
-    with pytest.raises(UnknownRegionError):
+    with pytest.raises(UnknownRegionError, match=r"^region 'eu-west-9' is not in the instance-type catalog"):
         region_catalog(priced_only)
     assert facts_catalog(priced_only) is None
 

@@ -159,7 +159,7 @@ def test_a_folder_below_a_file_is_refused_naming_the_file(tmp_path: Path, projec
 def test_a_write_that_raises_leaves_the_previous_output_and_no_temporary_folder(previous: Path, project: Path) -> None:
     before = _files(previous)
     not_text: Any = None
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="not NoneType"):
         output_folder.write(_result(), previous, {"helm/karpenter.values.yaml": not_text}, project)
     assert _files(previous) == before
     assert _temporary_folders(previous.parent) == []
