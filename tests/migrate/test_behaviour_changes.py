@@ -4,8 +4,6 @@ behaviour to a default that v1 does not share (or where the stack keeps v0's aga
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import yaml
 
@@ -13,6 +11,7 @@ from karpenter.migrate.behaviour_changes import behaviour_changes
 from karpenter.migrate.runbook_values import ProvisionerSpec, RunbookInstall, read_install
 from karpenter.migrate.stack_settings import stack_settings
 from tests.conftest import FIXTURES
+from tests.migrate.conftest import install
 
 RUNBOOK = FIXTURES / "runbook"
 CPU, GPU = "karpenter.defaultProvisionerSpec", "karpenter.gpuProvisionerSpec"
@@ -49,21 +48,6 @@ RUNBOOK_CHANGES = [
     "256Mi are replaced by what Karpenter 1.14 recommends and the stack defaults to, 1 CPU and 1Gi as requests "
     "and limits; set karpenter:controller.resources to choose others",
 ]
-
-
-def install(**changes: Any) -> RunbookInstall:
-    fields: dict[str, Any] = {
-        "cluster_name": "dev",
-        "endpoint": None,
-        "instance_profile": None,
-        "controller_role_arn": None,
-        "interruption_queue": None,
-        "controller_resources": {},
-        "replicas": None,
-        "cpu": None,
-        "gpu": None,
-    }
-    return RunbookInstall(**{**fields, **changes})
 
 
 def changes_of(runbook: RunbookInstall) -> dict[str, str]:

@@ -8,25 +8,11 @@ from typing import Any
 import pytest
 
 from karpenter.config.errors import ConfigError
-from karpenter.migrate.runbook_values import ProvisionerSpec, RunbookInstall
+from karpenter.migrate.runbook_values import ProvisionerSpec
 from karpenter.migrate.stack_settings import stack_settings
+from tests.migrate.conftest import install
 
 CPU_SOURCE, GPU_SOURCE = "defaultProvisionerSpec", "gpuProvisionerSpec"
-
-
-def install(**changes: Any) -> RunbookInstall:
-    fields: dict[str, Any] = {
-        "cluster_name": "dev",
-        "endpoint": None,
-        "instance_profile": None,
-        "controller_role_arn": None,
-        "interruption_queue": None,
-        "controller_resources": {},
-        "replicas": None,
-        "cpu": None,
-        "gpu": None,
-    }
-    return RunbookInstall(**{**fields, **changes})
 
 
 def cpu_pool(spec: ProvisionerSpec) -> dict[str, Any]:
