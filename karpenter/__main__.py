@@ -3,12 +3,14 @@
 import gc
 import sys
 
+from karpenter.offline import lazy_packages
 from karpenter.offline.workers import FEW_COLLECTIONS
 
 
 def run() -> int:
     # Before the SDKs load, which is when most of the collections would run.
     gc.set_threshold(*FEW_COLLECTIONS)
+    lazy_packages.install()
     from karpenter.offline.cli import main
 
     return main()

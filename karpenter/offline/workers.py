@@ -26,7 +26,7 @@ T = TypeVar("T")
 FEW_COLLECTIONS = (20_000, 50, 1000)
 
 # Imported once by the fork server. Nothing here may import helm_python (tests/offline/test_workers.py).
-PRELOAD = ("karpenter.offline.sdk_classes", "karpenter.offline.synth", "karpenter.stack")
+PRELOAD = ("karpenter.offline.sdk_preload", "karpenter.offline.synth", "karpenter.stack")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,10 @@ def in_order(function: Callable[..., T], calls: Sequence[tuple[Any, ...]], jobs:
 
 
 def _start_worker() -> None:
+    from karpenter.offline import lazy_packages
+
+    # A spawned worker's own imports; a forked one has it from the fork server already.
+    lazy_packages.install()
     # What the fork server imported is never collected: collections skip it, and leave the pages
     # the worker shares with the fork server (and the other workers) shared.
     gc.freeze()
