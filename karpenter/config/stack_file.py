@@ -62,11 +62,6 @@ def _as_typed(loader: _StrictLoader, node: yaml.Node) -> str:
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_typed)
 
 
-def stack_names(project_dir: Path) -> list[str]:
-    """The stacks of the project: one per `Pulumi.<stack>.yaml` beside `Pulumi.yaml`, sorted."""
-    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.?*.yaml"))
-
-
 def stack_settings(stack: str, project_dir: Path) -> dict[str, str]:
     """The config of stack `stack` in `project_dir`, as the Pulumi CLI hands it to a program."""
     path = project_dir / f"Pulumi.{stack}.yaml"

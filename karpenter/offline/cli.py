@@ -21,10 +21,9 @@ def render_all(out: Path, project_dir: Path, preview: bool, jobs: int = 1) -> in
     worker processes finish them in; 2 if any stack is refused."""
     # No fork server for a project of one stack file.
     workers.start(min(jobs, len(list(project_dir.glob("Pulumi.*.yaml")))))
-    from karpenter.config.stack_file import stack_names
-    from karpenter.offline.output_folder import remove_stale_outputs
+    from karpenter.offline.stale_outputs import remove_stale_outputs
 
-    stacks = stack_names(project_dir)
+    stacks = project_folder.stack_names(project_dir)
     if not stacks:
         print(f"no stack files (Pulumi.<stack>.yaml) in {project_dir}")
         return 0

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 from karpenter.offline.errors import SynthError
 from karpenter.offline.program import PROJECT_DIR, SynthResult
 from karpenter.offline.report import as_json, policy_documents
+from karpenter.offline.stale_outputs import SYNTH_MARKER
 
-SYNTH_MARKER = ".karpenter-synth"
 _MARKER_TEXT = "Written by `python -m karpenter synth`, which replaces this whole folder on its next run.\n"
 _STAGING_PREFIX = ".synth-"
 _OWN_FOLDER = "synth writes only into a folder of its own, such as build/synth/<stack>"
@@ -46,30 +45,6 @@ def check_output_folder(out: Path, project_dir: Path = PROJECT_DIR) -> Path:
         # An unreadable folder or a symlink loop: refuse rather than guess.
         raise SynthError(f"--out {out}: cannot be checked: {getattr(exc, 'strerror', None) or exc}") from exc
     return target
-
-
-def remove_stale_outputs(out: Path, stacks: Iterable[str]) -> list[str]:
-    """After `synth --all` into `out`: remove the stack folders synth wrote for stack files that no longer
-    exist, and keep any folder without synth's marker, which it did not write. One line per folder."""
-    if not out.is_dir():
-        return []
-    current = set(stacks)
-    lines: list[str] = []
-    for folder in sorted(out.iterdir()):
-        # Staging folders of a run and anything that is not a plain folder are not stack outputs.
-        if folder.name in current or folder.name.startswith(".") or folder.is_symlink() or not folder.is_dir():
-            continue
-        gone = f"Pulumi.{folder.name}.yaml no longer exists"
-        if not (folder / SYNTH_MARKER).is_file():
-            lines.append(f"kept {folder}/: {gone}, but synth did not write this folder (no {SYNTH_MARKER} marker)")
-            continue
-        try:
-            shutil.rmtree(folder)
-        except OSError as exc:
-            lines.append(f"kept {folder}/: {gone}, but it cannot be removed: {exc.strerror or exc}")
-            continue
-        lines.append(f"removed {folder}/: {gone}")
-    return lines
 
 
 def _home() -> Path | None:

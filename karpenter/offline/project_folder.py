@@ -1,5 +1,6 @@
-"""Whether a folder is the program's: every command reads its stack files and runs its program there,
-so a wrong `--project-dir` is refused in one line before anything else is loaded."""
+"""Whether a folder is the program's, and its stacks: every command reads its stack files and runs its
+program there, so a wrong `--project-dir` is refused in one line before anything else is loaded, and
+`synth --all` lists the stacks with nothing else loaded in the process that hands them out."""
 
 from __future__ import annotations
 
@@ -20,3 +21,8 @@ def program_missing(project_dir: Path) -> str | None:
         f"{project_dir} holds no {' and no '.join(absent)}, so it is not the program's folder; run in the folder "
         "of Pulumi.yaml and __main__.py, or name it with --project-dir"
     )
+
+
+def stack_names(project_dir: Path) -> list[str]:
+    """The stacks of the project: one per `Pulumi.<stack>.yaml` beside `Pulumi.yaml`, sorted."""
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.?*.yaml"))

@@ -12,9 +12,9 @@ import pytest
 from karpenter import Karpenter
 from karpenter.config.errors import ConfigError
 from karpenter.config.loading import parse_stack_config
-from karpenter.config.stack_file import stack_names
 from karpenter.offline import monitor, program
 from karpenter.offline.facts import sample_facts
+from karpenter.offline.project_folder import stack_names
 from karpenter.pool_plan import PoolsPlan, plan_pools
 from tests.conftest import ROOT, Run, settings_for
 

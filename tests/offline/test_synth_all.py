@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from karpenter.config.stack_file import stack_names
 from karpenter.offline import facts
 from karpenter.offline.cli import main
+from karpenter.offline.project_folder import stack_names
 from tests.conftest import ROOT, make_project
 
 

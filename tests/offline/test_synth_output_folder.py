@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from karpenter.offline import errors, output_folder, program
+from karpenter.offline import errors, output_folder, program, stale_outputs
 from karpenter.offline.cli import main
 from tests.conftest import ROOT
 
@@ -246,7 +246,7 @@ def test_stale_outputs_spare_current_stacks_links_files_and_a_runs_own_staging(t
     (out / "linked").symlink_to(elsewhere, target_is_directory=True)
     (out / ".synth-abc").mkdir()
     (out / "notes.txt").write_text("mine\n")
-    assert output_folder.remove_stale_outputs(out, ["prod"]) == [
+    assert stale_outputs.remove_stale_outputs(out, ["prod"]) == [
         f"removed {out}/old/: Pulumi.old.yaml no longer exists"
     ]
     assert sorted(p.name for p in out.iterdir()) == [".synth-abc", "linked", "notes.txt", "prod"]
@@ -254,4 +254,4 @@ def test_stale_outputs_spare_current_stacks_links_files_and_a_runs_own_staging(t
 
 
 def test_stale_outputs_of_a_folder_that_is_not_there_are_none(tmp_path: Path) -> None:
-    assert output_folder.remove_stale_outputs(tmp_path / "nothing", ["prod"]) == []
+    assert stale_outputs.remove_stale_outputs(tmp_path / "nothing", ["prod"]) == []

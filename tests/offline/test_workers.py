@@ -33,3 +33,22 @@ def test_the_fork_server_imports_every_sdk_module_a_render_uses_but_not_helm(tmp
     sdk = ("pulumi.", "pulumi_aws.", "pulumi_kubernetes.")
     assert [name for name in found["later"] if name.startswith(sdk)] == []
     assert "helm_python" in found["later"]
+
+
+_HANDS_OUT = """
+import json, sys
+from karpenter.offline.cli import main
+status = main(["synth", "--all", "--jobs", "2", "--project-dir", {project!r}, "--out", {out!r}])
+heavy = ("pulumi", "pulumi_aws", "pydantic", "yaml", "helm_python", "karpenter.config", "karpenter.stack")
+print(json.dumps({{"status": status, "loaded": sorted(name for name in heavy if name in sys.modules)}}))
+"""
+
+
+def test_the_process_that_hands_out_the_stacks_loads_neither_the_sdks_nor_the_config(tmp_path: Path) -> None:
+    """It only lists the stack files, prints the workers' lines and removes stale folders: every SDK
+    or model it loaded would be one more copy in memory beside the workers' (`make bench`)."""
+    project = make_project(tmp_path / "project", fixtures=("runbook", "create"))
+    code = _HANDS_OUT.format(project=str(project), out=str(tmp_path / "out"))
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout.splitlines()[-1]) == {"status": 0, "loaded": []}
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["create", "runbook"]
