@@ -1,7 +1,7 @@
 """The SDK names the program uses: the classes it declares and the functions it calls. Loading a
 service package's names costs more than the rest of a render: `make bench` times importing the
 classes a stack that attaches to a cluster declares, the plain way, as the floor a render is measured
-against, and synth's fork server loads all of them before it forks a worker (`sdk_preload`)."""
+against, and synth loads all of them before it forks a worker (`sdk_preload`)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,24 @@
 """Worker processes for rendering many stacks at once, each starting with the SDKs imported.
 
 Helm's Go runtime does not survive a plain fork (a child forked from a process that has loaded
-helm_python hangs), so workers are forked by a fork server: a fresh interpreter that imports the
-SDKs and the program's modules once, never helm_python, and forks a worker from that state.
+helm_python hangs). On Linux, a process that has not loaded it imports the SDKs and the program's
+modules once, forks the other workers from that state and renders stacks itself beside them: no
+second interpreter, and every page it loaded shared. Elsewhere, or once Helm is loaded, workers
+are forked by a fork server: a fresh interpreter that imports the same, never helm_python.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,9 +65,9 @@ def default_jobs() -> int:
 
 
 def start(jobs: int) -> None:
-    """With more than one job, start the fork server now, while this process has other work to do:
-    the server imports the SDKs meanwhile."""
-    if jobs > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+    """With more than one job and a fork server to come, start it now, while this process has other
+    work to do: the server imports the SDKs meanwhile."""
+    if jobs > 1 and not _forks_itself() and "forkserver" in multiprocessing.get_all_start_methods():
         from multiprocessing import forkserver
 
         multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
@@ -70,11 +76,14 @@ def start(jobs: int) -> None:
 
 def in_order(function: Callable[..., T], calls: Sequence[tuple[Any, ...]], jobs: int) -> Iterator[T]:
     """`function(*call)` for each call, yielded in the order of `calls` as each is ready: in up to
-    `jobs` worker processes, or in this one when there is one job or one call. `function` must be a
+    `jobs` processes, or in this one alone when there is one job or one call. `function` must be a
     module-level function and its arguments and result picklable."""
     if jobs <= 1 or len(calls) <= 1:
         for call in calls:
             yield function(*call)
+        return
+    if _forks_itself():
+        yield from _beside_forked(function, calls, min(jobs, len(calls)) - 1)
         return
     context: multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -91,12 +100,79 @@ def in_order(function: Callable[..., T], calls: Sequence[tuple[Any, ...]], jobs:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _forks_itself() -> bool:
+    # A fork copies only the thread that forks: another thread's lock held then stays held in the
+    # child. macOS has fork too, but its system frameworks do not survive it.
+    return sys.platform == "linux" and "helm_python" not in sys.modules and threading.active_count() == 1
+
+
+def _beside_forked(function: Callable[..., T], calls: Sequence[tuple[Any, ...]], forked: int) -> Iterator[T]:
+    """This process loads what a render needs, forks `forked` workers and renders too: each worker is
+    handed the first call no one has taken when it is free, this process takes the last, until none
+    is left."""
+    for module in PRELOAD:
+        importlib.import_module(module)
+    # Frozen before the fork (not collected first, which would leave holes in the shared pages), as
+    # Python's documentation of gc.freeze advises: collections then never write to what is shared.
+    gc.freeze()
+    pool = ProcessPoolExecutor(
+        max_workers=forked, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+    )
+    results: list[Future[T]] = [Future() for _ in calls]
+    lock = threading.Lock()
+    untaken = [0, len(calls)]  # the first and one past the last call no one has taken
+
+    def hand_out(_: object = None) -> None:
+        # Called again as each worker's call is done, in this process's thread that waits for them.
+        with lock:
+            if untaken[0] == untaken[1]:
+                return
+            index = untaken[0]
+            untaken[0] += 1
+        try:
+            done = pool.submit(function, *calls[index])
+        except RuntimeError:  # shut down by a stop in this process
+            return
+        done.add_done_callback(partial(_pass_on, results[index]))
+        done.add_done_callback(hand_out)
+
+    try:
+        # The first submit forks every worker (none is forked later), before this process renders
+        # and so before it loads Helm.
+        for _ in range(forked):
+            hand_out()
+        given = 0
+        while True:
+            with lock:
+                if untaken[0] == untaken[1]:
+                    break
+                untaken[1] -= 1
+                index = untaken[1]
+            results[index].set_result(function(*calls[index]))
+            while given < len(calls) and results[given].done():
+                yield results[given].result()
+                given += 1
+        for result in results[given:]:
+            yield result.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+
+
+def _pass_on(result: Future[T], done: Future[T]) -> None:
+    error = done.exception()
+    if error is not None:
+        result.set_exception(error)
+    else:
+        result.set_result(done.result())
+
+
 def _start_worker() -> None:
     from karpenter.offline import lazy_packages
 
-    # A spawned worker's own imports; a forked one has it from the fork server already.
+    # A spawned worker's own imports; a forked one has it already.
     lazy_packages.install()
-    # What the fork server imported is never collected: collections skip it, and leave the pages
-    # the worker shares with the fork server (and the other workers) shared.
+    # What the process it was forked from imported is never collected: collections skip it, and
+    # leave the pages the worker shares with that process (and the other workers) shared.
     gc.freeze()
     gc.set_threshold(*FEW_COLLECTIONS)

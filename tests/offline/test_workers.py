@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from karpenter.offline.cli import main
 from karpenter.offline.workers import PRELOAD
 from tests.conftest import ROOT, make_project
 
@@ -36,15 +39,21 @@ def test_the_fork_server_imports_every_sdk_module_a_render_uses_but_not_helm(tmp
 
 
 _HANDS_OUT = """
-import json, sys
+import json, sys, threading
 from karpenter.offline.cli import main
+# A second thread: this process may not fork itself, so a fork server forks the workers.
+stop = threading.Event()
+threading.Thread(target=stop.wait).start()
 status = main(["synth", "--all", "--jobs", "2", "--project-dir", {project!r}, "--out", {out!r}])
+stop.set()
 heavy = ("pulumi", "pulumi_aws", "pydantic", "yaml", "helm_python", "karpenter.config", "karpenter.stack")
 print(json.dumps({{"status": status, "loaded": sorted(name for name in heavy if name in sys.modules)}}))
 """
 
 
-def test_the_process_that_hands_out_the_stacks_loads_neither_the_sdks_nor_the_config(tmp_path: Path) -> None:
+def test_beside_a_fork_server_the_process_that_hands_out_the_stacks_loads_neither_the_sdks_nor_the_config(
+    tmp_path: Path,
+) -> None:
     """It only lists the stack files, prints the workers' lines and removes stale folders: every SDK
     or model it loaded would be one more copy in memory beside the workers' (`make bench`)."""
     project = make_project(tmp_path / "project", fixtures=("runbook", "create"))
@@ -52,3 +61,31 @@ def test_the_process_that_hands_out_the_stacks_loads_neither_the_sdks_nor_the_co
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(run.stdout.splitlines()[-1]) == {"status": 0, "loaded": []}
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["create", "runbook"]
+
+
+_RENDERS_TOO = """
+import json, sys
+from karpenter.offline.cli import main
+status = main(["synth", "--all", "--jobs", "2", "--project-dir", {project!r}, "--out", {out!r}])
+print(json.dumps({{"status": status, "rendered here": "helm_python" in sys.modules}}))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only on Linux does synth fork its workers itself")
+def test_a_process_that_may_fork_renders_beside_the_workers_it_forks_and_writes_what_one_process_writes(
+    tmp_path: Path,
+) -> None:
+    """One thread and Helm not loaded yet: it loads the SDKs once, forks, and takes its own share of
+    the stacks (it loaded Helm to render them); the folders are byte for byte those of --jobs 1."""
+    project = make_project(tmp_path / "project", fixtures=("runbook", "create"))
+    code = _RENDERS_TOO.format(project=str(project), out=str(tmp_path / "forked"))
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout.splitlines()[-1]) == {"status": 0, "rendered here": True}
+    assert main(["synth", "--all", "--jobs", "1", "--project-dir", str(project), "--out", str(tmp_path / "one")]) == 0
+    forked, one = _files(tmp_path / "forked"), _files(tmp_path / "one")
+    assert sorted({path.split("/")[0] for path in one}) == ["create", "runbook"]
+    assert forked == one
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
