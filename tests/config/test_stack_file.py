@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -449,3 +450,52 @@ def test_a_stack_name_the_pulumi_cli_refuses_is_refused_naming_the_file(tmp_path
 def test_stack_names_the_pulumi_cli_accepts_are_read(tmp_path: Path, stack: str) -> None:
     (tmp_path / f"Pulumi.{stack}.yaml").write_text("config:\n  aws:region: eu-west-1\n")
     assert stack_file.stack_settings(stack, tmp_path) == {"aws:region": "eu-west-1"}
+
+
+_EVERY_STACK_FILE = sorted([*ROOT.glob("Pulumi.?*.yaml"), *(ROOT / "tests" / "fixtures").glob("Pulumi.?*.yaml")])
+
+
+@pytest.mark.parametrize("path", _EVERY_STACK_FILE, ids=lambda path: path.name)
+def test_libyaml_reads_every_stack_file_into_the_same_nodes_and_document_as_pyyaml(path: Path) -> None:
+    """Stack files are parsed by libyaml where PyYAML has it; a file it refuses is read again by the
+    pure-Python loader, so every message is PyYAML's. What both accept must come out the same,
+    down to each node's line and column, which the messages about values point at."""
+    assert stack_file._FastStrictLoader is not None, "PyYAML without libyaml: the pure-Python loader reads alone"
+    text = path.read_text()
+
+    def read(loader_class: type) -> tuple[list[tuple[str, int, int]], object]:
+        loader = loader_class(text)
+        try:
+            root = loader.get_single_node()
+            marks = [(type(node).__name__, node.start_mark.line, node.start_mark.column) for node in _walk(root)]
+            return marks, loader.construct_document(root)
+        finally:
+            loader.dispose()
+
+    fast, pure = read(stack_file._FastStrictLoader), read(stack_file._StrictLoader)
+    assert len(fast[0]) > 5
+    assert fast == pure
+
+
+def _walk(node: Any) -> list[Any]:
+    found = [node]
+    value = getattr(node, "value", None)
+    if isinstance(value, list):
+        for item in value:
+            for child in item if isinstance(item, tuple) else (item,):
+                found += _walk(child)
+    return found
+
+
+def test_a_timestamp_stays_the_text_typed_and_a_duplicate_key_is_refused_by_pyyamls_words_whichever_parser(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text("config:\n  karpenter:since: 2024-01-02\n  aws:region: eu-west-1\n")
+    assert stack_file.read_settings(path) == {"karpenter:since": "2024-01-02", "aws:region": "eu-west-1"}
+    path.write_text("config:\n  aws:region: eu-west-1\n  aws:region: eu-west-2\n")
+    with pytest.raises(stack_file.StackFileError) as refused:
+        stack_file.read_settings(path)
+    assert str(refused.value) == (
+        "Pulumi.prod.yaml:3:3: duplicate key 'aws:region' (first at line 2); the Pulumi CLI refuses duplicate keys"
+    )
