@@ -9,8 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-# Only this, of ours, above: `synth --all` starts its workers' fork server before it loads anything
-# else, so that the server imports the SDKs while this process reads the stack files.
+# Only this, of ours, above: where `synth --all` uses a fork server, it starts it before it loads
+# anything else, so that the server imports the SDKs while this process reads the stack files.
 from karpenter.offline import project_folder, workers
 
 DEFAULT_OUT = Path("build/synth")

@@ -1,5 +1,6 @@
 """The peak memory of a command's whole process tree, sampled from /proc (Linux), for `make bench`:
-a fork server forks synth's workers, so what waiting for synth reports leaves them out."""
+synth forks its workers (or a fork server does), so the peak that waiting for synth reports, its own,
+leaves them out."""
 
 from __future__ import annotations
 

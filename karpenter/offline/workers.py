@@ -31,7 +31,8 @@ T = TypeVar("T")
 # one-stack synth. Young cycles are still collected; ten stacks in one process grow it by ~5 MB.
 FEW_COLLECTIONS = (20_000, 50, 1000)
 
-# Imported once by the fork server. Nothing here may import helm_python (tests/offline/test_workers.py).
+# Imported once before workers are forked, by the process that forks them or by the fork server.
+# Nothing here may import helm_python (tests/offline/test_workers.py).
 PRELOAD = ("karpenter.offline.sdk_preload", "karpenter.offline.synth", "karpenter.stack")
 
 
