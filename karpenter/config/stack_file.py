@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
+from karpenter.config.stack_yaml import DuplicateKey, parse
 from karpenter.config.values import NAMESPACE
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 _SECRET_KEY = "secure"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 # The Pulumi CLI's rule for a stack's name (pulumi/pulumi pkg/backend/diy/backend.go, validateStackName).
@@ -24,55 +24,6 @@ _NEAR_MISS_CUTOFF = 0.8
 
 class StackFileError(ValueError):
     """The stack file cannot be run from: one line naming the file and what is wrong."""
-
-
-class _DuplicateKey(yaml.MarkedYAMLError):
-    pass
-
-
-class _Strict(yaml.constructor.SafeConstructor):
-    """PyYAML's safe constructor, refusing a key given twice in one mapping (PyYAML would keep the
-    last silently, the Pulumi CLI refuses the file), and keeping timestamps as the text typed."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # Checked on the node as written: keys brought in by a `<<` merge may be overridden.
-        seen: dict[tuple[type, Any], yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue
-            key = self.construct_object(key_node, deep=True)
-            # By type too: YAML's 1 and true are different keys, though equal in Python.
-            identity = (type(key), key)
-            try:
-                first = seen.setdefault(identity, key_node)
-            except TypeError:
-                continue  # an unhashable key, which PyYAML refuses by itself
-            if first is not key_node:
-                line = first.start_mark.line + 1
-                problem = f"duplicate key {key!r} (first at line {line}); the Pulumi CLI refuses duplicate keys"
-                raise _DuplicateKey(problem=problem, problem_mark=key_node.start_mark)
-        return super().construct_mapping(node, deep)
-
-
-class _StrictLoader(_Strict, yaml.SafeLoader):
-    pass
-
-
-# libyaml's parser, where PyYAML was built with it: a stack of many pools parses in a tenth of the
-# time. Its nodes are the same; its error messages are not, so a file it refuses is read again by
-# the pure-Python loader, whose messages are the ones users see.
-_FAST_BASE: Any = getattr(yaml, "CSafeLoader", None)
-_FastStrictLoader: Any = type("_FastStrictLoader", (_Strict, _FAST_BASE), {}) if _FAST_BASE else None
-
-
-def _as_typed(loader: Any, node: yaml.Node) -> str:
-    return str(node.value)
-
-
-# The program reads every config value as text, and Pulumi hands a date over as typed.
-for _loader in (_StrictLoader, _FastStrictLoader):
-    if _loader is not None:
-        _loader.add_constructor("tag:yaml.org,2002:timestamp", _as_typed)
 
 
 def stack_settings(stack: str, project_dir: Path) -> dict[str, str]:
@@ -124,23 +75,9 @@ def as_cli_text(value: Any) -> str:
 
 
 def _load(name: str, text: str) -> tuple[yaml.Node | None, Any]:
-    # ASCII only: libyaml counts a mark's column as PyYAML does for it, and refuses no character
-    # PyYAML's reader accepts.
-    if _FastStrictLoader is not None and text.isascii() and not yaml.reader.Reader.NON_PRINTABLE.search(text):
-        fast = _FastStrictLoader(text)
-        try:
-            root = fast.get_single_node()
-            return root, (fast.construct_document(root) if root is not None else None)
-        except yaml.YAMLError:
-            pass
-        finally:
-            fast.dispose()
-    loader: _StrictLoader | None = None
     try:
-        loader = _StrictLoader(text)
-        root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
-    except _DuplicateKey as exc:
+        return parse(text)
+    except DuplicateKey as exc:
         raise StackFileError(f"{_at(name, exc.problem_mark)}: {exc.problem}") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -153,9 +90,6 @@ def _load(name: str, text: str) -> tuple[yaml.Node | None, Any]:
         before = text[: exc.position]
         where = f"{name}:{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
         raise StackFileError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from exc
-    finally:
-        if loader is not None:
-            loader.dispose()
 
 
 def _settings(name: str, config: dict[Any, Any], config_node: yaml.Node | None) -> dict[str, str]:

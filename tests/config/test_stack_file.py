@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from karpenter.config import stack_file
+from karpenter.config import stack_file, stack_yaml
 from karpenter.offline import errors, program
 from tests.conftest import ROOT, make_project
 
@@ -460,7 +460,7 @@ def test_libyaml_reads_every_stack_file_into_the_same_nodes_and_document_as_pyya
     """Stack files are parsed by libyaml where PyYAML has it; a file it refuses is read again by the
     pure-Python loader, so every message is PyYAML's. What both accept must come out the same,
     down to each node's line and column, which the messages about values point at."""
-    assert stack_file._FastStrictLoader is not None, "PyYAML without libyaml: the pure-Python loader reads alone"
+    assert stack_yaml.FastStrictLoader is not None, "PyYAML without libyaml: the pure-Python loader reads alone"
     text = path.read_text()
 
     def read(loader_class: type) -> tuple[list[tuple[str, int, int]], object]:
@@ -472,7 +472,7 @@ def test_libyaml_reads_every_stack_file_into_the_same_nodes_and_document_as_pyya
         finally:
             loader.dispose()
 
-    fast, pure = read(stack_file._FastStrictLoader), read(stack_file._StrictLoader)
+    fast, pure = read(stack_yaml.FastStrictLoader), read(stack_yaml.StrictLoader)
     assert len(fast[0]) > 5
     assert fast == pure
 
