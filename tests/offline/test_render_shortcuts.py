@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from karpenter.offline import chart_render, program, verdicts
+from karpenter.config import stack_yaml
+from karpenter.offline import chart_render, program, report, verdicts
 from karpenter.offline.cli import main
 from karpenter.offline.replacements import HELM_RELEASE
 from tests.conftest import Run, make_project
@@ -27,7 +28,8 @@ def _uncached(values: dict[str, Any], *, release_name: str, namespace: str) -> s
 
 def test_synth_writes_the_same_bytes_with_every_shortcut_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two stacks rendered twice in one process, the second time with the kept chart renders, the calls
-    made in place, the skipped stack traces and libyaml's parser all off: the same files, byte for byte."""
+    made in place, the skipped stack traces and libyaml's parser and emitter all off: the same files,
+    byte for byte."""
     project = make_project(tmp_path / "project", fixtures=("runbook", "create"))
     argv = ["synth", "--all", "--jobs", "1", "--project-dir", str(project), "--out"]
     assert main([*argv, str(tmp_path / "fast")]) == 0
@@ -35,6 +37,8 @@ def test_synth_writes_the_same_bytes_with_every_shortcut_off(tmp_path: Path, mon
     monkeypatch.setattr(program, "_CallsInPlace", concurrent.futures.ThreadPoolExecutor)
     monkeypatch.setattr(program, "without_source_positions", contextlib.nullcontext)
     monkeypatch.setattr(verdicts, "_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(report, "_FAST_DUMPER", None)
+    monkeypatch.setattr(stack_yaml, "FastStrictLoader", None)
     assert main([*argv, str(tmp_path / "slow")]) == 0
     fast, slow = _files(tmp_path / "fast"), _files(tmp_path / "slow")
     assert "runbook/manifests/karpenter-config.yaml" in fast
