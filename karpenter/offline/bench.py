@@ -154,8 +154,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         lifted = _cached_bytecode(work / "bytecode")
-        floor, floor_mb = _median([python, "-c", IMPORT_FLOOR], ROOT)
-        by_name, by_name_mb = _median([python, "-c", USED_SDK_BY_NAME], ROOT)
         synth = [python, "-m", "karpenter", "synth", "--project-dir"]
         example = _example_project(work / "example", "dev")
         dev_example, dev_example_mb = (
@@ -166,26 +164,26 @@ def main() -> None:
         runbook = _project(work / "runbook", "runbook", RUNBOOK_POOLS)
         _fleet_project(work / "fleet", FLEET)
         fleet = [*synth, str(work / "fleet"), "--all", "--out", str(work / "out-fleet")]
-        # The figures the goals compare: the import floor, one stack, ten in one process and on every
-        # core, and the peer's ten clusters.
+        many = _project(work / "many", "pools60", {f"pool-{i:02d}": dict(RUNBOOK_POOLS["cpu"]) for i in range(60)})
+        classes, class_pools = _classes_and_pools(20, 60)
+        platform = _project(work / "platform", "classes20", class_pools, classes)
+        # Every figure a goal compares, taken in turn: the import floors, one stack, the larger stacks,
+        # ten in one process and on every core, and the peer's ten clusters.
         compared = [
+            ([python, "-c", IMPORT_FLOOR], ROOT),
             ([python, "-c", USED_SDK_FLOOR], ROOT),
+            ([python, "-c", USED_SDK_BY_NAME], ROOT),
             ([*synth, str(work / "runbook"), "--stack", runbook, "--out", str(work / "out")], ROOT),
+            ([*synth, str(work / "many"), "--stack", many, "--out", str(work / "out60")], ROOT),
+            ([*synth, str(work / "platform"), "--stack", platform, "--out", str(work / "out20")], ROOT),
             ([*fleet, "--jobs", "1"], ROOT),
             ([*fleet, "--jobs", str(cores)], ROOT),
         ]
         peer_command = _peer_command()
         found = _interleaved(compared + ([peer_command] if peer_command else []))
-        (used, used_mb), (dev, dev_mb), (one_job, one_job_mb), (all_jobs, all_jobs_largest) = found[:4]
-        peer = (*found[4], *tree_peak(*peer_command)[:2]) if peer_command else None
-        many_pools = {f"pool-{i:02d}": dict(RUNBOOK_POOLS["cpu"]) for i in range(60)}
-        many = _project(work / "many", "pools60", many_pools)
-        many_s, many_mb = _median([*synth, str(work / "many"), "--stack", many, "--out", str(work / "out60")], ROOT)
-        classes, class_pools = _classes_and_pools(20, 60)
-        platform = _project(work / "platform", "classes20", class_pools, classes)
-        platform_s, platform_mb = _median(
-            [*synth, str(work / "platform"), "--stack", platform, "--out", str(work / "out20")], ROOT
-        )
+        (floor, floor_mb), (used, used_mb), (by_name, by_name_mb), (dev, dev_mb) = found[:4]
+        (many_s, many_mb), (platform_s, platform_mb), (one_job, one_job_mb), (all_jobs, all_jobs_largest) = found[4:8]
+        peer = (*found[8], *tree_peak(*peer_command)[:2]) if peer_command else None
         all_jobs_tree, all_jobs_resident, all_jobs_worker = tree_peak([*fleet, "--jobs", str(cores)], ROOT)
     after = os.getloadavg()
 
