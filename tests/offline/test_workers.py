@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from karpenter.offline.cli import main
 from karpenter.offline.workers import PRELOAD
 from tests.conftest import ROOT, make_project
+from tests.offline.test_synth_all import ATTACH
 
 _IMPORTS_THEN_RENDERS = """
 import json, sys
@@ -66,25 +67,33 @@ def test_beside_a_fork_server_the_process_that_hands_out_the_stacks_loads_neithe
 _RENDERS_TOO = """
 import json, sys
 from karpenter.offline.cli import main
-status = main(["synth", "--all", "--jobs", "2", "--project-dir", {project!r}, "--out", {out!r}])
+status = main(["synth", "--all", "--jobs", {jobs!r}, "--project-dir", {project!r}, "--out", {out!r}])
 print(json.dumps({{"status": status, "rendered here": "helm_python" in sys.modules}}))
 """
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only on Linux does synth fork its workers itself")
-def test_a_process_that_may_fork_renders_beside_the_workers_it_forks_and_writes_what_one_process_writes(
+def test_a_process_that_may_fork_renders_beside_the_workers_it_forks_and_says_and_writes_what_one_process_does(
     tmp_path: Path,
 ) -> None:
     """One thread and Helm not loaded yet: it loads the SDKs once, forks, and takes its own share of
-    the stacks (it loaded Helm to render them); the folders are byte for byte those of --jobs 1."""
-    project = make_project(tmp_path / "project", fixtures=("runbook", "create"))
-    code = _RENDERS_TOO.format(project=str(project), out=str(tmp_path / "forked"))
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert json.loads(run.stdout.splitlines()[-1]) == {"status": 0, "rendered here": True}
-    assert main(["synth", "--all", "--jobs", "1", "--project-dir", str(project), "--out", str(tmp_path / "one")]) == 0
-    forked, one = _files(tmp_path / "forked"), _files(tmp_path / "one")
-    assert sorted({path.split("/")[0] for path in one}) == ["create", "runbook"]
-    assert forked == one
+    the stacks (it loaded Helm to render them). The example stacks, the tests' runbook and created-
+    cluster stacks and a refused one: the same lines, status and folders, byte for byte, as --jobs 1."""
+    refused = {"karpenter:nodePools": {"cpu": {"capacityTypes": ["preemptible"]}}}
+    project = make_project(tmp_path / "project", {"refused": {**ATTACH, **refused}}, fixtures=("runbook", "create"))
+    for example in ROOT.glob("Pulumi.*.yaml"):
+        shutil.copy(example, project / example.name)
+    runs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        code = _RENDERS_TOO.format(jobs=jobs, project=str(project), out=str(out))
+        run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        *lines, last = run.stdout.replace(str(out), "<out>").splitlines()
+        runs[jobs] = (json.loads(last), lines, run.stderr, _files(out))
+    assert runs["2"][0] == {"status": 2, "rendered here": True}
+    assert runs["2"][1:] == runs["1"][1:]
+    assert "  refused  karpenter:nodePools.cpu.capacityTypes[0]: 'preemptible'" in "\n".join(runs["2"][1])
+    assert {"create", "runbook", "dev"} <= {path.split("/")[0] for path in runs["2"][3]}
 
 
 def _files(folder: Path) -> dict[str, bytes]:
