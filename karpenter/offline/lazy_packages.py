@@ -67,7 +67,9 @@ def _likely_modules(name: str) -> list[str]:
 
 
 def _exported(module: ModuleType) -> Sequence[str]:
-    return getattr(module, "__all__", None) or [key for key in vars(module) if not key.startswith("_")]
+    """The names `from module import *` binds."""
+    names = getattr(module, "__all__", None)
+    return names if names is not None else [key for key in vars(module) if not key.startswith("_")]
 
 
 class _PackageLoader(importlib.machinery.SourceFileLoader):
