@@ -161,6 +161,9 @@ def _beside_forked(function: Callable[..., T], calls: Sequence[tuple[Any, ...]],
 
 
 def _pass_on(result: Future[T], done: Future[T]) -> None:
+    if done.cancelled():  # by the shutdown after a stop in this process
+        result.cancel()
+        return
     error = done.exception()
     if error is not None:
         result.set_exception(error)
