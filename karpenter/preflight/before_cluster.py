@@ -52,13 +52,8 @@ def _subnet_verdicts(
 ) -> list[Verdict]:
     config = target.config
     if isinstance(aws.subnets, Unread):
-        unread = aws.subnets
         return [
-            warned(
-                "cluster-subnets",
-                f"the subnets cannot be read: {unread.reason}",
-                unread.action("allow ec2:DescribeSubnets and ec2:DescribeRouteTables"),
-            ),
+            capacity_checks.subnets_unread("cluster-subnets", aws.subnets),
             *(skipped(check, "the subnets could not be read (see cluster-subnets)") for check in _zone_checks(config)),
             *_zoneless_selections(before),
         ]

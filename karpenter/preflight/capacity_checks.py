@@ -65,6 +65,15 @@ def check_node_subnets(
     return passed(check, f"{len(chosen)} private subnets: {described}{note}")
 
 
+def subnets_unread(check: str, unread: Unread) -> Verdict:
+    """The subnets could not be read: `check` (the first of the subnet checks) says why and what to allow."""
+    return warned(
+        check,
+        f"the subnets cannot be read: {unread.reason}",
+        unread.action("allow ec2:DescribeSubnets and ec2:DescribeRouteTables"),
+    )
+
+
 def check_subnet_discovery(cluster_name: str, chosen: list[SubnetInfo]) -> Verdict:
     taken = [(s.id, s.tags[DISCOVERY_TAG]) for s in chosen if s.tags.get(DISCOVERY_TAG, cluster_name) != cluster_name]
     if taken:

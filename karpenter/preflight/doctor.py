@@ -17,7 +17,7 @@ from karpenter.preflight import aws_checks, capacity_checks, cluster_checks, new
 from karpenter.preflight.before_cluster import judge_before_cluster
 from karpenter.preflight.new_cluster_checks import PoolPlanner
 from karpenter.preflight.observations import AwsObservations, Caller, EksCluster, KubeObservations, Unread
-from karpenter.preflight.verdicts import Status, Verdict, skipped, warned
+from karpenter.preflight.verdicts import Status, Verdict, skipped
 from karpenter.vocabulary import aws_names
 
 # Builds a kubernetes ApiClient for the cluster doctor found.
@@ -109,13 +109,8 @@ def _subnet_verdicts(config: StackConfig, cluster: EksCluster, aws: AwsObservati
     """node-subnets, then the checks of the subnets it chose: skipped, never passed on no subnets,
     when the subnets could not be read or none was found."""
     if isinstance(aws.subnets, Unread):
-        unread = aws.subnets
         return [
-            warned(
-                "node-subnets",
-                f"the subnets cannot be read: {unread.reason}",
-                unread.action("allow ec2:DescribeSubnets and ec2:DescribeRouteTables"),
-            ),
+            capacity_checks.subnets_unread("node-subnets", aws.subnets),
             *(skipped(check, "the node subnets could not be read (see node-subnets)") for check in SUBNET_CHECKS),
         ]
     chosen = capacity_checks.node_subnets(config, cluster.subnet_ids, aws.subnets)
